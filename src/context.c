@@ -1,0 +1,139 @@
+#include "context.h"
+
+#include <libxml/parser.h>
+#include <libxslt/xslt.h>
+#include <libxslt/xsltutils.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "embedded.h"
+#include "error.h"
+
+struct compile_errors {
+    char message[512];
+    int line;
+};
+
+static void on_compile_error(void *state, xmlErrorPtr error)
+{
+    struct compile_errors *errors = state;
+
+    if (errors->message[0] == '\0' && error->level >= XML_ERR_ERROR) {
+        snprintf(errors->message, sizeof(errors->message), "%s",
+                 error->message ? error->message : "unknown error");
+        errors->line = error->line;
+    }
+}
+
+static int compile_stylesheet(xsltStylesheetPtr *out, const struct embedded_file *file,
+                              domcompat_error *err)
+{
+    struct compile_errors errors = { "", 0 };
+    xmlStructuredErrorFunc saved = xmlStructuredError;
+    void *saved_ctx = xmlStructuredErrorContext;
+    xmlDocPtr doc;
+
+    xmlSetStructuredErrorFunc(&errors, on_compile_error);
+    doc = xmlReadMemory((const char *)file->data, (int)file->len, file->name, NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    *out = doc ? xsltParseStylesheetDoc(doc) : NULL;
+    if (*out == NULL)
+        xmlFreeDoc(doc); /* xsltParseStylesheetDoc keeps the document only on success */
+    xmlSetStructuredErrorFunc(saved_ctx, saved);
+    if (*out == NULL)
+        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                         "cannot compile built-in stylesheet %s (line %d): %s",
+                         file->name, errors.line, errors.message);
+    return DOMCOMPAT_OK;
+}
+
+static int compile_schema(xmlRelaxNGPtr *out, const struct embedded_file *file,
+                          domcompat_error *err)
+{
+    struct compile_errors errors = { "", 0 };
+    xmlRelaxNGParserCtxtPtr parser;
+
+    parser = xmlRelaxNGNewMemParserCtxt((const char *)file->data, (int)file->len);
+    if (parser == NULL)
+        return error_nomem(err);
+    xmlRelaxNGSetParserStructuredErrors(parser, on_compile_error, &errors);
+    *out = xmlRelaxNGParse(parser);
+    xmlRelaxNGFreeParserCtxt(parser);
+    if (*out == NULL)
+        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                         "cannot compile built-in schema %s (line %d): %s",
+                         file->name, errors.line, errors.message);
+    return DOMCOMPAT_OK;
+}
+
+static int new_security_prefs(xsltSecurityPrefsPtr *out, domcompat_error *err)
+{
+    static const xsltSecurityOption forbidden[] = {
+        XSLT_SECPREF_READ_FILE, XSLT_SECPREF_WRITE_FILE, XSLT_SECPREF_CREATE_DIRECTORY,
+        XSLT_SECPREF_READ_NETWORK, XSLT_SECPREF_WRITE_NETWORK,
+    };
+    size_t i;
+
+    *out = xsltNewSecurityPrefs();
+    if (*out == NULL)
+        return error_nomem(err);
+    for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+        if (xsltSetSecurityPrefs(*out, forbidden[i], xsltSecurityForbid) != 0) {
+            xsltFreeSecurityPrefs(*out);
+            *out = NULL;
+            return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                             "cannot set libxslt security preferences");
+        }
+    }
+    return DOMCOMPAT_OK;
+}
+
+int domcompat_context_new(domcompat_context **out, domcompat_error *err)
+{
+    domcompat_context *ctx;
+    int rc;
+
+    *out = NULL;
+    /* Must run before any thread uses libxml2; creating a context is that moment. */
+    xmlInitParser();
+    ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL)
+        return error_nomem(err);
+    if ((rc = compile_stylesheet(&ctx->upgrade, &embedded_upgrade_xsl, err)) != 0 ||
+        (rc = compile_stylesheet(&ctx->downgrade, &embedded_downgrade_xsl, err)) != 0 ||
+        (rc = compile_schema(&ctx->legacy_schema, &embedded_legacy_rng, err)) != 0 ||
+        (rc = compile_schema(&ctx->explicit_schema, &embedded_explicit_rng, err)) != 0 ||
+        (rc = compile_schema(&ctx->mixed_schema, &embedded_mixed_rng, err)) != 0 ||
+        (rc = new_security_prefs(&ctx->security, err)) != 0) {
+        domcompat_context_free(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return DOMCOMPAT_OK;
+}
+
+void domcompat_context_free(domcompat_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    xsltFreeStylesheet(ctx->upgrade);
+    xsltFreeStylesheet(ctx->downgrade);
+    xmlRelaxNGFree(ctx->legacy_schema);
+    xmlRelaxNGFree(ctx->explicit_schema);
+    xmlRelaxNGFree(ctx->mixed_schema);
+    xsltFreeSecurityPrefs(ctx->security);
+    free(ctx);
+}
+
+xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form)
+{
+    switch (form) {
+    case DOMCOMPAT_FORM_LEGACY:
+        return ctx->legacy_schema;
+    case DOMCOMPAT_FORM_EXPLICIT:
+        return ctx->explicit_schema;
+    default:
+        return ctx->mixed_schema;
+    }
+}

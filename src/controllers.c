@@ -1,0 +1,309 @@
+#include "controllers.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kinds.h"
+#include "parse.h"
+#include "sourcemap.h"
+
+const char *controllers_attr(const xmlNode *node, const char *name)
+{
+    xmlAttr *attr = xmlHasNsProp(node, BAD_CAST name, NULL);
+
+    if (attr == NULL)
+        return NULL;
+    if (attr->children == NULL)
+        return "";
+    /* Values with entity references are split into several text nodes. */
+    if (attr->children->next != NULL || attr->children->type != XML_TEXT_NODE)
+        return NULL;
+    return (const char *)attr->children->content;
+}
+
+static bool is_element(const xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
+           xmlStrEqual(node->name, BAD_CAST name);
+}
+
+static bool is_pci_controller(const xmlNode *node)
+{
+    const char *type;
+
+    if (!is_element(node, "controller"))
+        return false;
+    type = controllers_attr(node, "type");
+    return type != NULL && strcmp(type, "pci") == 0;
+}
+
+int controllers_collect(struct pci_controllers *out, xmlDocPtr doc)
+{
+    xmlNode *root = xmlDocGetRootElement(doc), *devices, *node;
+    size_t cap = 0;
+
+    out->nodes = NULL;
+    out->count = 0;
+    for (devices = root ? root->children : NULL; devices != NULL; devices = devices->next) {
+        if (!is_element(devices, "devices"))
+            continue;
+        for (node = devices->children; node != NULL; node = node->next) {
+            if (!is_pci_controller(node))
+                continue;
+            if (out->count == cap) {
+                size_t new_cap = cap ? cap * 2 : 16;
+                xmlNode **nodes = realloc(out->nodes, new_cap * sizeof(*nodes));
+
+                if (nodes == NULL) {
+                    controllers_free(out);
+                    return -1;
+                }
+                out->nodes = nodes;
+                cap = new_cap;
+            }
+            out->nodes[out->count++] = node;
+        }
+    }
+    return 0;
+}
+
+void controllers_free(struct pci_controllers *list)
+{
+    free(list->nodes);
+    list->nodes = NULL;
+    list->count = 0;
+}
+
+domcompat_form controllers_form(const struct pci_controllers *list)
+{
+    size_t i, explicit_count = 0;
+
+    if (list->count == 0)
+        return DOMCOMPAT_FORM_ANY;
+    for (i = 0; i < list->count; i++)
+        if (xmlHasNsProp(list->nodes[i], BAD_CAST "subType", NULL) != NULL)
+            explicit_count++;
+    if (explicit_count == 0)
+        return DOMCOMPAT_FORM_LEGACY;
+    return explicit_count == list->count ? DOMCOMPAT_FORM_EXPLICIT : DOMCOMPAT_FORM_MIXED;
+}
+
+/* The kind an implementation name belongs to, for "did you mean" messages. */
+static const struct kind *kind_of_implementation(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < kinds_count; i++)
+        if (kind_has_implementation(&kinds_table[i], name))
+            return &kinds_table[i];
+    return NULL;
+}
+
+static bool parse_index(const char *text, unsigned long *out)
+{
+    char *end;
+
+    if (text == NULL || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    *out = strtoul(text, &end, 10);
+    return errno == 0 && *end == '\0' && *out <= 0xFFFFFFFFUL;
+}
+
+/* Fills `err` for a problem with `node` and returns true. */
+static bool problem(domcompat_error *err, const char *data, size_t len, xmlNode *node,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static bool problem(domcompat_error *err, const char *data, size_t len, xmlNode *node,
+                    const char *fmt, ...)
+{
+    unsigned long line, column;
+    char message[sizeof(err->message)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    parse_element_position(data, len, node, &line, &column);
+    error_set(err, DOMCOMPAT_EINVALID, line, column, "%s", message);
+    return true;
+}
+
+static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *data,
+                          size_t len, domcompat_error *err)
+{
+    const char *sub_type = controllers_attr(node, "subType");
+    const char *model = controllers_attr(node, "model");
+    const struct kind *kind;
+    char list[512];
+
+    if (sub_type != NULL) {
+        kind = kinds_find(sub_type);
+        if (kind == NULL) {
+            kinds_list_names(list, sizeof(list));
+            return problem(err, data, len, node,
+                           "unknown PCI controller kind subType='%s'; expected one of: %s",
+                           sub_type, list);
+        }
+        if (model != NULL && !kind_has_implementation(kind, model)) {
+            if (kind->implementation_count == 0)
+                return problem(err, data, len, node,
+                               "model='%s' on subType='%s': %s is a root bus and has no "
+                               "implementation; expected no model",
+                               model, sub_type, sub_type);
+            kind_list_implementations(kind, list, sizeof(list));
+            return problem(err, data, len, node,
+                           "model='%s' is not an implementation of subType='%s'; expected one of: %s",
+                           model, sub_type, list);
+        }
+        if (model == NULL && !kind->root) {
+            kind_list_implementations(kind, list, sizeof(list));
+            return problem(err, data, len, node,
+                           "subType='%s' has no model; expected model naming its "
+                           "implementation, one of: %s", sub_type, list);
+        }
+        if (expected == DOMCOMPAT_FORM_LEGACY)
+            return problem(err, data, len, node,
+                           "the controller is in the explicit form (subType='%s'); "
+                           "expected the legacy form (model='%s' only)",
+                           sub_type, sub_type);
+        return false;
+    }
+    if (model == NULL)
+        return problem(err, data, len, node,
+                       "PCI controller without model or subType; expected model='KIND' "
+                       "(legacy form) or subType='KIND' model='IMPLEMENTATION' (explicit form)");
+    kind = kinds_find(model);
+    if (kind == NULL) {
+        kind = kind_of_implementation(model);
+        if (kind != NULL)
+            return problem(err, data, len, node,
+                           "model='%s' names an implementation without its kind; expected "
+                           "subType='%s' model='%s' (explicit form)",
+                           model, kind->name, model);
+        kinds_list_names(list, sizeof(list));
+        return problem(err, data, len, node,
+                       "unknown PCI controller kind model='%s'; expected one of: %s",
+                       model, list);
+    }
+    if (expected == DOMCOMPAT_FORM_EXPLICIT)
+        return problem(err, data, len, node,
+                       "the controller is in the legacy form (model='%s' only); expected the "
+                       "explicit form (subType='%s' and model naming the implementation)",
+                       model, model);
+    return false;
+}
+
+static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, const char *data,
+                                    size_t len, domcompat_error *err)
+{
+    const char *index = controllers_attr(node, "index");
+    unsigned long value;
+    xmlAttr *attr;
+    xmlNode *child;
+
+    for (attr = node->properties; attr != NULL; attr = attr->next)
+        if (attr->ns != NULL)
+            return problem(err, data, len, node,
+                           "PCI controller attribute %s:%s is in a namespace; expected only "
+                           "type, index, model and subType without a prefix",
+                           (const char *)attr->ns->prefix, (const char *)attr->name);
+    if (xmlHasNsProp(node, BAD_CAST "index", NULL) != NULL && !parse_index(index, &value))
+        return problem(err, data, len, node,
+                       "index='%s' is not an unsigned integer; expected a number from 0 to 4294967295",
+                       index ? index : "");
+    for (child = node->children; child != NULL; child = child->next)
+        if (is_element(child, "model"))
+            return problem(err, data, len, child,
+                           "<model> inside a PCI controller (libvirt's own spelling) is not "
+                           "read by this version of domcompat; expected the legacy or explicit "
+                           "form");
+    return diagnose_kind(node, expected, data, len, err);
+}
+
+bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
+                          domcompat_form expected, const char *data, size_t len,
+                          domcompat_error *err)
+{
+    xmlNode *root = xmlDocGetRootElement(doc), *child, *node;
+    const char *type;
+    size_t i;
+
+    for (i = 0; i < list->count; i++)
+        if (diagnose_pci_controller(list->nodes[i], expected, data, len, err))
+            return true;
+    for (child = root->children; child != NULL; child = child->next) {
+        if (is_element(child, "controller"))
+            return problem(err, data, len, child,
+                           "<controller> directly inside <domain>; expected it inside "
+                           "<devices>");
+        if (!is_element(child, "devices"))
+            continue;
+        for (node = child->children; node != NULL; node = node->next) {
+            if (!is_element(node, "controller") || is_pci_controller(node))
+                continue;
+            type = controllers_attr(node, "type");
+            if (xmlHasNsProp(node, BAD_CAST "subType", NULL) != NULL)
+                return problem(err, data, len, node,
+                               "subType on a controller of type '%s'; subType names the kind "
+                               "of a PCI controller and expected type='pci'",
+                               type ? type : "(none)");
+        }
+    }
+    return false;
+}
+
+struct indexed {
+    unsigned long index;
+    size_t position;
+};
+
+static int by_index(const void *a, const void *b)
+{
+    const struct indexed *x = a, *y = b;
+
+    if (x->index != y->index)
+        return x->index < y->index ? -1 : 1;
+    return x->position < y->position ? -1 : x->position > y->position;
+}
+
+int controllers_check_indexes(const struct pci_controllers *list, const char *data,
+                              size_t len, domcompat_error *err)
+{
+    struct indexed *sorted;
+    size_t i, n = 0;
+    int rc = DOMCOMPAT_OK;
+
+    if (list->count < 2)
+        return DOMCOMPAT_OK;
+    sorted = malloc(list->count * sizeof(*sorted));
+    if (sorted == NULL)
+        return error_nomem(err);
+    for (i = 0; i < list->count; i++) {
+        if (parse_index(controllers_attr(list->nodes[i], "index"), &sorted[n].index)) {
+            sorted[n].position = i;
+            n++;
+        }
+    }
+    qsort(sorted, n, sizeof(*sorted), by_index);
+    for (i = 1; i < n; i++) {
+        unsigned long first_line, first_col, line, col;
+
+        if (sorted[i].index != sorted[i - 1].index)
+            continue;
+        parse_element_position(data, len, list->nodes[sorted[i - 1].position], &first_line,
+                               &first_col);
+        parse_element_position(data, len, list->nodes[sorted[i].position], &line, &col);
+        rc = error_set(err, DOMCOMPAT_EINVALID, line, col,
+                       "a second PCI controller with index %lu (the first is on line %lu); "
+                       "expected each PCI controller index once",
+                       sorted[i].index, first_line);
+        break;
+    }
+    free(sorted);
+    return rc;
+}

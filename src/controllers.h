@@ -1,0 +1,48 @@
+/*
+ * The PCI controllers of a domain: finding them, telling their form, and
+ * explaining in plain words what is wrong with one when the schema says no.
+ */
+#ifndef DOMCOMPAT_CONTROLLERS_H
+#define DOMCOMPAT_CONTROLLERS_H
+
+#include <libxml/tree.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "domcompat.h"
+
+struct pci_controllers {
+    xmlNode **nodes; /* /domain/devices/controller[@type='pci'], in document order */
+    size_t count;
+};
+
+/* Returns 0, or -1 when out of memory. */
+int controllers_collect(struct pci_controllers *out, xmlDocPtr doc);
+void controllers_free(struct pci_controllers *list);
+
+/* LEGACY, EXPLICIT, MIXED, or ANY when there are none. */
+domcompat_form controllers_form(const struct pci_controllers *list);
+
+/*
+ * After a document failed the schema of `expected`, looks for the first
+ * controller problem a user can act on (unknown kind, implementation of
+ * another kind, bad index, wrong form...) and describes it in `err` with
+ * its position.  Returns false when it finds none, so the caller reports
+ * the schema's own message.
+ */
+bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
+                          domcompat_form expected, const char *data, size_t len,
+                          domcompat_error *err);
+
+/*
+ * libvirt refuses two PCI controllers with one index; so does domcompat,
+ * naming both.  Call on a valid document (indexes are unsigned ints).
+ * Returns DOMCOMPAT_OK, DOMCOMPAT_EINVALID or DOMCOMPAT_ENOMEM.
+ */
+int controllers_check_indexes(const struct pci_controllers *list, const char *data,
+                              size_t len, domcompat_error *err);
+
+/* An attribute's value as written (expanded), or NULL; owned by the tree. */
+const char *controllers_attr(const xmlNode *node, const char *name);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * domcompat: convert the PCI controllers of libvirt domain XML between the
+ * legacy (model-only) form and the explicit (subType + model) form.
+ *
+ * The library works on documents in memory and never touches files,
+ * prints, or exits.  A conversion changes only the start tags of the PCI
+ * controllers it converts; every other byte of the document comes back as
+ * it was.
+ *
+ * Threads: create a context with domcompat_context_new() before starting
+ * threads.  After that the context and any options object are read-only,
+ * and any number of threads may call domcompat_convert() and
+ * domcompat_validate() at the same time with the same context and options.
+ * Results and error structs belong to the calling thread.
+ *
+ * Ownership: an object returned through an `out` parameter belongs to the
+ * caller and is released with its *_free function.  Every *_free function
+ * accepts NULL.
+ */
+#ifndef DOMCOMPAT_H
+#define DOMCOMPAT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DOMCOMPAT_VERSION "0.1.0"
+
+/*
+ * Return codes.  Functions return DOMCOMPAT_OK or one of these negative
+ * values, and fill the caller's domcompat_error when one is given.
+ */
+enum {
+    DOMCOMPAT_OK = 0,
+    /* A controller cannot be represented in the target form. */
+    DOMCOMPAT_EREFUSED = -1,
+    /* A bad argument: unknown target, malformed assumption, NULL input. */
+    DOMCOMPAT_EUSAGE = -2,
+    /* The document is not well-formed, not a domain, or not valid in its form. */
+    DOMCOMPAT_EINVALID = -3,
+    /* A rule or library failure; a bug in domcompat, never the input's fault. */
+    DOMCOMPAT_EINTERNAL = -4,
+    /* Out of memory. */
+    DOMCOMPAT_ENOMEM = -5
+};
+
+/*
+ * What went wrong, where.  `line` and `column` are 1-based positions in
+ * the input document, 0 when the error has no position in it.  `message`
+ * says what was found and what was expected; it never ends with a newline
+ * and never repeats the position.
+ */
+typedef struct domcompat_error {
+    int code;
+    unsigned long line;
+    unsigned long column;
+    char message[1024];
+} domcompat_error;
+
+/* How a document spells its PCI controllers. */
+typedef enum domcompat_form {
+    /* validate: detect the form of each document. */
+    DOMCOMPAT_FORM_AUTO = 0,
+    /* model='KIND' only. */
+    DOMCOMPAT_FORM_LEGACY,
+    /* subType='KIND' model='IMPLEMENTATION'. */
+    DOMCOMPAT_FORM_EXPLICIT,
+    /* Some controllers in each of the two forms above. */
+    DOMCOMPAT_FORM_MIXED,
+    /* No PCI controllers at all: the document is in every form. */
+    DOMCOMPAT_FORM_ANY
+} domcompat_form;
+
+/* The form's name as the command line spells it ("legacy", ...). */
+const char *domcompat_form_name(domcompat_form form);
+
+/*
+ * Versions of domcompat and of the libraries it was compiled against and
+ * is running with, for --version and bug reports.
+ */
+typedef struct domcompat_versions {
+    char domcompat[16];
+    char libxml2_compiled[16];
+    char libxml2_running[16];
+    char libxslt_compiled[16];
+    char libxslt_running[16];
+} domcompat_versions;
+
+void domcompat_versions_get(domcompat_versions *out);
+
+/*
+ * The compiled rules and schemas.  Creating one compiles every stylesheet
+ * and schema once; share it for the life of the process.
+ *
+ * Returns DOMCOMPAT_OK, DOMCOMPAT_ENOMEM or DOMCOMPAT_EINTERNAL.
+ */
+typedef struct domcompat_context domcompat_context;
+
+int domcompat_context_new(domcompat_context **out, domcompat_error *err);
+void domcompat_context_free(domcompat_context *ctx);
+
+/*
+ * What a conversion should do.  A new options object converts to the
+ * explicit form (upgrade) with the legacy form's implied implementations.
+ */
+typedef struct domcompat_options domcompat_options;
+
+int domcompat_options_new(domcompat_options **out);
+void domcompat_options_free(domcompat_options *opts);
+
+/*
+ * Sets the form to convert to: "explicit" (upgrade) or "legacy"
+ * (downgrade).  Returns DOMCOMPAT_EUSAGE for any other name.
+ */
+int domcompat_options_set_target(domcompat_options *opts, const char *target,
+                                 domcompat_error *err);
+
+/*
+ * Says what a model-only controller of a kind means, overriding the
+ * implementation the legacy form implies: "KIND=IMPLEMENTATION", for
+ * example "pcie-root-port=pcie-root-port".  Applies to both directions.
+ * Returns DOMCOMPAT_EUSAGE for a malformed assumption, an unknown kind, an
+ * implementation the kind does not have, a root bus (whose implementation
+ * the guest's machine decides), or a second, different assumption for the
+ * same kind.
+ */
+int domcompat_options_assume(domcompat_options *opts, const char *assumption,
+                             domcompat_error *err);
+
+/* One PCI controller a conversion changed. */
+typedef struct domcompat_change {
+    unsigned long line;   /* of the controller's start tag in the input */
+    unsigned long column;
+    const char *index;    /* the index attribute as written, or NULL */
+    const char *kind;
+    const char *rule;     /* the rule that converted it */
+    const char *before;   /* the start tag as it was */
+    const char *after;    /* the start tag as written */
+} domcompat_change;
+
+/* One PCI controller a conversion refused to convert. */
+typedef struct domcompat_refusal {
+    unsigned long line;
+    unsigned long column;
+    const char *index;          /* as written, or NULL */
+    const char *kind;
+    const char *implementation; /* NULL when the controller names none */
+    const char *rule;
+    const char *reason;         /* why the target cannot represent it */
+    const char *hint;           /* what would make it convertible, or NULL */
+} domcompat_refusal;
+
+typedef struct domcompat_result domcompat_result;
+
+/*
+ * Converts one document held in memory (`len` bytes, UTF-8, no NUL
+ * terminator needed).
+ *
+ * The input is validated in its form before conversion and the result in
+ * the target form after; nothing outside the converted controllers' start
+ * tags changes.
+ *
+ * Returns:
+ *   DOMCOMPAT_OK        *out holds the converted document (possibly
+ *                       identical to the input).
+ *   DOMCOMPAT_EREFUSED  *out holds no document but every refusal; `err`
+ *                       describes the first.
+ *   DOMCOMPAT_EINVALID, DOMCOMPAT_EUSAGE, DOMCOMPAT_EINTERNAL,
+ *   DOMCOMPAT_ENOMEM    *out is NULL; `err` says why.
+ */
+int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
+                      const domcompat_options *opts, const char *data,
+                      size_t len, domcompat_error *err);
+
+/*
+ * The converted document, `*len` bytes, not NUL-terminated; NULL when the
+ * conversion was refused.  Owned by the result.
+ */
+const char *domcompat_result_output(const domcompat_result *result, size_t *len);
+
+/* 1 when the output differs from the input, 0 otherwise. */
+int domcompat_result_changed(const domcompat_result *result);
+
+/* The form the input was in. */
+domcompat_form domcompat_result_input_form(const domcompat_result *result);
+
+size_t domcompat_result_change_count(const domcompat_result *result);
+/* The i-th change in document order; NULL when i is out of range. */
+const domcompat_change *domcompat_result_change(const domcompat_result *result,
+                                                size_t i);
+
+size_t domcompat_result_refusal_count(const domcompat_result *result);
+/* The i-th refusal in document order; NULL when i is out of range. */
+const domcompat_refusal *domcompat_result_refusal(const domcompat_result *result,
+                                                  size_t i);
+
+void domcompat_result_free(domcompat_result *result);
+
+/*
+ * Checks a document against the schema of `form`.  With
+ * DOMCOMPAT_FORM_AUTO the form is detected from the document's own PCI
+ * controllers.  `*detected_out` (which may be NULL) receives the form
+ * checked against.
+ *
+ * Returns DOMCOMPAT_OK when the document is valid, DOMCOMPAT_EINVALID when
+ * it is not, or DOMCOMPAT_EUSAGE, DOMCOMPAT_EINTERNAL, DOMCOMPAT_ENOMEM.
+ */
+int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ctx,
+                       domcompat_form form, const char *data, size_t len,
+                       domcompat_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DOMCOMPAT_H */

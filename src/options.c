@@ -1,0 +1,136 @@
+#include "options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+
+int domcompat_options_new(domcompat_options **out)
+{
+    domcompat_options *opts = calloc(1, sizeof(*opts));
+
+    *out = NULL;
+    if (opts == NULL)
+        return DOMCOMPAT_ENOMEM;
+    opts->target = DOMCOMPAT_FORM_EXPLICIT;
+    opts->assume_param = strdup("");
+    if (opts->assume_param == NULL) {
+        free(opts);
+        return DOMCOMPAT_ENOMEM;
+    }
+    *out = opts;
+    return DOMCOMPAT_OK;
+}
+
+void domcompat_options_free(domcompat_options *opts)
+{
+    if (opts == NULL)
+        return;
+    free(opts->assumptions);
+    free(opts->assume_param);
+    free(opts);
+}
+
+int domcompat_options_set_target(domcompat_options *opts, const char *target,
+                                 domcompat_error *err)
+{
+    if (target != NULL && strcmp(target, "explicit") == 0)
+        opts->target = DOMCOMPAT_FORM_EXPLICIT;
+    else if (target != NULL && strcmp(target, "legacy") == 0)
+        opts->target = DOMCOMPAT_FORM_LEGACY;
+    else
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "unknown target '%s'; expected 'explicit' or 'legacy'",
+                         target ? target : "(null)");
+    return DOMCOMPAT_OK;
+}
+
+static int rebuild_param(domcompat_options *opts)
+{
+    struct buf param;
+    size_t i;
+    char *joined;
+
+    buf_init(&param);
+    buf_append_char(&param, '|');
+    for (i = 0; i < opts->assumption_count; i++) {
+        buf_append_str(&param, opts->assumptions[i].kind->name);
+        buf_append_char(&param, '=');
+        buf_append_str(&param, opts->assumptions[i].implementation);
+        buf_append_char(&param, '|');
+    }
+    joined = buf_steal(&param, NULL);
+    if (joined == NULL)
+        return DOMCOMPAT_ENOMEM;
+    free(opts->assume_param);
+    opts->assume_param = joined;
+    return DOMCOMPAT_OK;
+}
+
+int domcompat_options_assume(domcompat_options *opts, const char *assumption,
+                             domcompat_error *err)
+{
+    char kind_name[128], list[512];
+    const char *eq = assumption ? strchr(assumption, '=') : NULL;
+    const char *implementation;
+    const struct kind *kind;
+    struct assumption *grown;
+    size_t i, kind_len;
+
+    if (eq == NULL || eq == assumption || eq[1] == '\0')
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "assumption '%s' is not KIND=IMPLEMENTATION "
+                         "(for example pcie-root-port=pcie-root-port)",
+                         assumption ? assumption : "(null)");
+    kind_len = (size_t)(eq - assumption);
+    if (kind_len >= sizeof(kind_name))
+        kind_len = sizeof(kind_name) - 1;
+    memcpy(kind_name, assumption, kind_len);
+    kind_name[kind_len] = '\0';
+    implementation = eq + 1;
+
+    kind = kinds_find(kind_name);
+    if (kind == NULL) {
+        kinds_list_names(list, sizeof(list));
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "assumption '%s': unknown kind '%s'; expected one of: %s",
+                         assumption, kind_name, list);
+    }
+    if (kind->root)
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "assumption '%s': %s is a root bus, whose implementation the "
+                         "guest's machine decides, not an assumption",
+                         assumption, kind->name);
+    if (!kind_has_implementation(kind, implementation)) {
+        kind_list_implementations(kind, list, sizeof(list));
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "assumption '%s': %s is not an implementation of %s; expected one of: %s",
+                         assumption, implementation, kind->name, list);
+    }
+    for (i = 0; i < kind->implementation_count; i++)
+        if (strcmp(kind->implementations[i].name, implementation) == 0)
+            implementation = kind->implementations[i].name;
+
+    for (i = 0; i < opts->assumption_count; i++) {
+        if (opts->assumptions[i].kind != kind)
+            continue;
+        if (opts->assumptions[i].implementation == implementation)
+            return DOMCOMPAT_OK;
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "assumption '%s' contradicts the earlier %s=%s",
+                         assumption, kind->name, opts->assumptions[i].implementation);
+    }
+    grown = realloc(opts->assumptions, (opts->assumption_count + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return error_nomem(err);
+    opts->assumptions = grown;
+    grown[opts->assumption_count].kind = kind;
+    grown[opts->assumption_count].implementation = implementation;
+    opts->assumption_count++;
+    if (rebuild_param(opts) != DOMCOMPAT_OK) {
+        opts->assumption_count--;
+        return error_nomem(err);
+    }
+    return DOMCOMPAT_OK;
+}

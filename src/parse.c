@@ -1,0 +1,220 @@
+#include "parse.h"
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "sourcemap.h"
+
+struct parse_state {
+    bool doctype;
+    int doctype_line;
+    bool failed;     /* an error of level XML_ERR_ERROR or worse was seen */
+    int code;
+    int line;
+    int column;
+    char detail[160]; /* error->str1, e.g. the redefined attribute's name */
+    char message[512];
+};
+
+static void record_error(struct parse_state *st, const xmlError *error)
+{
+    size_t len;
+
+    if (error->level < XML_ERR_ERROR || st->failed)
+        return;
+    /* xmlStopParser after a DOCTYPE reports itself; the DOCTYPE is the error. */
+    if (st->doctype && error->code == XML_ERR_USER_STOP)
+        return;
+    st->failed = true;
+    st->code = error->code;
+    st->line = error->line;
+    st->column = error->int2;
+    snprintf(st->message, sizeof(st->message), "%s", error->message ? error->message : "");
+    len = strlen(st->message);
+    while (len > 0 && (st->message[len - 1] == '\n' || st->message[len - 1] == ' '))
+        st->message[--len] = '\0';
+    snprintf(st->detail, sizeof(st->detail), "%s", error->str1 ? error->str1 : "");
+}
+
+/* Errors raised through the parser context carry the context as `ctx`. */
+static void on_parser_error(void *ctx, xmlErrorPtr error)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+
+    record_error(ctxt->_private, error);
+}
+
+/* Errors raised without the context (encoding, I/O) reach the thread's handler. */
+static void on_thread_error(void *state, xmlErrorPtr error)
+{
+    record_error(state, error);
+}
+
+/*
+ * Any DOCTYPE is refused before its declarations are read, so no entity is
+ * ever defined, expanded or loaded.
+ */
+static void on_internal_subset(void *ctx, const xmlChar *name,
+                               const xmlChar *external_id, const xmlChar *system_id)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct parse_state *st = ctxt->_private;
+
+    (void)name;
+    (void)external_id;
+    (void)system_id;
+    st->doctype = true;
+    st->doctype_line = ctxt->input ? ctxt->input->line : 0;
+    xmlStopParser(ctxt);
+}
+
+/* Names libxml2 may record for an input that is UTF-8 byte for byte. */
+static bool is_utf8_name(const char *name)
+{
+    return strcasecmp(name, "UTF-8") == 0 || strcasecmp(name, "UTF8") == 0 ||
+           strcasecmp(name, "US-ASCII") == 0 || strcasecmp(name, "ASCII") == 0;
+}
+
+/* UTF-16 and UTF-32 announce themselves in their first bytes. */
+static const char *wide_encoding(const unsigned char *d, size_t len)
+{
+    if (len >= 4 && ((d[0] == 0 && d[1] == 0 && d[2] == 0xFE && d[3] == 0xFF) ||
+                     (d[0] == 0xFF && d[1] == 0xFE && d[2] == 0 && d[3] == 0)))
+        return "UTF-32";
+    if (len >= 2 && ((d[0] == 0xFE && d[1] == 0xFF) || (d[0] == 0xFF && d[1] == 0xFE)))
+        return "UTF-16";
+    if (len >= 2 && ((d[0] == 0 && d[1] == '<') || (d[0] == '<' && d[1] == 0)))
+        return "UTF-16";
+    return NULL;
+}
+
+static int report_parse_error(const struct parse_state *st, domcompat_error *err)
+{
+    unsigned long line = st->line > 0 ? (unsigned long)st->line : 0;
+    unsigned long col = st->column > 0 ? (unsigned long)st->column : 0;
+
+    switch (st->code) {
+    case XML_ERR_DOCUMENT_EMPTY:
+        return error_set(err, DOMCOMPAT_EINVALID, line, col,
+                         "the document is empty; expected a <domain> element");
+    case XML_ERR_DOCUMENT_START:
+        return error_set(err, DOMCOMPAT_EINVALID, line, col,
+                         "no start tag found; expected a <domain> element");
+    case XML_ERR_ATTRIBUTE_REDEFINED:
+    case XML_NS_ERR_ATTRIBUTE_REDEFINED:
+        return error_set(err, DOMCOMPAT_EINVALID, line, col,
+                         "attribute '%s' appears twice in one element; expected each attribute once",
+                         st->detail);
+    case XML_ERR_NO_MEMORY:
+        return error_nomem(err);
+    default:
+        return error_set(err, DOMCOMPAT_EINVALID, line, col, "not well-formed XML: %s",
+                         st->message);
+    }
+}
+
+void parse_element_position(const char *data, size_t len, xmlNode *element,
+                            unsigned long *line, unsigned long *column)
+{
+    struct source_map map;
+    struct source_cursor cursor;
+    size_t ordinal;
+
+    *line = element ? (unsigned long)xmlGetLineNo(element) : 0;
+    *column = 0;
+    if (element == NULL || source_map_build(&map, data, len) != 0)
+        return;
+    if (source_map_ordinals(xmlDocGetRootElement(element->doc), &element, 1, &ordinal) == 0 &&
+        ordinal < map.count) {
+        source_cursor_init(&cursor);
+        source_cursor_position(&cursor, data, map.tags[ordinal].start, line, column);
+    }
+    source_map_free(&map);
+}
+
+int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error *err)
+{
+    struct parse_state st;
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlDocPtr doc = NULL;
+    xmlStructuredErrorFunc saved_handler = xmlStructuredError;
+    void *saved_handler_ctx = xmlStructuredErrorContext;
+    const char *wide;
+    xmlNode *root;
+    int rc = DOMCOMPAT_OK;
+
+    *out = NULL;
+    memset(&st, 0, sizeof(st));
+    if (len > INT_MAX)
+        return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                         "the document is larger than %d bytes", INT_MAX);
+    wide = wide_encoding((const unsigned char *)data, len);
+    if (wide != NULL)
+        return error_set(err, DOMCOMPAT_EINVALID, 1, 1,
+                         "the document is %s; domcompat reads UTF-8 only "
+                         "(convert it first, for example with iconv -t UTF-8)", wide);
+
+    ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL)
+        return error_nomem(err);
+    ctxt->_private = &st;
+    ctxt->sax->serror = on_parser_error;
+    ctxt->sax->internalSubset = on_internal_subset;
+    /* Errors raised outside the context's channel must not reach stderr either. */
+    xmlSetStructuredErrorFunc(&st, on_thread_error);
+
+    /* No DTD loading, no entity substitution, no XInclude: all are off by default. */
+    doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+
+    if (st.doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
+        rc = error_set(err, DOMCOMPAT_EINVALID, (unsigned long)st.doctype_line, 0,
+                       "a DOCTYPE is not allowed (libvirt never writes one); "
+                       "expected the <domain> element without a DOCTYPE");
+        goto out;
+    }
+    if (st.failed) {
+        rc = report_parse_error(&st, err);
+        goto out;
+    }
+    if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed) {
+        rc = error_set(err, DOMCOMPAT_EINVALID, 0, 0, "not well-formed XML");
+        goto out;
+    }
+    if (doc->encoding != NULL && !is_utf8_name((const char *)doc->encoding)) {
+        rc = error_set(err, DOMCOMPAT_EINVALID, 1, 1,
+                       "the document declares encoding '%s'; domcompat reads UTF-8 only "
+                       "(convert it first, for example with iconv -t UTF-8)",
+                       (const char *)doc->encoding);
+        goto out;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL) {
+        rc = error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                       "no root element; expected a <domain> element");
+        goto out;
+    }
+    if (root->ns != NULL || !xmlStrEqual(root->name, BAD_CAST "domain")) {
+        unsigned long line, col;
+
+        parse_element_position(data, len, root, &line, &col);
+        rc = error_set(err, DOMCOMPAT_EINVALID, line, col,
+                       "the root element is <%s%s%s>%s; expected <domain> in no namespace",
+                       root->ns && root->ns->prefix ? (const char *)root->ns->prefix : "",
+                       root->ns && root->ns->prefix ? ":" : "", (const char *)root->name,
+                       root->ns ? " in a namespace" : "");
+        goto out;
+    }
+    *out = doc;
+    doc = NULL; /* now owned by the caller */
+out:
+    xmlSetStructuredErrorFunc(saved_handler_ctx, saved_handler);
+    xmlFreeDoc(doc);
+    xmlFreeParserCtxt(ctxt);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * Running a direction's rules (xslt/upgrade.xsl or xslt/downgrade.xsl)
+ * over a document and reading what they decided for each PCI controller.
+ */
+#ifndef DOMCOMPAT_RULES_H
+#define DOMCOMPAT_RULES_H
+
+#include <libxml/tree.h>
+#include <libxslt/security.h>
+#include <libxslt/xsltInternals.h>
+#include <stddef.h>
+
+#include "domcompat.h"
+
+enum rule_decision {
+    RULE_UNCHANGED,
+    RULE_CONVERTED,
+    RULE_REFUSED
+};
+
+/* What the rules decided for one PCI controller; strings point into the rules' output. */
+struct rule_outcome {
+    enum rule_decision decision;
+    const char *rule;
+    xmlNode *converted; /* RULE_CONVERTED: the new <controller>, attributes only */
+    const char *kind;   /* RULE_REFUSED: the refusal's parts */
+    const char *implementation;
+    const char *reason;
+    const char *hint;
+};
+
+struct rule_run {
+    xmlDocPtr output;               /* owns every string in outcomes */
+    struct rule_outcome *outcomes;  /* one per PCI controller, in document order */
+    size_t count;
+};
+
+/*
+ * Applies `sheet` to `doc` with every file and network access forbidden.
+ * `assume` is the stylesheets' assume parameter.  `controller_count` is
+ * how many PCI controllers the caller found; the rules must answer for
+ * each.  Returns DOMCOMPAT_OK, DOMCOMPAT_EINTERNAL (with the rule's or
+ * libxslt's message) or DOMCOMPAT_ENOMEM.
+ */
+int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPtr security,
+              xmlDocPtr doc, const char *assume, size_t controller_count,
+              domcompat_error *err);
+void rules_run_free(struct rule_run *run);
+
+#endif

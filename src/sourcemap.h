@@ -1,0 +1,86 @@
+/*
+ * Where things are in the document's own bytes.
+ *
+ * libxml2's tree forgets quoting, attribute order, entity references and
+ * everything between elements, so domcompat writes its output by copying
+ * the input bytes and rewriting only the start tags that change.  This
+ * module finds those start tags: it scans the raw bytes of a document that
+ * libxml2 has already accepted as well-formed, so markup is unambiguous
+ * (attribute values hold no '<', comments, CDATA sections and processing
+ * instructions are skipped whole), and the n-th start tag found is the
+ * n-th element of the tree in document order.
+ */
+#ifndef DOMCOMPAT_SOURCEMAP_H
+#define DOMCOMPAT_SOURCEMAP_H
+
+#include <libxml/tree.h>
+#include <stddef.h>
+
+/* A start tag: bytes [start, end), from '<' to one past '>'. */
+struct source_tag {
+    size_t start;
+    size_t end;
+};
+
+struct source_map {
+    struct source_tag *tags; /* every start tag, in document order */
+    size_t count;
+};
+
+/*
+ * Scans `data`.  Returns 0, -1 when out of memory, or -2 when the bytes
+ * do not have the shape of a well-formed document (a bug upstream: the
+ * caller parsed them first).
+ */
+int source_map_build(struct source_map *out, const char *data, size_t len);
+void source_map_free(struct source_map *map);
+
+/*
+ * The document-order ordinal of each of `targets` (elements of the tree
+ * rooted at `root`, given in document order) among all elements, which
+ * indexes source_map.tags.  Returns 0, or -1 when a target is not found.
+ */
+int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count,
+                        size_t *ordinals);
+
+/* One attribute of a start tag, as written. */
+struct source_attr {
+    size_t lead;      /* the whitespace before the name starts here */
+    size_t name;      /* the name */
+    size_t name_len;
+    size_t value;     /* the value, inside the quotes, unexpanded */
+    size_t value_len;
+    size_t end;       /* one past the closing quote */
+    char quote;       /* ' or " */
+};
+
+struct source_start_tag {
+    size_t name;       /* the element name, after '<' */
+    size_t name_len;
+    size_t tail;       /* whitespace before '>' or '/>' starts here */
+    struct source_attr *attrs;
+    size_t attr_count;
+};
+
+/* Splits a start tag into its parts.  Returns 0, -1 (memory) or -2 (shape). */
+int source_start_tag_parse(struct source_start_tag *out, const char *data,
+                           struct source_tag tag);
+void source_start_tag_free(struct source_start_tag *tag);
+
+/*
+ * Line and column (1-based; the column counts characters) of byte
+ * offsets, computed incrementally: feed offsets in ascending order to
+ * pay for each byte once.
+ */
+struct source_cursor {
+    size_t offset;
+    size_t line_start;
+    unsigned long line;
+};
+
+void source_cursor_init(struct source_cursor *cursor);
+void source_cursor_position(struct source_cursor *cursor, const char *data,
+                            size_t offset, unsigned long *line,
+                            unsigned long *column);
+
+#endif

@@ -1,0 +1,150 @@
+#include "splice.h"
+
+#include <string.h>
+
+static bool name_is(const char *data, const struct source_attr *attr, const char *name)
+{
+    return strlen(name) == attr->name_len && memcmp(data + attr->name, name, attr->name_len) == 0;
+}
+
+/* Index of the source attribute named `name`, or -1. */
+static long find_source(const char *data, const struct source_start_tag *parsed,
+                        const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < parsed->attr_count; i++)
+        if (name_is(data, &parsed->attrs[i], name))
+            return (long)i;
+    return -1;
+}
+
+static bool wanted(const struct splice_attr *want, size_t want_count, const char *data,
+                   const struct source_attr *attr)
+{
+    size_t j;
+
+    /* Namespace declarations are not attributes of the tree: always kept as written. */
+    if (attr->name_len >= 5 && memcmp(data + attr->name, "xmlns", 5) == 0 &&
+        (attr->name_len == 5 || data[attr->name + 5] == ':'))
+        return true;
+
+    for (j = 0; j < want_count; j++)
+        if (name_is(data, attr, want[j].name))
+            return true;
+    return false;
+}
+
+void splice_escape_value(struct buf *out, const char *value, char quote)
+{
+    const char *p;
+
+    for (p = value; *p != '\0'; p++) {
+        switch (*p) {
+        case '&': buf_append_str(out, "&amp;"); break;
+        case '<': buf_append_str(out, "&lt;"); break;
+        /* Literal whitespace in a value would be normalised to a space on reading. */
+        case '\t': buf_append_str(out, "&#9;"); break;
+        case '\n': buf_append_str(out, "&#10;"); break;
+        case '\r': buf_append_str(out, "&#13;"); break;
+        case '\'':
+            buf_append_str(out, quote == '\'' ? "&apos;" : "'");
+            break;
+        case '"':
+            buf_append_str(out, quote == '"' ? "&quot;" : "\"");
+            break;
+        default: buf_append_char(out, *p); break;
+        }
+    }
+}
+
+/* Writes ` name='value'` with the given leading whitespace and quote. */
+static void emit_new(struct buf *out, const char *lead, size_t lead_len,
+                     const struct splice_attr *attr, char quote)
+{
+    buf_append(out, lead, lead_len);
+    buf_append_str(out, attr->name);
+    buf_append_char(out, '=');
+    buf_append_char(out, quote);
+    splice_escape_value(out, attr->value, quote);
+    buf_append_char(out, quote);
+}
+
+enum placement { PLACE_BEFORE_MODEL, PLACE_DROPPED_SLOT, PLACE_END };
+
+void splice_render_tag(struct buf *out, const char *data,
+                       const struct source_tag *tag,
+                       const struct source_start_tag *parsed,
+                       const struct splice_attr *want, size_t want_count,
+                       const bool *value_changed)
+{
+    long model = find_source(data, parsed, "model");
+    long first_dropped = -1;
+    bool model_kept = model >= 0 && wanted(want, want_count, data, &parsed->attrs[model]);
+    size_t i, j;
+
+    for (i = 0; i < parsed->attr_count; i++) {
+        if (!wanted(want, want_count, data, &parsed->attrs[i])) {
+            first_dropped = (long)i;
+            break;
+        }
+    }
+
+    /* '<name' */
+    buf_append(out, data + tag->start, parsed->name + parsed->name_len - tag->start);
+
+    for (i = 0; i < parsed->attr_count; i++) {
+        const struct source_attr *attr = &parsed->attrs[i];
+        bool keep = wanted(want, want_count, data, attr);
+        const char *lead = data + attr->lead;
+        size_t lead_len = attr->name - attr->lead;
+
+        /* New attributes that go here, before this source attribute or in its place. */
+        for (j = 0; j < want_count; j++) {
+            enum placement place;
+
+            if (find_source(data, parsed, want[j].name) >= 0)
+                continue;
+            if (strcmp(want[j].name, "subType") == 0 && model_kept)
+                place = PLACE_BEFORE_MODEL;
+            else if (first_dropped >= 0)
+                place = PLACE_DROPPED_SLOT;
+            else
+                place = PLACE_END;
+            if ((place == PLACE_BEFORE_MODEL && (long)i == model) ||
+                (place == PLACE_DROPPED_SLOT && (long)i == first_dropped))
+                emit_new(out, lead, lead_len, &want[j], attr->quote);
+        }
+        if (!keep)
+            continue;
+
+        /* Kept: everything up to the value as written, then the value. */
+        buf_append(out, data + attr->lead, attr->value - attr->lead);
+        if (value_changed[i]) {
+            for (j = 0; j < want_count; j++)
+                if (name_is(data, attr, want[j].name))
+                    splice_escape_value(out, want[j].value, attr->quote);
+        } else {
+            buf_append(out, data + attr->value, attr->value_len);
+        }
+        buf_append_char(out, attr->quote);
+    }
+
+    /* New attributes with nowhere else to go follow the last one written. */
+    for (j = 0; j < want_count; j++) {
+        const struct source_attr *last;
+
+        if (find_source(data, parsed, want[j].name) >= 0)
+            continue;
+        if ((strcmp(want[j].name, "subType") == 0 && model_kept) || first_dropped >= 0)
+            continue;
+        last = parsed->attr_count ? &parsed->attrs[parsed->attr_count - 1] : NULL;
+        if (last != NULL)
+            emit_new(out, data + last->lead, last->name - last->lead, &want[j], last->quote);
+        else
+            emit_new(out, " ", 1, &want[j], '\'');
+    }
+
+    /* Whitespace and '/>' or '>' as written. */
+    buf_append(out, data + parsed->tail, tag->end - parsed->tail);
+}

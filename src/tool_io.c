@@ -1,0 +1,110 @@
+#include "tool_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static enum tool_read_status read_all(int fd, size_t size_hint, char **data, size_t *len,
+                                      char *why, size_t why_size)
+{
+    size_t cap = size_hint + 1, used = 0;
+    char *buf = malloc(cap);
+
+    if (buf == NULL) {
+        snprintf(why, why_size, "%s", strerror(ENOMEM));
+        return TOOL_READ_IO_ERROR;
+    }
+    for (;;) {
+        ssize_t n;
+
+        if (used == cap) {
+            char *grown;
+
+            if (cap > TOOL_MAX_INPUT_BYTES) {
+                free(buf);
+                snprintf(why, why_size, "larger than the %zu MiB limit",
+                         TOOL_MAX_INPUT_BYTES >> 20);
+                return TOOL_READ_TOO_LARGE;
+            }
+            grown = realloc(buf, cap * 2);
+            if (grown == NULL) {
+                free(buf);
+                snprintf(why, why_size, "%s", strerror(ENOMEM));
+                return TOOL_READ_IO_ERROR;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        n = read(fd, buf + used, cap - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(why, why_size, "%s", strerror(errno));
+            free(buf);
+            return TOOL_READ_IO_ERROR;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    if (used > TOOL_MAX_INPUT_BYTES) {
+        free(buf);
+        snprintf(why, why_size, "larger than the %zu MiB limit", TOOL_MAX_INPUT_BYTES >> 20);
+        return TOOL_READ_TOO_LARGE;
+    }
+    *data = buf;
+    *len = used;
+    return TOOL_READ_OK;
+}
+
+enum tool_read_status tool_read_input(const char *path, char **data, size_t *len,
+                                      char *why, size_t why_size)
+{
+    enum tool_read_status status;
+    struct stat st;
+    int fd;
+
+    *data = NULL;
+    *len = 0;
+    if (strcmp(path, "-") == 0)
+        return read_all(STDIN_FILENO, 64 * 1024, data, len, why, why_size);
+
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(why, why_size, "%s", strerror(errno));
+        return TOOL_READ_IO_ERROR;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, why_size, "%s", strerror(errno));
+        close(fd);
+        return TOOL_READ_IO_ERROR;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_size, "not a regular file");
+        close(fd);
+        return TOOL_READ_IO_ERROR;
+    }
+    if ((unsigned long long)st.st_size > TOOL_MAX_INPUT_BYTES) {
+        snprintf(why, why_size, "larger than the %zu MiB limit", TOOL_MAX_INPUT_BYTES >> 20);
+        close(fd);
+        return TOOL_READ_TOO_LARGE;
+    }
+    status = read_all(fd, (size_t)st.st_size, data, len, why, why_size);
+    close(fd);
+    return status;
+}
+
+int tool_write_stdout(const char *data, size_t len)
+{
+    if (len > 0 && fwrite(data, 1, len, stdout) != len)
+        return -1;
+    /* A full disk or a closed pipe shows up here, not at exit. */
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return -1;
+    return 0;
+}

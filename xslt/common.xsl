@@ -1,0 +1,71 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  What both directions need to know about the domain and the user's
+  assumptions.  Included by upgrade.xsl and downgrade.xsl.
+-->
+<xsl:stylesheet version="1.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:dc="urn:domcompat:rules">
+
+  <!--
+    What the user says model-only controllers mean, as '|kind=implementation|'
+    entries (assume on the command line).  Looked up before the data file's implied column.
+  -->
+  <xsl:param name="assume" select="''"/>
+
+  <!--
+    Whether the guest is pSeries, where a model-only pci-root is a
+    spapr-pci-host-bridge: 'yes', 'no', or 'unknown' when the domain says
+    neither a non-ppc64 architecture nor its machine.  libvirt's own test is
+    "ppc64 architecture and a machine named pseries*"; only ppc64 has such
+    machines, so a pseries machine alone decides.
+  -->
+  <xsl:variable name="dc:os-type" select="/domain/os/type"/>
+  <xsl:variable name="dc:guest-pseries">
+    <xsl:choose>
+      <xsl:when test="$dc:os-type/@arch and not(starts-with($dc:os-type/@arch, 'ppc64'))">no</xsl:when>
+      <xsl:when test="starts-with($dc:os-type/@machine, 'pseries')">yes</xsl:when>
+      <xsl:when test="$dc:os-type/@machine">no</xsl:when>
+      <xsl:otherwise>unknown</xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
+
+  <!-- The implementation a model-only controller of $kind means here. -->
+  <xsl:template name="dc:implied">
+    <xsl:param name="kind"/>
+    <xsl:value-of select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
+  </xsl:template>
+
+  <!-- Whether $kind has an implementation only a pSeries guest implies. -->
+  <xsl:template name="dc:pseries-kind">
+    <xsl:param name="kind"/>
+    <xsl:if test="contains($dc:implied-pseries, concat('|', $kind, '='))">yes</xsl:if>
+  </xsl:template>
+
+  <!-- pSeries rules: the domain does not say whether a model-only PHB has an implementation. -->
+  <xsl:template name="dc:refuse-unknown-pseries">
+    <xsl:param name="rule"/>
+    <xsl:param name="kind"/>
+    <xsl:param name="implementation" select="''"/>
+    <xsl:call-template name="dc:refuse">
+      <xsl:with-param name="rule" select="$rule"/>
+      <xsl:with-param name="kind" select="$kind"/>
+      <xsl:with-param name="implementation" select="$implementation"/>
+      <xsl:with-param name="reason"
+          select="concat('a model-only ', $kind, ' is a spapr-pci-host-bridge in a pSeries guest and has no implementation otherwise, and this domain does not say which it is')"/>
+      <xsl:with-param name="hint"
+          select="'name the guest architecture and machine in &lt;os&gt;&lt;type arch=... machine=...&gt;, as libvirt writes them'"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- The refusal every rule reports when a controller cannot be converted. -->
+  <xsl:template name="dc:refuse">
+    <xsl:param name="rule"/>
+    <xsl:param name="kind"/>
+    <xsl:param name="implementation" select="''"/>
+    <xsl:param name="reason"/>
+    <xsl:param name="hint" select="''"/>
+    <dc:refused rule="{$rule}" kind="{$kind}" implementation="{$implementation}"
+                reason="{$reason}" hint="{$hint}"/>
+  </xsl:template>
+</xsl:stylesheet>
