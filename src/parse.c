@@ -93,7 +93,44 @@ static const char *wide_encoding(const unsigned char *d, size_t len)
     return NULL;
 }
 
-static int report_parse_error(const struct parse_state *st, domcompat_error *err)
+/*
+ * libxml2 reports a repeated attribute after reading it; point at the
+ * repetition itself: the last "NAME=" before that column on that line.
+ */
+static unsigned long repeated_attribute_column(const char *data, size_t len,
+                                               unsigned long line, unsigned long col,
+                                               const char *name)
+{
+    size_t start = 0, end, i, name_len = strlen(name);
+    unsigned long n, best = col;
+
+    for (n = 1; n < line && start < len; n++) {
+        const char *nl = memchr(data + start, '\n', len - start);
+
+        if (nl == NULL)
+            return col;
+        start = (size_t)(nl - data) + 1;
+    }
+    end = start;
+    for (n = 1; n < col && end < len; end++)
+        if (((unsigned char)data[end] & 0xC0) != 0x80)
+            n++;
+    for (i = start, n = 1; name_len > 0 && i + name_len <= end; i++) {
+        size_t j = i + name_len;
+
+        while (j < end && (data[j] == ' ' || data[j] == '\t'))
+            j++;
+        if (i > start && (data[i - 1] == ' ' || data[i - 1] == '\t') &&
+            memcmp(data + i, name, name_len) == 0 && j < end && data[j] == '=')
+            best = n;
+        if (((unsigned char)data[i] & 0xC0) != 0x80)
+            n++;
+    }
+    return best;
+}
+
+static int report_parse_error(const struct parse_state *st, const char *data, size_t len,
+                              domcompat_error *err)
 {
     unsigned long line = st->line > 0 ? (unsigned long)st->line : 0;
     unsigned long col = st->column > 0 ? (unsigned long)st->column : 0;
@@ -107,6 +144,7 @@ static int report_parse_error(const struct parse_state *st, domcompat_error *err
                          "no start tag found; expected a <domain> element");
     case XML_ERR_ATTRIBUTE_REDEFINED:
     case XML_NS_ERR_ATTRIBUTE_REDEFINED:
+        col = repeated_attribute_column(data, len, line, col, st->detail);
         return error_set(err, DOMCOMPAT_EINVALID, line, col,
                          "attribute '%s' appears twice in one element; expected each attribute once",
                          st->detail);
@@ -179,7 +217,7 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
         goto out;
     }
     if (st.failed) {
-        rc = report_parse_error(&st, err);
+        rc = report_parse_error(&st, data, len, err);
         goto out;
     }
     if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed) {

@@ -1,0 +1,425 @@
+/*
+ * The library's conversion API: what each direction does to each kind of
+ * controller, what it refuses, and that nothing else in a document moves.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static domcompat_context *ctx;
+
+static int setup_context(void **state)
+{
+    domcompat_error err;
+
+    (void)state;
+    return domcompat_context_new(&ctx, &err) == DOMCOMPAT_OK ? 0 : -1;
+}
+
+static int teardown_context(void **state)
+{
+    (void)state;
+    domcompat_context_free(ctx);
+    return 0;
+}
+
+static domcompat_options *options(const char *target, const char *assumption)
+{
+    domcompat_options *opts;
+
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_set_target(opts, target, NULL), DOMCOMPAT_OK);
+    if (assumption != NULL)
+        assert_int_equal(domcompat_options_assume(opts, assumption, NULL), DOMCOMPAT_OK);
+    return opts;
+}
+
+/* Converts `input` and asserts the result code; returns the result (may be NULL). */
+static domcompat_result *convert(const char *target, const char *assumption, const char *input,
+                                 int expected_rc, domcompat_error *err)
+{
+    domcompat_options *opts = options(target, assumption);
+    domcompat_result *result = NULL;
+    int rc = domcompat_convert(&result, ctx, opts, input, strlen(input), err);
+
+    if (rc != expected_rc)
+        print_error("rc %d (expected %d): %s\n", rc, expected_rc, err->message);
+    assert_int_equal(rc, expected_rc);
+    domcompat_options_free(opts);
+    return result;
+}
+
+static void expect_conversion(const char *target, const char *assumption, const char *input,
+                              const char *expected)
+{
+    domcompat_error err;
+    domcompat_result *result = convert(target, assumption, input, DOMCOMPAT_OK, &err);
+
+    assert_output(result, expected);
+    assert_int_equal(domcompat_result_changed(result), strcmp(input, expected) != 0);
+    domcompat_result_free(result);
+}
+
+static void test_convert__upgrade_names_the_implied_implementation(void **state)
+{
+    (void)state;
+    expect_conversion("explicit", NULL,
+        Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"),
+        Q35_DOMAIN("    <controller type='pci' index='1' subType='dmi-to-pci-bridge' "
+                   "model='i82801b11-bridge'/>\n"));
+}
+
+static void test_convert__downgrade_is_the_inverse(void **state)
+{
+    (void)state;
+    expect_conversion("legacy", NULL,
+        Q35_DOMAIN("    <controller type='pci' index='1' subType='dmi-to-pci-bridge' "
+                   "model='i82801b11-bridge'/>\n"),
+        Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"));
+}
+
+static void test_convert__root_bus_gets_subtype_and_no_model(void **state)
+{
+    (void)state;
+    expect_conversion("explicit", NULL,
+        Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" model=\"pcie-root\"/>\n"),
+        Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" subType=\"pcie-root\"/>\n"));
+    expect_conversion("legacy", NULL,
+        Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" subType=\"pcie-root\"/>\n"),
+        Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" model=\"pcie-root\"/>\n"));
+}
+
+static void test_convert__pseries_pci_root_is_a_spapr_host_bridge(void **state)
+{
+    (void)state;
+    expect_conversion("explicit", NULL,
+        PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
+        PSERIES_DOMAIN("    <controller type='pci' index='0' subType='pci-root' "
+                       "model='spapr-pci-host-bridge'/>\n"));
+    expect_conversion("legacy", NULL,
+        PSERIES_DOMAIN("    <controller type='pci' index='0' subType='pci-root' "
+                       "model='spapr-pci-host-bridge'/>\n"),
+        PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"));
+}
+
+static void test_convert__x86_pci_root_has_no_implementation(void **state)
+{
+    (void)state;
+    expect_conversion("explicit", NULL,
+        Q35_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
+        Q35_DOMAIN("    <controller type='pci' index='0' subType='pci-root'/>\n"));
+}
+
+static void test_convert__refuses_to_guess_whether_a_guest_is_pseries(void **state)
+{
+    domcompat_error err;
+    domcompat_result *result;
+
+    (void)state;
+    result = convert("explicit", NULL,
+                     "<domain type='kvm'><os><type arch='ppc64'>hvm</type></os><devices>"
+                     "<controller type='pci' index='0' model='pci-root'/></devices></domain>",
+                     DOMCOMPAT_EREFUSED, &err);
+    assert_int_equal(domcompat_result_refusal_count(result), 1);
+    assert_string_equal(domcompat_result_refusal(result, 0)->rule, "pseries-phb");
+    assert_null(domcompat_result_output(result, NULL));
+    domcompat_result_free(result);
+}
+
+static void test_convert__refuses_generic_root_port_for_legacy_peer(void **state)
+{
+    domcompat_error err;
+    domcompat_result *result;
+    const domcompat_refusal *refusal;
+
+    (void)state;
+    result = convert("legacy", NULL,
+                     Q35_DOMAIN("    <controller type='pci' index='3' subType='pcie-root-port' "
+                                "model='pcie-root-port'/>\n"),
+                     DOMCOMPAT_EREFUSED, &err);
+    assert_int_equal(domcompat_result_refusal_count(result), 1);
+    refusal = domcompat_result_refusal(result, 0);
+    assert_int_equal(refusal->line, 8);
+    assert_int_equal(refusal->column, 5);
+    assert_string_equal(refusal->index, "3");
+    assert_string_equal(refusal->kind, "pcie-root-port");
+    assert_string_equal(refusal->implementation, "pcie-root-port");
+    assert_non_null(strstr(refusal->reason, "implies ioh3420"));
+    assert_non_null(strstr(refusal->hint, "--assume pcie-root-port=pcie-root-port"));
+    assert_int_equal(err.code, DOMCOMPAT_EREFUSED);
+    assert_int_equal(err.line, 8);
+    assert_null(domcompat_result_output(result, NULL));
+    domcompat_result_free(result);
+}
+
+static void test_convert__lists_every_refusal(void **state)
+{
+    domcompat_error err;
+    domcompat_result *result;
+
+    (void)state;
+    result = convert("legacy", NULL,
+                     Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                                "model='pcie-root-port'/>\n"
+                                "    <controller type='pci' index='2' subType='pcie-root-port' "
+                                "model='ioh3420'/>\n"
+                                "    <controller type='pci' index='3' subType='pcie-root-port' "
+                                "model='pcie-root-port'/>\n"),
+                     DOMCOMPAT_EREFUSED, &err);
+    assert_int_equal(domcompat_result_refusal_count(result), 2);
+    assert_string_equal(domcompat_result_refusal(result, 0)->index, "1");
+    assert_string_equal(domcompat_result_refusal(result, 1)->index, "3");
+    assert_null(domcompat_result_refusal(result, 2));
+    domcompat_result_free(result);
+}
+
+static void test_convert__assumption_changes_what_legacy_means(void **state)
+{
+    domcompat_error err;
+    domcompat_result *result;
+
+    (void)state;
+    expect_conversion("explicit", "pcie-root-port=pcie-root-port",
+        Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'/>\n"),
+        Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                   "model='pcie-root-port'/>\n"));
+    expect_conversion("legacy", "pcie-root-port=pcie-root-port",
+        Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                   "model='pcie-root-port'/>\n"),
+        Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'/>\n"));
+    /* Under that assumption the Intel port is the one the legacy form cannot express. */
+    result = convert("legacy", "pcie-root-port=pcie-root-port",
+                     Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                                "model='ioh3420'/>\n"),
+                     DOMCOMPAT_EREFUSED, &err);
+    domcompat_result_free(result);
+}
+
+static void expect_bad_assumption(const char *assumption, const char *message_part)
+{
+    domcompat_options *opts;
+    domcompat_error err;
+
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_assume(opts, "pcie-root-port=ioh3420", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_assume(opts, assumption, &err), DOMCOMPAT_EUSAGE);
+    if (strstr(err.message, message_part) == NULL)
+        print_error("message: %s\n", err.message);
+    assert_non_null(strstr(err.message, message_part));
+    domcompat_options_free(opts);
+}
+
+static void test_options__reject_assumptions_that_cannot_hold(void **state)
+{
+    (void)state;
+    expect_bad_assumption("pcie-root-port", "is not KIND=IMPLEMENTATION");
+    expect_bad_assumption("=ioh3420", "is not KIND=IMPLEMENTATION");
+    expect_bad_assumption("foo-bridge=pxb", "unknown kind 'foo-bridge'");
+    expect_bad_assumption("pci-bridge=pxb", "pxb is not an implementation of pci-bridge");
+    expect_bad_assumption("pci-root=spapr-pci-host-bridge", "root bus");
+    expect_bad_assumption("pcie-root-port=pcie-root-port", "contradicts");
+}
+
+static void test_options__reject_unknown_target(void **state)
+{
+    domcompat_options *opts;
+    domcompat_error err;
+
+    (void)state;
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_set_target(opts, "libvirt", &err), DOMCOMPAT_EUSAGE);
+    assert_non_null(strstr(err.message, "unknown target 'libvirt'"));
+    domcompat_options_free(opts);
+}
+
+static void test_convert__upgrade_leaves_explicit_controllers_alone(void **state)
+{
+    static const char explicit_doc[] = Q35_DOMAIN(
+        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='pcie-root-port'/>\n");
+    static const char mixed[] = Q35_DOMAIN(
+        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
+        "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+
+    (void)state;
+    expect_conversion("explicit", NULL, explicit_doc, explicit_doc);
+    expect_conversion("explicit", NULL, mixed, Q35_DOMAIN(
+        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>\n"));
+}
+
+static void test_convert__keeps_every_byte_outside_changed_tags(void **state)
+{
+    static const char input[] =
+        "<?xml version='1.0'?>\r\n"
+        "<!-- keep <controller type='pci' model='pci-bridge'/> -->\r\n"
+        "<domain type=\"kvm\" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\r\n"
+        "  <description><![CDATA[<controller model='pci-bridge'>]]> &amp; &#10;</description>\r\n"
+        "  <?keep this?>\r\n"
+        "  <devices>\r\n"
+        "    <controller\r\n"
+        "        type='pci'\r\n"
+        "        index=\"2\"\r\n"
+        "        model='pci-bridge' >\r\n"
+        "      <target chassisNr='2'/>\r\n"
+        "    </controller>\r\n"
+        "  </devices>\r\n"
+        "  <qemu:commandline><qemu:arg value='-S'/></qemu:commandline>\r\n"
+        "</domain>";
+    static const char expected[] =
+        "<?xml version='1.0'?>\r\n"
+        "<!-- keep <controller type='pci' model='pci-bridge'/> -->\r\n"
+        "<domain type=\"kvm\" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\r\n"
+        "  <description><![CDATA[<controller model='pci-bridge'>]]> &amp; &#10;</description>\r\n"
+        "  <?keep this?>\r\n"
+        "  <devices>\r\n"
+        "    <controller\r\n"
+        "        type='pci'\r\n"
+        "        index=\"2\"\r\n"
+        "        subType='pci-bridge'\r\n"
+        "        model='pci-bridge' >\r\n"
+        "      <target chassisNr='2'/>\r\n"
+        "    </controller>\r\n"
+        "  </devices>\r\n"
+        "  <qemu:commandline><qemu:arg value='-S'/></qemu:commandline>\r\n"
+        "</domain>";
+
+    (void)state;
+    expect_conversion("explicit", NULL, input, expected);
+    expect_conversion("legacy", NULL, expected, input);
+}
+
+static void test_convert__reports_each_change(void **state)
+{
+    domcompat_error err;
+    domcompat_result *result;
+    const domcompat_change *change;
+
+    (void)state;
+    result = convert("explicit", NULL,
+                     Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n"
+                                "    <controller type='pci' index='1' model='pcie-root-port'/>\n"),
+                     DOMCOMPAT_OK, &err);
+    assert_int_equal(domcompat_result_change_count(result), 2);
+    assert_int_equal(domcompat_result_input_form(result), DOMCOMPAT_FORM_LEGACY);
+    change = domcompat_result_change(result, 1);
+    assert_int_equal(change->line, 9);
+    assert_int_equal(change->column, 5);
+    assert_string_equal(change->index, "1");
+    assert_string_equal(change->kind, "pcie-root-port");
+    assert_string_equal(change->rule, "implied-implementation");
+    assert_string_equal(change->before, "<controller type='pci' index='1' model='pcie-root-port'/>");
+    assert_string_equal(change->after,
+                        "<controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>");
+    assert_string_equal(domcompat_result_change(result, 0)->rule, "root-bus");
+    domcompat_result_free(result);
+}
+
+static void expect_invalid(const char *input, unsigned long line, unsigned long column,
+                           const char *message_part)
+{
+    domcompat_error err;
+    domcompat_result *result = convert("explicit", NULL, input, DOMCOMPAT_EINVALID, &err);
+
+    assert_null(result);
+    if (strstr(err.message, message_part) == NULL || err.line != line || err.column != column)
+        print_error("%lu:%lu: %s\n", err.line, err.column, err.message);
+    assert_non_null(strstr(err.message, message_part));
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.column, column);
+}
+
+static void test_convert__rejects_bad_input_with_its_position(void **state)
+{
+    (void)state;
+    expect_invalid("", 1, 1, "empty");
+    expect_invalid("<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain/>", 1, 0, "DOCTYPE is not allowed");
+    expect_invalid("<domain>\n  <name a='1' a='2'>x</name>\n</domain>", 2, 15, "attribute 'a' appears twice");
+    expect_invalid("<network/>", 1, 1, "expected <domain> in no namespace");
+    expect_invalid("<domain xmlns='urn:x'/>", 1, 1, "in a namespace");
+    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' model='foo-bridge'/>\n"),
+                   8, 5, "unknown PCI controller kind model='foo-bridge'; expected one of: pci-root");
+    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                              "model='i82801b11-bridge'/>\n"),
+                   8, 5, "model='i82801b11-bridge' is not an implementation of subType='pcie-root-port'");
+    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='-1' model='pci-bridge'/>\n"),
+                   8, 5, "index='-1' is not an unsigned integer");
+    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' model='pci-bridge'/>\n"
+                              "    <controller type='pci' index='1' model='pcie-root-port'/>\n"),
+                   9, 5, "a second PCI controller with index 1 (the first is on line 8)");
+    expect_invalid("<?xml version='1.0' encoding='ISO-8859-1'?>\n<domain/>", 1, 1,
+                   "declares encoding 'ISO-8859-1'");
+}
+
+static void test_convert__never_writes_to_stderr(void **state)
+{
+    char path[] = "/tmp/domcompat-stderr-XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    domcompat_error err;
+
+    (void)state;
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    domcompat_result_free(convert("explicit", NULL, "<domain><unclosed></domain>",
+                                  DOMCOMPAT_EINVALID, &err));
+    domcompat_result_free(convert("explicit", NULL, "<domain><x:y/></domain>",
+                                  DOMCOMPAT_EINVALID, &err));
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    /* Parse and namespace errors must reach the caller, not the terminal. */
+    assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+    close(fd);
+    unlink(path);
+}
+
+static void test_validate__detects_the_form(void **state)
+{
+    domcompat_form form;
+    domcompat_error err;
+    static const char legacy[] = Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n");
+    static const char explicit_doc[] = Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n");
+    static const char none[] = Q35_DOMAIN("");
+
+    (void)state;
+    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, legacy, strlen(legacy), &err), 0);
+    assert_int_equal(form, DOMCOMPAT_FORM_LEGACY);
+    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, explicit_doc,
+                                        strlen(explicit_doc), &err), 0);
+    assert_int_equal(form, DOMCOMPAT_FORM_EXPLICIT);
+    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, none, strlen(none), &err), 0);
+    assert_int_equal(form, DOMCOMPAT_FORM_ANY);
+    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_LEGACY, explicit_doc,
+                                        strlen(explicit_doc), &err),
+                     DOMCOMPAT_EINVALID);
+    assert_non_null(strstr(err.message, "expected the legacy form"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_convert__upgrade_names_the_implied_implementation),
+        cmocka_unit_test(test_convert__downgrade_is_the_inverse),
+        cmocka_unit_test(test_convert__root_bus_gets_subtype_and_no_model),
+        cmocka_unit_test(test_convert__pseries_pci_root_is_a_spapr_host_bridge),
+        cmocka_unit_test(test_convert__x86_pci_root_has_no_implementation),
+        cmocka_unit_test(test_convert__refuses_to_guess_whether_a_guest_is_pseries),
+        cmocka_unit_test(test_convert__refuses_generic_root_port_for_legacy_peer),
+        cmocka_unit_test(test_convert__lists_every_refusal),
+        cmocka_unit_test(test_convert__assumption_changes_what_legacy_means),
+        cmocka_unit_test(test_options__reject_assumptions_that_cannot_hold),
+        cmocka_unit_test(test_options__reject_unknown_target),
+        cmocka_unit_test(test_convert__upgrade_leaves_explicit_controllers_alone),
+        cmocka_unit_test(test_convert__keeps_every_byte_outside_changed_tags),
+        cmocka_unit_test(test_convert__reports_each_change),
+        cmocka_unit_test(test_convert__rejects_bad_input_with_its_position),
+        cmocka_unit_test(test_convert__never_writes_to_stderr),
+        cmocka_unit_test(test_validate__detects_the_form),
+    };
+
+    return cmocka_run_group_tests(tests, setup_context, teardown_context);
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages domcompat needs to build and to run its
+# tests, when any is missing.  Does nothing when all are present.
+set -eu
+
+packages="make gcc libc6-dev pkg-config libxml2-dev libxslt1-dev xsltproc
+libxml2-utils libcmocka-dev libvirt-clients"
+
+missing=""
+for package in $packages; do
+    if ! dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q 'ok installed'; then
+        missing="$missing $package"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-deps: missing:$missing; install them with your package manager" >&2
+    exit 1
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "install-deps: installing$missing" >&2
+$sudo apt-get update -q
+# shellcheck disable=SC2086 # one word per package
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
