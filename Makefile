@@ -1,6 +1,7 @@
 # domcompat: build, test and install.  See README.md.
 
 VERSION      = 0.1.0
+RELEASE_DATE = 2026-11-25
 SOVERSION    = 0
 
 PREFIX      ?= /usr/local
@@ -54,10 +55,13 @@ DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads
 
-.PHONY: all check unit-tests fixture-tests law-tests install uninstall clean lint example
+.PHONY: all check unit-tests fixture-tests law-tests readme-example install-test header-check \
+        install uninstall clean lint example
 .DELETE_ON_ERROR:
 
-all: $(TOOL) $(STATIC_LIB) $(SHARED_LIB) $(B)/domcompat.pc
+MANPAGE = $(B)/domcompat.1
+
+all: $(TOOL) $(STATIC_LIB) $(SHARED_LIB) $(MANPAGE)
 
 # --- generated from the data file --------------------------------------------
 
@@ -75,6 +79,14 @@ $(B)/gen/pci-kinds.c: xslt/gen/pci-kinds-c.xsl $(DATA)
 	@if grep -E 'name="[^"]*[^"a-z0-9.-][^"]*"' $(DATA); then \
 	    echo "$(DATA): names may hold only a-z, 0-9, '.' and '-'" >&2; exit 1; fi
 	$(XSLTPROC) --nonet -o $@ $^
+
+$(B)/gen/pci-kinds.man: xslt/gen/pci-kinds-man.xsl $(DATA)
+	@mkdir -p $(@D)
+	$(XSLTPROC) --nonet -o $@ $^
+
+$(MANPAGE): domcompat.1.in $(B)/gen/pci-kinds.man
+	sed -e '/^@KINDS@$$/{r $(B)/gen/pci-kinds.man' -e 'd;}' \
+	    -e 's/@VERSION@/$(VERSION)/; s/@DATE@/$(RELEASE_DATE)/' domcompat.1.in > $@
 
 $(B)/xslt/%.xsl: xslt/%.xsl $(XSLT_SOURCES) $(B)/gen/pci-kinds.xsl xslt/gen/link.xsl
 	@mkdir -p $(@D)
@@ -130,8 +142,10 @@ $(SHARED_LIB): $(PIC_OBJECTS)
 $(TOOL): $(TOOL_OBJECTS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
 
-$(B)/domcompat.pc: domcompat.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+# Written at install time, so it names the PREFIX of that install; paths
+# under the prefix are relative to it, for pkg-config --define-prefix.
+PC_LIBDIR     = $(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))
 
 # --- tests ---------------------------------------------------------------------------
 
@@ -153,7 +167,34 @@ header-check: src/domcompat.h
 	@mkdir -p $(B)
 	printf '#include "domcompat.h"\n' | $(CC) -std=c99 -pedantic -Werror -Wall -Wextra -Isrc -x c -fsyntax-only -
 
-check: all header-check unit-tests fixture-tests law-tests
+# The README's library example, extracted, built and run on the example domain.
+readme-example: $(STATIC_LIB) $(TOOL)
+	@mkdir -p $(B)/readme
+	sed -n '/^```c$$/,/^```$$/p' README.md | sed '1d;$$d' > $(B)/readme/example.c
+	$(CC) $(ALL_CFLAGS) -o $(B)/readme/example $(B)/readme/example.c $(STATIC_LIB) $(XML_LIBS)
+	$(B)/readme/example < examples/q35-guest.xml > $(B)/readme/example.out 2> $(B)/readme/example.err
+	$(TOOL) upgrade examples/q35-guest.xml | cmp - $(B)/readme/example.out
+	grep -qx '6 controller(s) changed' $(B)/readme/example.err
+	@echo "readme example: 1 passed, 0 failed"
+
+# Installs into a staging directory and uses the result from elsewhere:
+# the tool must not need the build tree or the current directory.
+install-test: all readme-example
+	rm -rf $(B)/stage
+	$(MAKE) -s install DESTDIR=$(CURDIR)/$(B)/stage PREFIX=/opt/domcompat
+	cd / && $(CURDIR)/$(B)/stage/opt/domcompat/bin/domcompat upgrade \
+	    $(CURDIR)/examples/q35-guest.xml | cmp - $(CURDIR)/$(B)/readme/example.out
+	$(CC) -o $(B)/stage/example $(B)/readme/example.c \
+	    $$(PKG_CONFIG_PATH=$(CURDIR)/$(B)/stage/opt/domcompat/lib/pkgconfig \
+	       $(PKG_CONFIG) --define-variable=prefix=$(CURDIR)/$(B)/stage/opt/domcompat \
+	       --cflags --libs domcompat) \
+	    -Wl,-rpath,$(CURDIR)/$(B)/stage/opt/domcompat/lib
+	$(B)/stage/example < examples/q35-guest.xml 2>/dev/null | cmp - $(B)/readme/example.out
+	test -f $(B)/stage/opt/domcompat/share/man/man1/domcompat.1
+	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
+	@echo "install test: 1 passed, 0 failed"
+
+check: all header-check unit-tests fixture-tests law-tests readme-example install-test
 
 example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
@@ -173,8 +214,10 @@ install: all
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libdomcompat.so
 	$(INSTALL) -m 644 src/domcompat.h $(DESTDIR)$(INCLUDEDIR)/domcompat.h
-	$(INSTALL) -m 644 $(B)/domcompat.pc $(DESTDIR)$(PKGCONFIGDIR)/domcompat.pc
-	$(INSTALL) -m 644 domcompat.1 $(DESTDIR)$(MANDIR)/man1/domcompat.1
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(PC_LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	    domcompat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/domcompat.pc
+	$(INSTALL) -m 644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/domcompat.1
 	$(INSTALL) -m 644 $(SCHEMAS) $(DESTDIR)$(DATADIR)/domcompat/schemas/
 
 uninstall:
