@@ -33,7 +33,7 @@ B = build
 
 LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
               src/error.c src/kinds.c src/options.c src/parse.c \
-              src/result.c src/rules.c src/schema.c src/sourcemap.c \
+              src/result.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
 TOOL_SOURCES = src/tool_main.c src/tool_io.c

@@ -6,9 +6,10 @@
  *   -> apply the same changes to the tree and validate it in the target form
  *   -> copy the input with the rendered tags spliced in.
  *
- * The tree that is validated after conversion holds exactly the
- * attributes the rendered tags spell, so the output is checked without
- * parsing it a second time.
+ * Validation and rules work on the document's skeleton (skeleton.h): the
+ * only parts a schema can refuse or a rule can read.  The skeleton that is
+ * validated after conversion holds exactly the attributes the rendered
+ * tags spell, so the output is checked without parsing it a second time.
  */
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -23,12 +24,14 @@
 #include "result.h"
 #include "rules.h"
 #include "schema.h"
+#include "skeleton.h"
 #include "sourcemap.h"
 #include "splice.h"
 
 /* A converted controller: where it is and what it becomes. */
 struct edit {
-    xmlNode *node;
+    xmlNode *node;         /* in the document */
+    xmlNode *skeleton_node;
     size_t ordinal;        /* of its start tag in the source map */
     const char *rule;
     struct splice_attr *want;
@@ -44,6 +47,7 @@ struct conversion {
     size_t len;
     xmlDocPtr doc;
     struct pci_controllers controllers;
+    struct skeleton skeleton;
     size_t *ordinals;      /* per controller, into map.tags */
     struct source_map map;
     struct rule_run run;
@@ -57,7 +61,7 @@ static int validate_tree(const struct conversion *c, domcompat_form form, domcom
 {
     struct schema_failure failure;
     unsigned long line, column;
-    int rc = schema_validate(context_schema(c->ctx, form), c->doc, &failure);
+    int rc = schema_validate(context_schema(c->ctx, form), c->skeleton.doc, &failure);
 
     if (rc < 0)
         return error_nomem(err);
@@ -66,7 +70,7 @@ static int validate_tree(const struct conversion *c, domcompat_form form, domcom
     if (controllers_diagnose(c->doc, &c->controllers, form, c->data, c->len, err))
         return DOMCOMPAT_EINVALID;
     if (failure.node != NULL && failure.node->type == XML_ELEMENT_NODE) {
-        parse_element_position(c->data, c->len, failure.node, &line, &column);
+        parse_element_position(c->data, c->len, skeleton_original(failure.node), &line, &column);
     } else {
         line = failure.line > 0 ? (unsigned long)failure.line : 0;
         column = 0;
@@ -81,7 +85,8 @@ static int parse_and_validate(struct conversion *c, domcompat_form form, domcomp
 
     if (rc != DOMCOMPAT_OK)
         return rc;
-    if (controllers_collect(&c->controllers, c->doc) != 0)
+    if (controllers_collect(&c->controllers, c->doc) != 0 ||
+        skeleton_build(&c->skeleton, c->doc, &c->controllers) != 0)
         return error_nomem(err);
     if (form == DOMCOMPAT_FORM_AUTO)
         form = controllers_form(&c->controllers);
@@ -237,13 +242,13 @@ out:
     return rc;
 }
 
-/* Gives the tree the attributes the rendered tag spells. */
-static int apply_to_tree(struct edit *edit, domcompat_error *err)
+/* Gives the skeleton the attributes the rendered tag spells. */
+static int apply_to_skeleton(struct edit *edit, domcompat_error *err)
 {
     xmlAttr *attr, *next;
     size_t j;
 
-    for (attr = edit->node->properties; attr != NULL; attr = next) {
+    for (attr = edit->skeleton_node->properties; attr != NULL; attr = next) {
         bool keep = false;
 
         next = attr->next;
@@ -253,7 +258,8 @@ static int apply_to_tree(struct edit *edit, domcompat_error *err)
             xmlRemoveProp(attr);
     }
     for (j = 0; j < edit->want_count; j++)
-        if (xmlSetProp(edit->node, BAD_CAST edit->want[j].name, BAD_CAST edit->want[j].value) == NULL)
+        if (xmlSetProp(edit->skeleton_node, BAD_CAST edit->want[j].name,
+                       BAD_CAST edit->want[j].value) == NULL)
             return error_nomem(err);
     return DOMCOMPAT_OK;
 }
@@ -274,6 +280,7 @@ static int prepare_edits(struct conversion *c, domcompat_error *err)
             continue;
         edit = &c->edits[c->edit_count++];
         edit->node = c->controllers.nodes[i];
+        edit->skeleton_node = c->skeleton.controllers.nodes[i];
         edit->ordinal = c->ordinals[i];
         edit->rule = o->rule;
         if ((rc = collect_wanted(edit, o->converted, err)) != DOMCOMPAT_OK ||
@@ -375,7 +382,7 @@ static int convert(struct conversion *c, domcompat_error *err)
         return keep_input_as_output(c, err);
 
     sheet = c->opts->target == DOMCOMPAT_FORM_LEGACY ? c->ctx->downgrade : c->ctx->upgrade;
-    if ((rc = rules_run(&c->run, sheet, c->ctx->security, c->doc, c->opts->assume_param,
+    if ((rc = rules_run(&c->run, sheet, c->ctx->security, c->skeleton.doc, c->opts->assume_param,
                         c->controllers.count, err)) != DOMCOMPAT_OK ||
         (rc = map_controllers(c, err)) != DOMCOMPAT_OK ||
         (rc = record_refusals(c, err)) != DOMCOMPAT_OK ||
@@ -383,7 +390,7 @@ static int convert(struct conversion *c, domcompat_error *err)
         return rc;
 
     for (i = 0; i < c->edit_count; i++)
-        if ((rc = apply_to_tree(&c->edits[i], err)) != DOMCOMPAT_OK)
+        if ((rc = apply_to_skeleton(&c->edits[i], err)) != DOMCOMPAT_OK)
             return rc;
     if (validate_tree(c, c->opts->target, err) != DOMCOMPAT_OK) {
         char reason[sizeof(err->message)];
@@ -410,6 +417,7 @@ static void conversion_free(struct conversion *c)
     rules_run_free(&c->run);
     source_map_free(&c->map);
     free(c->ordinals);
+    skeleton_free(&c->skeleton);
     controllers_free(&c->controllers);
     xmlFreeDoc(c->doc);
 }

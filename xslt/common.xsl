@@ -9,7 +9,8 @@
 
   <!--
     What the user says model-only controllers mean, as '|kind=implementation|'
-    entries (assume on the command line).  Looked up before the data file's implied column.
+    entries (the assume option).  upgrade.xsl and downgrade.xsl look a kind
+    up here before the data file's implied column.
   -->
   <xsl:param name="assume" select="''"/>
 
@@ -29,18 +30,6 @@
       <xsl:otherwise>unknown</xsl:otherwise>
     </xsl:choose>
   </xsl:variable>
-
-  <!-- The implementation a model-only controller of $kind means here. -->
-  <xsl:template name="dc:implied">
-    <xsl:param name="kind"/>
-    <xsl:value-of select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
-  </xsl:template>
-
-  <!-- Whether $kind has an implementation only a pSeries guest implies. -->
-  <xsl:template name="dc:pseries-kind">
-    <xsl:param name="kind"/>
-    <xsl:if test="contains($dc:implied-pseries, concat('|', $kind, '='))">yes</xsl:if>
-  </xsl:template>
 
   <!-- pSeries rules: the domain does not say whether a model-only PHB has an implementation. -->
   <xsl:template name="dc:refuse-unknown-pseries">

@@ -30,25 +30,19 @@
   <xsl:template match="controller[not(@subType)]" mode="downgrade"/>
 
   <xsl:template match="controller" mode="downgrade">
-    <xsl:variable name="pseries-kind">
-      <xsl:call-template name="dc:pseries-kind">
-        <xsl:with-param name="kind" select="@subType"/>
-      </xsl:call-template>
-    </xsl:variable>
+    <xsl:variable name="kind" select="string(@subType)"/>
     <xsl:choose>
-      <xsl:when test="$pseries-kind = 'yes' and $dc:guest-pseries != 'no'">
+      <xsl:when test="contains($dc:implied-pseries, concat('|', $kind, '=')) and $dc:guest-pseries != 'no'">
         <xsl:call-template name="pseries-phb.downgrade"/>
       </xsl:when>
-      <xsl:when test="contains($dc:root-kinds, concat('|', @subType, '|'))">
+      <xsl:when test="contains($dc:root-kinds, concat('|', $kind, '|'))">
         <xsl:call-template name="root-bus.downgrade"/>
       </xsl:when>
       <xsl:otherwise>
+        <!-- What the legacy form implies here: the user's assumption first, then the data file. -->
         <xsl:call-template name="implied-implementation.downgrade">
-          <xsl:with-param name="implied">
-            <xsl:call-template name="dc:implied">
-              <xsl:with-param name="kind" select="@subType"/>
-            </xsl:call-template>
-          </xsl:with-param>
+          <xsl:with-param name="implied"
+              select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
         </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>

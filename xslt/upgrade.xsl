@@ -35,25 +35,19 @@
   <xsl:template match="controller[@subType]" mode="upgrade"/>
 
   <xsl:template match="controller" mode="upgrade">
-    <xsl:variable name="pseries-kind">
-      <xsl:call-template name="dc:pseries-kind">
-        <xsl:with-param name="kind" select="@model"/>
-      </xsl:call-template>
-    </xsl:variable>
+    <xsl:variable name="kind" select="string(@model)"/>
     <xsl:choose>
-      <xsl:when test="$pseries-kind = 'yes' and $dc:guest-pseries != 'no'">
+      <xsl:when test="contains($dc:implied-pseries, concat('|', $kind, '=')) and $dc:guest-pseries != 'no'">
         <xsl:call-template name="pseries-phb.upgrade"/>
       </xsl:when>
-      <xsl:when test="contains($dc:root-kinds, concat('|', @model, '|'))">
+      <xsl:when test="contains($dc:root-kinds, concat('|', $kind, '|'))">
         <xsl:call-template name="root-bus.upgrade"/>
       </xsl:when>
       <xsl:otherwise>
+        <!-- What the legacy form implies here: the user's assumption first, then the data file. -->
         <xsl:call-template name="implied-implementation.upgrade">
-          <xsl:with-param name="implied">
-            <xsl:call-template name="dc:implied">
-              <xsl:with-param name="kind" select="@model"/>
-            </xsl:call-template>
-          </xsl:with-param>
+          <xsl:with-param name="implied"
+              select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
         </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>

@@ -1,0 +1,40 @@
+/*
+ * The part of a domain the rules and the schemas look at.
+ *
+ * The schemas are strict only about controllers and accept anything else
+ * a domain holds, so validating the whole tree spends nearly all its time
+ * confirming that "anything" is anything.  The skeleton keeps what the
+ * schemas and rules can refuse or read, and nothing else:
+ *   - <domain> with its attributes;
+ *   - <os> and its <type> children (the rules read arch and machine);
+ *   - <devices> with every PCI controller copied whole and every other
+ *     controller with its attributes;
+ *   - any <controller> directly under <domain>, which the schemas refuse.
+ * A document is valid in a form exactly when its skeleton is.  Anything a
+ * schema is made to check must be added here too (tests/run-fixtures.sh
+ * cross-checks every fixture against the full document with xmllint).
+ */
+#ifndef DOMCOMPAT_SKELETON_H
+#define DOMCOMPAT_SKELETON_H
+
+#include <libxml/tree.h>
+
+#include "controllers.h"
+
+struct skeleton {
+    xmlDocPtr doc;
+    struct pci_controllers controllers; /* the copies, in the original's order */
+};
+
+/*
+ * Builds the skeleton of `doc`, whose PCI controllers are `original`.
+ * Each element of the skeleton points at the element it copies through
+ * its `_private` field.  Returns 0, or -1 when out of memory.
+ */
+int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original);
+void skeleton_free(struct skeleton *skeleton);
+
+/* The original element behind a skeleton element (itself if not a copy). */
+xmlNode *skeleton_original(xmlNode *node);
+
+#endif
