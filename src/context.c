@@ -29,7 +29,7 @@ static void on_compile_error(void *state, xmlErrorPtr error)
 static int compile_stylesheet(xsltStylesheetPtr *out, const struct embedded_file *file,
                               domcompat_error *err)
 {
-    struct compile_errors errors = { "", 0 };
+    struct compile_errors errors = {"", 0};
     xmlStructuredErrorFunc saved = xmlStructuredError;
     void *saved_ctx = xmlStructuredErrorContext;
     xmlDocPtr doc;
@@ -43,15 +43,15 @@ static int compile_stylesheet(xsltStylesheetPtr *out, const struct embedded_file
     xmlSetStructuredErrorFunc(saved_ctx, saved);
     if (*out == NULL)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                         "cannot compile built-in stylesheet %s (line %d): %s",
-                         file->name, errors.line, errors.message);
+                         "cannot compile built-in stylesheet %s (line %d): %s", file->name,
+                         errors.line, errors.message);
     return DOMCOMPAT_OK;
 }
 
 static int compile_schema(xmlRelaxNGPtr *out, const struct embedded_file *file,
                           domcompat_error *err)
 {
-    struct compile_errors errors = { "", 0 };
+    struct compile_errors errors = {"", 0};
     xmlRelaxNGParserCtxtPtr parser;
 
     parser = xmlRelaxNGNewMemParserCtxt((const char *)file->data, (int)file->len);
@@ -62,15 +62,15 @@ static int compile_schema(xmlRelaxNGPtr *out, const struct embedded_file *file,
     xmlRelaxNGFreeParserCtxt(parser);
     if (*out == NULL)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                         "cannot compile built-in schema %s (line %d): %s",
-                         file->name, errors.line, errors.message);
+                         "cannot compile built-in schema %s (line %d): %s", file->name, errors.line,
+                         errors.message);
     return DOMCOMPAT_OK;
 }
 
 static int new_security_prefs(xsltSecurityPrefsPtr *out, domcompat_error *err)
 {
     static const xsltSecurityOption forbidden[] = {
-        XSLT_SECPREF_READ_FILE, XSLT_SECPREF_WRITE_FILE, XSLT_SECPREF_CREATE_DIRECTORY,
+        XSLT_SECPREF_READ_FILE,    XSLT_SECPREF_WRITE_FILE,    XSLT_SECPREF_CREATE_DIRECTORY,
         XSLT_SECPREF_READ_NETWORK, XSLT_SECPREF_WRITE_NETWORK,
     };
     size_t i;
@@ -129,11 +129,8 @@ void domcompat_context_free(domcompat_context *ctx)
 xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form)
 {
     switch (form) {
-    case DOMCOMPAT_FORM_LEGACY:
-        return ctx->legacy_schema;
-    case DOMCOMPAT_FORM_EXPLICIT:
-        return ctx->explicit_schema;
-    default:
-        return ctx->mixed_schema;
+    case DOMCOMPAT_FORM_LEGACY: return ctx->legacy_schema;
+    case DOMCOMPAT_FORM_EXPLICIT: return ctx->explicit_schema;
+    default: return ctx->mixed_schema;
     }
 }

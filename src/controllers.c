@@ -133,8 +133,8 @@ static bool problem(domcompat_error *err, const char *data, size_t len, xmlNode 
     return true;
 }
 
-static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *data,
-                          size_t len, domcompat_error *err)
+static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *data, size_t len,
+                          domcompat_error *err)
 {
     const char *sub_type = controllers_attr(node, "subType");
     const char *model = controllers_attr(node, "model");
@@ -156,15 +156,17 @@ static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *da
                                "implementation; expected no model",
                                model, sub_type, sub_type);
             kind_list_implementations(kind, list, sizeof(list));
-            return problem(err, data, len, node,
-                           "model='%s' is not an implementation of subType='%s'; expected one of: %s",
-                           model, sub_type, list);
+            return problem(
+                err, data, len, node,
+                "model='%s' is not an implementation of subType='%s'; expected one of: %s", model,
+                sub_type, list);
         }
         if (model == NULL && !kind->root) {
             kind_list_implementations(kind, list, sizeof(list));
             return problem(err, data, len, node,
                            "subType='%s' has no model; expected model naming its "
-                           "implementation, one of: %s", sub_type, list);
+                           "implementation, one of: %s",
+                           sub_type, list);
         }
         if (expected == DOMCOMPAT_FORM_LEGACY)
             return problem(err, data, len, node,
@@ -187,8 +189,7 @@ static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *da
                            model, kind->name, model);
         kinds_list_names(list, sizeof(list));
         return problem(err, data, len, node,
-                       "unknown PCI controller kind model='%s'; expected one of: %s",
-                       model, list);
+                       "unknown PCI controller kind model='%s'; expected one of: %s", model, list);
     }
     if (expected == DOMCOMPAT_FORM_EXPLICIT)
         return problem(err, data, len, node,
@@ -213,9 +214,10 @@ static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, cons
                            "type, index, model and subType without a prefix",
                            (const char *)attr->ns->prefix, (const char *)attr->name);
     if (xmlHasNsProp(node, BAD_CAST "index", NULL) != NULL && !parse_index(index, &value))
-        return problem(err, data, len, node,
-                       "index='%s' is not an unsigned integer; expected a number from 0 to 4294967295",
-                       index ? index : "");
+        return problem(
+            err, data, len, node,
+            "index='%s' is not an unsigned integer; expected a number from 0 to 4294967295",
+            index ? index : "");
     for (child = node->children; child != NULL; child = child->next)
         if (is_element(child, "model"))
             return problem(err, data, len, child,
@@ -271,8 +273,8 @@ static int by_index(const void *a, const void *b)
     return x->position < y->position ? -1 : x->position > y->position;
 }
 
-int controllers_check_indexes(const struct pci_controllers *list, const char *data,
-                              size_t len, domcompat_error *err)
+int controllers_check_indexes(const struct pci_controllers *list, const char *data, size_t len,
+                              domcompat_error *err)
 {
     struct indexed *sorted;
     size_t i, n = 0;

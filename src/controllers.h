@@ -39,8 +39,8 @@ bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
  * naming both.  Call on a valid document (indexes are unsigned ints).
  * Returns DOMCOMPAT_OK, DOMCOMPAT_EINVALID or DOMCOMPAT_ENOMEM.
  */
-int controllers_check_indexes(const struct pci_controllers *list, const char *data,
-                              size_t len, domcompat_error *err);
+int controllers_check_indexes(const struct pci_controllers *list, const char *data, size_t len,
+                              domcompat_error *err);
 
 /* An attribute's value as written (expanded), or NULL; owned by the tree. */
 const char *controllers_attr(const xmlNode *node, const char *name);

@@ -30,13 +30,13 @@
 
 /* A converted controller: where it is and what it becomes. */
 struct edit {
-    xmlNode *node;         /* in the document */
+    xmlNode *node; /* in the document */
     xmlNode *skeleton_node;
-    size_t ordinal;        /* of its start tag in the source map */
+    size_t ordinal; /* of its start tag in the source map */
     const char *rule;
     struct splice_attr *want;
     size_t want_count;
-    char *after;           /* the rendered start tag */
+    char *after; /* the rendered start tag */
     size_t after_len;
 };
 
@@ -48,7 +48,7 @@ struct conversion {
     xmlDocPtr doc;
     struct pci_controllers controllers;
     struct skeleton skeleton;
-    size_t *ordinals;      /* per controller, into map.tags */
+    size_t *ordinals; /* per controller, into map.tags */
     struct source_map map;
     struct rule_run run;
     struct edit *edits;
@@ -132,8 +132,8 @@ static int record_refusals(struct conversion *c, domcompat_error *err)
         refusal = result_add_refusal(c->result);
         if (refusal == NULL)
             return error_nomem(err);
-        source_cursor_position(&cursor, c->data, c->map.tags[c->ordinals[i]].start,
-                               &refusal->line, &refusal->column);
+        source_cursor_position(&cursor, c->data, c->map.tags[c->ordinals[i]].start, &refusal->line,
+                               &refusal->column);
         refusal->index = result_keep(c->result, controllers_attr(c->controllers.nodes[i], "index"),
                                      (size_t)-1, &failed);
         refusal->kind = result_keep(c->result, o->kind, (size_t)-1, &failed);
@@ -203,8 +203,7 @@ static int render_edit(const struct conversion *c, struct edit *edit, domcompat_
     for (attr = edit->node->properties; attr != NULL; attr = attr->next)
         dom_attrs++;
     for (i = 0; i < parsed.attr_count; i++)
-        if (!(parsed.attrs[i].name_len >= 5 && memcmp(c->data + parsed.attrs[i].name, "xmlns", 5) == 0 &&
-              (parsed.attrs[i].name_len == 5 || c->data[parsed.attrs[i].name + 5] == ':')))
+        if (!source_attr_declares_namespace(c->data, &parsed.attrs[i]))
             source_attrs++;
     if (dom_attrs != source_attrs || parsed.name_len != 10 ||
         memcmp(c->data + parsed.name, "controller", 10) != 0) {
@@ -317,11 +316,11 @@ static int record_changes(struct conversion *c, domcompat_error *err)
             return error_nomem(err);
         source_cursor_position(&cursor, c->data, tag->start, &change->line, &change->column);
         change->index = result_keep(c->result, wanted_value(edit, "index"), (size_t)-1, &failed);
-        change->kind = result_keep(c->result, kind ? kind : wanted_value(edit, "model"),
-                                   (size_t)-1, &failed);
+        change->kind =
+            result_keep(c->result, kind ? kind : wanted_value(edit, "model"), (size_t)-1, &failed);
         change->rule = result_keep(c->result, edit->rule, (size_t)-1, &failed);
-        change->before = result_keep(c->result, c->data + tag->start, tag->end - tag->start,
-                                     &failed);
+        change->before =
+            result_keep(c->result, c->data + tag->start, tag->end - tag->start, &failed);
         change->after = result_keep(c->result, edit->after, edit->after_len, &failed);
         if (failed)
             return error_nomem(err);
@@ -448,8 +447,7 @@ int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
 }
 
 int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ctx,
-                       domcompat_form form, const char *data, size_t len,
-                       domcompat_error *err)
+                       domcompat_form form, const char *data, size_t len, domcompat_error *err)
 {
     struct conversion c;
     int rc;
@@ -462,8 +460,8 @@ int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ct
     c.len = len;
     rc = parse_and_validate(&c, form, err);
     if (detected_out != NULL)
-        *detected_out = form != DOMCOMPAT_FORM_AUTO || c.doc == NULL
-                            ? form : controllers_form(&c.controllers);
+        *detected_out =
+            form != DOMCOMPAT_FORM_AUTO || c.doc == NULL ? form : controllers_form(&c.controllers);
     conversion_free(&c);
     return rc;
 }

@@ -114,8 +114,7 @@ void domcompat_options_free(domcompat_options *opts);
  * Sets the form to convert to: "explicit" (upgrade) or "legacy"
  * (downgrade).  Returns DOMCOMPAT_EUSAGE for any other name.
  */
-int domcompat_options_set_target(domcompat_options *opts, const char *target,
-                                 domcompat_error *err);
+int domcompat_options_set_target(domcompat_options *opts, const char *target, domcompat_error *err);
 
 /*
  * Says what a model-only controller of a kind means, overriding the
@@ -126,30 +125,29 @@ int domcompat_options_set_target(domcompat_options *opts, const char *target,
  * the guest's machine decides), or a second, different assumption for the
  * same kind.
  */
-int domcompat_options_assume(domcompat_options *opts, const char *assumption,
-                             domcompat_error *err);
+int domcompat_options_assume(domcompat_options *opts, const char *assumption, domcompat_error *err);
 
 /* One PCI controller a conversion changed. */
 typedef struct domcompat_change {
-    unsigned long line;   /* of the controller's start tag in the input */
+    unsigned long line; /* of the controller's start tag in the input */
     unsigned long column;
-    const char *index;    /* the index attribute as written, or NULL */
+    const char *index; /* the index attribute as written, or NULL */
     const char *kind;
-    const char *rule;     /* the rule that converted it */
-    const char *before;   /* the start tag as it was */
-    const char *after;    /* the start tag as written */
+    const char *rule;   /* the rule that converted it */
+    const char *before; /* the start tag as it was */
+    const char *after;  /* the start tag as written */
 } domcompat_change;
 
 /* One PCI controller a conversion refused to convert. */
 typedef struct domcompat_refusal {
     unsigned long line;
     unsigned long column;
-    const char *index;          /* as written, or NULL */
+    const char *index; /* as written, or NULL */
     const char *kind;
     const char *implementation; /* NULL when the controller names none */
     const char *rule;
-    const char *reason;         /* why the target cannot represent it */
-    const char *hint;           /* what would make it convertible, or NULL */
+    const char *reason; /* why the target cannot represent it */
+    const char *hint;   /* what would make it convertible, or NULL */
 } domcompat_refusal;
 
 typedef struct domcompat_result domcompat_result;
@@ -171,8 +169,8 @@ typedef struct domcompat_result domcompat_result;
  *   DOMCOMPAT_ENOMEM    *out is NULL; `err` says why.
  */
 int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
-                      const domcompat_options *opts, const char *data,
-                      size_t len, domcompat_error *err);
+                      const domcompat_options *opts, const char *data, size_t len,
+                      domcompat_error *err);
 
 /*
  * The converted document, `*len` bytes, not NUL-terminated; NULL when the
@@ -188,13 +186,11 @@ domcompat_form domcompat_result_input_form(const domcompat_result *result);
 
 size_t domcompat_result_change_count(const domcompat_result *result);
 /* The i-th change in document order; NULL when i is out of range. */
-const domcompat_change *domcompat_result_change(const domcompat_result *result,
-                                                size_t i);
+const domcompat_change *domcompat_result_change(const domcompat_result *result, size_t i);
 
 size_t domcompat_result_refusal_count(const domcompat_result *result);
 /* The i-th refusal in document order; NULL when i is out of range. */
-const domcompat_refusal *domcompat_result_refusal(const domcompat_result *result,
-                                                  size_t i);
+const domcompat_refusal *domcompat_result_refusal(const domcompat_result *result, size_t i);
 
 void domcompat_result_free(domcompat_result *result);
 
@@ -208,8 +204,7 @@ void domcompat_result_free(domcompat_result *result);
  * it is not, or DOMCOMPAT_EUSAGE, DOMCOMPAT_EINTERNAL, DOMCOMPAT_ENOMEM.
  */
 int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ctx,
-                       domcompat_form form, const char *data, size_t len,
-                       domcompat_error *err);
+                       domcompat_form form, const char *data, size_t len, domcompat_error *err);
 
 #ifdef __cplusplus
 }

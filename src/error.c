@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int error_set(domcompat_error *err, int code, unsigned long line,
-              unsigned long column, const char *fmt, ...)
+int error_set(domcompat_error *err, int code, unsigned long line, unsigned long column,
+              const char *fmt, ...)
 {
     va_list ap;
     size_t len;

@@ -9,9 +9,8 @@
  * can end with `rc = error_set(err, ...)`.  A message longer than the
  * struct holds is cut at a UTF-8 character boundary.
  */
-int error_set(domcompat_error *err, int code, unsigned long line,
-              unsigned long column, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+int error_set(domcompat_error *err, int code, unsigned long line, unsigned long column,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The usual out-of-memory error. */
 int error_nomem(domcompat_error *err);

@@ -32,8 +32,7 @@ void domcompat_options_free(domcompat_options *opts)
     free(opts);
 }
 
-int domcompat_options_set_target(domcompat_options *opts, const char *target,
-                                 domcompat_error *err)
+int domcompat_options_set_target(domcompat_options *opts, const char *target, domcompat_error *err)
 {
     if (target != NULL && strcmp(target, "explicit") == 0)
         opts->target = DOMCOMPAT_FORM_EXPLICIT;
@@ -68,8 +67,7 @@ static int rebuild_param(domcompat_options *opts)
     return DOMCOMPAT_OK;
 }
 
-int domcompat_options_assume(domcompat_options *opts, const char *assumption,
-                             domcompat_error *err)
+int domcompat_options_assume(domcompat_options *opts, const char *assumption, domcompat_error *err)
 {
     char kind_name[128], list[512];
     const char *eq = assumption ? strchr(assumption, '=') : NULL;
@@ -94,8 +92,8 @@ int domcompat_options_assume(domcompat_options *opts, const char *assumption,
     if (kind == NULL) {
         kinds_list_names(list, sizeof(list));
         return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
-                         "assumption '%s': unknown kind '%s'; expected one of: %s",
-                         assumption, kind_name, list);
+                         "assumption '%s': unknown kind '%s'; expected one of: %s", assumption,
+                         kind_name, list);
     }
     if (kind->root)
         return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
@@ -118,8 +116,8 @@ int domcompat_options_assume(domcompat_options *opts, const char *assumption,
         if (opts->assumptions[i].implementation == implementation)
             return DOMCOMPAT_OK;
         return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
-                         "assumption '%s' contradicts the earlier %s=%s",
-                         assumption, kind->name, opts->assumptions[i].implementation);
+                         "assumption '%s' contradicts the earlier %s=%s", assumption, kind->name,
+                         opts->assumptions[i].implementation);
     }
     grown = realloc(opts->assumptions, (opts->assumption_count + 1) * sizeof(*grown));
     if (grown == NULL)

@@ -13,7 +13,7 @@
 struct parse_state {
     bool doctype;
     int doctype_line;
-    bool failed;     /* an error of level XML_ERR_ERROR or worse was seen */
+    bool failed; /* an error of level XML_ERR_ERROR or worse was seen */
     int code;
     int line;
     int column;
@@ -59,8 +59,8 @@ static void on_thread_error(void *state, xmlErrorPtr error)
  * Any DOCTYPE is refused before its declarations are read, so no entity is
  * ever defined, expanded or loaded.
  */
-static void on_internal_subset(void *ctx, const xmlChar *name,
-                               const xmlChar *external_id, const xmlChar *system_id)
+static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                               const xmlChar *system_id)
 {
     xmlParserCtxtPtr ctxt = ctx;
     struct parse_state *st = ctxt->_private;
@@ -97,9 +97,8 @@ static const char *wide_encoding(const unsigned char *d, size_t len)
  * libxml2 reports a repeated attribute after reading it; point at the
  * repetition itself: the last "NAME=" before that column on that line.
  */
-static unsigned long repeated_attribute_column(const char *data, size_t len,
-                                               unsigned long line, unsigned long col,
-                                               const char *name)
+static unsigned long repeated_attribute_column(const char *data, size_t len, unsigned long line,
+                                               unsigned long col, const char *name)
 {
     size_t start = 0, end, i, name_len = strlen(name);
     unsigned long n, best = col;
@@ -145,19 +144,19 @@ static int report_parse_error(const struct parse_state *st, const char *data, si
     case XML_ERR_ATTRIBUTE_REDEFINED:
     case XML_NS_ERR_ATTRIBUTE_REDEFINED:
         col = repeated_attribute_column(data, len, line, col, st->detail);
-        return error_set(err, DOMCOMPAT_EINVALID, line, col,
-                         "attribute '%s' appears twice in one element; expected each attribute once",
-                         st->detail);
-    case XML_ERR_NO_MEMORY:
-        return error_nomem(err);
+        return error_set(
+            err, DOMCOMPAT_EINVALID, line, col,
+            "attribute '%s' appears twice in one element; expected each attribute once",
+            st->detail);
+    case XML_ERR_NO_MEMORY: return error_nomem(err);
     default:
         return error_set(err, DOMCOMPAT_EINVALID, line, col, "not well-formed XML: %s",
                          st->message);
     }
 }
 
-void parse_element_position(const char *data, size_t len, xmlNode *element,
-                            unsigned long *line, unsigned long *column)
+void parse_element_position(const char *data, size_t len, xmlNode *element, unsigned long *line,
+                            unsigned long *column)
 {
     struct source_map map;
     struct source_cursor cursor;
@@ -189,13 +188,14 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     *out = NULL;
     memset(&st, 0, sizeof(st));
     if (len > INT_MAX)
-        return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
-                         "the document is larger than %d bytes", INT_MAX);
+        return error_set(err, DOMCOMPAT_EINVALID, 0, 0, "the document is larger than %d bytes",
+                         INT_MAX);
     wide = wide_encoding((const unsigned char *)data, len);
     if (wide != NULL)
         return error_set(err, DOMCOMPAT_EINVALID, 1, 1,
                          "the document is %s; domcompat reads UTF-8 only "
-                         "(convert it first, for example with iconv -t UTF-8)", wide);
+                         "(convert it first, for example with iconv -t UTF-8)",
+                         wide);
 
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL)

@@ -19,7 +19,7 @@
 int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error *err);
 
 /* Line and column of an element's start tag, from the raw bytes. */
-void parse_element_position(const char *data, size_t len, xmlNode *element,
-                            unsigned long *line, unsigned long *column);
+void parse_element_position(const char *data, size_t len, xmlNode *element, unsigned long *line,
+                            unsigned long *column);
 
 #endif

@@ -52,8 +52,7 @@ static void on_libxml_error(void *state, xmlErrorPtr error)
 static bool is_rules_element(const xmlNode *node, const char *name)
 {
     return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-           xmlStrEqual(node->ns->href, BAD_CAST RULES_NS) &&
-           xmlStrEqual(node->name, BAD_CAST name);
+           xmlStrEqual(node->ns->href, BAD_CAST RULES_NS) && xmlStrEqual(node->name, BAD_CAST name);
 }
 
 static const char *attr(const xmlNode *node, const char *name)
@@ -70,8 +69,7 @@ static const char *nonempty(const char *s)
     return s != NULL && *s != '\0' ? s : NULL;
 }
 
-static int read_outcome(struct rule_outcome *outcome, const xmlNode *decision,
-                        domcompat_error *err)
+static int read_outcome(struct rule_outcome *outcome, const xmlNode *decision, domcompat_error *err)
 {
     xmlNode *child;
 
@@ -94,8 +92,7 @@ static int read_outcome(struct rule_outcome *outcome, const xmlNode *decision,
             xmlStrEqual(child->name, BAD_CAST "controller"))
             return DOMCOMPAT_OK;
     }
-    return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                     "rule %s answered with an unexpected <%s>",
+    return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "rule %s answered with an unexpected <%s>",
                      outcome->rule ? outcome->rule : "(unnamed)", (const char *)decision->name);
 }
 
@@ -128,16 +125,15 @@ static int read_outcomes(struct rule_run *run, size_t controller_count, domcompa
     run->count = position;
     if (position != controller_count)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                         "the rules answered for %zu of %zu PCI controllers",
-                         position, controller_count);
+                         "the rules answered for %zu of %zu PCI controllers", position,
+                         controller_count);
     return DOMCOMPAT_OK;
 }
 
 int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPtr security,
-              xmlDocPtr doc, const char *assume, size_t controller_count,
-              domcompat_error *err)
+              xmlDocPtr doc, const char *assume, size_t controller_count, domcompat_error *err)
 {
-    struct transform_errors errors = { false, "" };
+    struct transform_errors errors = {false, ""};
     xmlStructuredErrorFunc saved = xmlStructuredError;
     void *saved_ctx = xmlStructuredErrorContext;
     xsltTransformContextPtr tctxt = NULL;

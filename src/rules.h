@@ -12,11 +12,7 @@
 
 #include "domcompat.h"
 
-enum rule_decision {
-    RULE_UNCHANGED,
-    RULE_CONVERTED,
-    RULE_REFUSED
-};
+enum rule_decision { RULE_UNCHANGED, RULE_CONVERTED, RULE_REFUSED };
 
 /* What the rules decided for one PCI controller; strings point into the rules' output. */
 struct rule_outcome {
@@ -30,8 +26,8 @@ struct rule_outcome {
 };
 
 struct rule_run {
-    xmlDocPtr output;               /* owns every string in outcomes */
-    struct rule_outcome *outcomes;  /* one per PCI controller, in document order */
+    xmlDocPtr output;              /* owns every string in outcomes */
+    struct rule_outcome *outcomes; /* one per PCI controller, in document order */
     size_t count;
 };
 
@@ -43,8 +39,7 @@ struct rule_run {
  * libxslt's message) or DOMCOMPAT_ENOMEM.
  */
 int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPtr security,
-              xmlDocPtr doc, const char *assume, size_t controller_count,
-              domcompat_error *err);
+              xmlDocPtr doc, const char *assume, size_t controller_count, domcompat_error *err);
 void rules_run_free(struct rule_run *run);
 
 #endif

@@ -7,9 +7,9 @@
 
 struct schema_failure {
     bool nomem;
-    xmlNode *node;      /* the element the first error is about, or NULL */
+    xmlNode *node; /* the element the first error is about, or NULL */
     int line;
-    char message[512];  /* libxml2's text, trimmed */
+    char message[512]; /* libxml2's text, trimmed */
 };
 
 /*

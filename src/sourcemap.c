@@ -113,8 +113,7 @@ void source_map_free(struct source_map *map)
     map->count = 0;
 }
 
-int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count,
-                        size_t *ordinals)
+int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count, size_t *ordinals)
 {
     size_t ordinal = 0, found = 0;
     xmlNode *node = root;
@@ -149,8 +148,7 @@ static bool is_name_end(char c)
     return is_space(c) || c == '=' || c == '/' || c == '>';
 }
 
-int source_start_tag_parse(struct source_start_tag *out, const char *data,
-                           struct source_tag tag)
+int source_start_tag_parse(struct source_start_tag *out, const char *data, struct source_tag tag)
 {
     size_t i = tag.start + 1, cap = 0;
     size_t close = tag.end - 1; /* the '>' */
@@ -221,6 +219,12 @@ bad:
     return -2;
 }
 
+bool source_attr_declares_namespace(const char *data, const struct source_attr *attr)
+{
+    return attr->name_len >= 5 && memcmp(data + attr->name, "xmlns", 5) == 0 &&
+           (attr->name_len == 5 || data[attr->name + 5] == ':');
+}
+
 void source_start_tag_free(struct source_start_tag *tag)
 {
     free(tag->attrs);
@@ -235,9 +239,8 @@ void source_cursor_init(struct source_cursor *cursor)
     cursor->line = 1;
 }
 
-void source_cursor_position(struct source_cursor *cursor, const char *data,
-                            size_t offset, unsigned long *line,
-                            unsigned long *column)
+void source_cursor_position(struct source_cursor *cursor, const char *data, size_t offset,
+                            unsigned long *line, unsigned long *column)
 {
     unsigned long col = 1;
     size_t i;

@@ -14,6 +14,7 @@
 #define DOMCOMPAT_SOURCEMAP_H
 
 #include <libxml/tree.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A start tag: bytes [start, end), from '<' to one past '>'. */
@@ -40,31 +41,33 @@ void source_map_free(struct source_map *map);
  * rooted at `root`, given in document order) among all elements, which
  * indexes source_map.tags.  Returns 0, or -1 when a target is not found.
  */
-int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count,
-                        size_t *ordinals);
+int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count, size_t *ordinals);
 
 /* One attribute of a start tag, as written. */
 struct source_attr {
-    size_t lead;      /* the whitespace before the name starts here */
-    size_t name;      /* the name */
+    size_t lead; /* the whitespace before the name starts here */
+    size_t name; /* the name */
     size_t name_len;
-    size_t value;     /* the value, inside the quotes, unexpanded */
+    size_t value; /* the value, inside the quotes, unexpanded */
     size_t value_len;
-    size_t end;       /* one past the closing quote */
-    char quote;       /* ' or " */
+    size_t end; /* one past the closing quote */
+    char quote; /* ' or " */
 };
 
 struct source_start_tag {
-    size_t name;       /* the element name, after '<' */
+    size_t name; /* the element name, after '<' */
     size_t name_len;
-    size_t tail;       /* whitespace before '>' or '/>' starts here */
+    size_t tail; /* whitespace before '>' or '/>' starts here */
     struct source_attr *attrs;
     size_t attr_count;
 };
 
+/* Whether the attribute is a namespace declaration (xmlns or xmlns:prefix), not in the tree's
+ * attributes. */
+bool source_attr_declares_namespace(const char *data, const struct source_attr *attr);
+
 /* Splits a start tag into its parts.  Returns 0, -1 (memory) or -2 (shape). */
-int source_start_tag_parse(struct source_start_tag *out, const char *data,
-                           struct source_tag tag);
+int source_start_tag_parse(struct source_start_tag *out, const char *data, struct source_tag tag);
 void source_start_tag_free(struct source_start_tag *tag);
 
 /*
@@ -79,8 +82,7 @@ struct source_cursor {
 };
 
 void source_cursor_init(struct source_cursor *cursor);
-void source_cursor_position(struct source_cursor *cursor, const char *data,
-                            size_t offset, unsigned long *line,
-                            unsigned long *column);
+void source_cursor_position(struct source_cursor *cursor, const char *data, size_t offset,
+                            unsigned long *line, unsigned long *column);
 
 #endif

@@ -8,8 +8,7 @@ static bool name_is(const char *data, const struct source_attr *attr, const char
 }
 
 /* Index of the source attribute named `name`, or -1. */
-static long find_source(const char *data, const struct source_start_tag *parsed,
-                        const char *name)
+static long find_source(const char *data, const struct source_start_tag *parsed, const char *name)
 {
     size_t i;
 
@@ -25,10 +24,8 @@ static bool wanted(const struct splice_attr *want, size_t want_count, const char
     size_t j;
 
     /* Namespace declarations are not attributes of the tree: always kept as written. */
-    if (attr->name_len >= 5 && memcmp(data + attr->name, "xmlns", 5) == 0 &&
-        (attr->name_len == 5 || data[attr->name + 5] == ':'))
+    if (source_attr_declares_namespace(data, attr))
         return true;
-
     for (j = 0; j < want_count; j++)
         if (name_is(data, attr, want[j].name))
             return true;
@@ -47,12 +44,8 @@ void splice_escape_value(struct buf *out, const char *value, char quote)
         case '\t': buf_append_str(out, "&#9;"); break;
         case '\n': buf_append_str(out, "&#10;"); break;
         case '\r': buf_append_str(out, "&#13;"); break;
-        case '\'':
-            buf_append_str(out, quote == '\'' ? "&apos;" : "'");
-            break;
-        case '"':
-            buf_append_str(out, quote == '"' ? "&quot;" : "\"");
-            break;
+        case '\'': buf_append_str(out, quote == '\'' ? "&apos;" : "'"); break;
+        case '"': buf_append_str(out, quote == '"' ? "&quot;" : "\""); break;
         default: buf_append_char(out, *p); break;
         }
     }
@@ -72,11 +65,9 @@ static void emit_new(struct buf *out, const char *lead, size_t lead_len,
 
 enum placement { PLACE_BEFORE_MODEL, PLACE_DROPPED_SLOT, PLACE_END };
 
-void splice_render_tag(struct buf *out, const char *data,
-                       const struct source_tag *tag,
-                       const struct source_start_tag *parsed,
-                       const struct splice_attr *want, size_t want_count,
-                       const bool *value_changed)
+void splice_render_tag(struct buf *out, const char *data, const struct source_tag *tag,
+                       const struct source_start_tag *parsed, const struct splice_attr *want,
+                       size_t want_count, const bool *value_changed)
 {
     long model = find_source(data, parsed, "model");
     long first_dropped = -1;

@@ -25,11 +25,9 @@ struct splice_attr {
  * `value_changed[i]` says whether source attribute i is kept with a new
  * value (the caller compares expanded values, which the raw bytes are not).
  */
-void splice_render_tag(struct buf *out, const char *data,
-                       const struct source_tag *tag,
-                       const struct source_start_tag *parsed,
-                       const struct splice_attr *want, size_t want_count,
-                       const bool *value_changed);
+void splice_render_tag(struct buf *out, const char *data, const struct source_tag *tag,
+                       const struct source_start_tag *parsed, const struct splice_attr *want,
+                       size_t want_count, const bool *value_changed);
 
 /* Appends `value` escaped for an attribute quoted with `quote`. */
 void splice_escape_value(struct buf *out, const char *value, char quote);

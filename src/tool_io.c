@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static enum tool_read_status read_all(int fd, size_t size_hint, char **data, size_t *len,
-                                      char *why, size_t why_size)
+static enum tool_read_status read_all(int fd, size_t size_hint, char **data, size_t *len, char *why,
+                                      size_t why_size)
 {
     size_t cap = size_hint + 1, used = 0;
     char *buf = malloc(cap);
@@ -61,8 +61,8 @@ static enum tool_read_status read_all(int fd, size_t size_hint, char **data, siz
     return TOOL_READ_OK;
 }
 
-enum tool_read_status tool_read_input(const char *path, char **data, size_t *len,
-                                      char *why, size_t why_size)
+enum tool_read_status tool_read_input(const char *path, char **data, size_t *len, char *why,
+                                      size_t why_size)
 {
     enum tool_read_status status;
     struct stat st;

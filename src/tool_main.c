@@ -13,13 +13,7 @@
 #include "tool_io.h"
 
 /* Exit statuses; documented in --help, the man page and the README. Never renumber. */
-enum {
-    EXIT_DONE = 0,
-    EXIT_REFUSED = 1,
-    EXIT_USAGE = 2,
-    EXIT_INVALID = 3,
-    EXIT_FAILURE_IO = 4
-};
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
 
 static const char usage_text[] =
     "usage: domcompat upgrade [--assume KIND=IMPLEMENTATION]... [FILE]\n"
@@ -113,8 +107,7 @@ static void report_failure(const char *file, int rc, const domcompat_error *err)
            err);
 }
 
-static void report_refusals(const char *file, const domcompat_result *result,
-                            const char *target)
+static void report_refusals(const char *file, const domcompat_result *result, const char *target)
 {
     size_t i;
 
@@ -137,14 +130,11 @@ static int read_input(const char *path, const char *name, char **data, size_t *l
     char why[256];
 
     switch (tool_read_input(path, data, len, why, sizeof(why))) {
-    case TOOL_READ_OK:
-        return -1;
+    case TOOL_READ_OK: return -1;
     case TOOL_READ_TOO_LARGE:
         fprintf(stderr, "%s: the document is %s; expected a domain of ordinary size\n", name, why);
         return EXIT_INVALID;
-    default:
-        fprintf(stderr, "domcompat: %s: %s\n", name, why);
-        return EXIT_FAILURE_IO;
+    default: fprintf(stderr, "domcompat: %s: %s\n", name, why); return EXIT_FAILURE_IO;
     }
 }
 
@@ -188,7 +178,7 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
 
 static int run_validate(const domcompat_context *ctx, const struct invocation *inv)
 {
-    static char *standard_input[] = { "-" };
+    static char *standard_input[] = {"-"};
     char **files = inv->file_count ? inv->files : standard_input;
     int count = inv->file_count ? inv->file_count : 1;
     int i, worst = EXIT_DONE;
@@ -208,7 +198,7 @@ static int run_validate(const domcompat_context *ctx, const struct invocation *i
                 if (!inv->quiet)
                     printf("%s: valid, %s form\n", name,
                            detected == DOMCOMPAT_FORM_ANY ? "any (no PCI controllers)"
-                                                           : domcompat_form_name(detected));
+                                                          : domcompat_form_name(detected));
             } else {
                 report_failure(name, rc, &err);
                 status = exit_status_of(rc);
@@ -238,7 +228,10 @@ static void print_version(void)
 static int parse_form(const char *name, domcompat_form *out)
 {
     static const domcompat_form forms[] = {
-        DOMCOMPAT_FORM_AUTO, DOMCOMPAT_FORM_LEGACY, DOMCOMPAT_FORM_EXPLICIT, DOMCOMPAT_FORM_MIXED,
+        DOMCOMPAT_FORM_AUTO,
+        DOMCOMPAT_FORM_LEGACY,
+        DOMCOMPAT_FORM_EXPLICIT,
+        DOMCOMPAT_FORM_MIXED,
     };
     size_t i;
 
@@ -257,13 +250,13 @@ enum { OPT_ASSUME = 256, OPT_TO, OPT_FORM, OPT_VERSION };
 static int parse_arguments(struct invocation *inv, int argc, char **argv)
 {
     static const struct option options[] = {
-        { "assume", required_argument, NULL, OPT_ASSUME },
-        { "to", required_argument, NULL, OPT_TO },
-        { "form", required_argument, NULL, OPT_FORM },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, OPT_VERSION },
-        { NULL, 0, NULL, 0 },
+        {"assume", required_argument, NULL, OPT_ASSUME},
+        {"to", required_argument, NULL, OPT_TO},
+        {"form", required_argument, NULL, OPT_FORM},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
     };
     domcompat_error err;
     int opt;
@@ -300,16 +293,12 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'q':
-            inv->quiet = 1;
-            break;
+        case 'q': inv->quiet = 1; break;
         case 'h':
             fputs(usage_text, stdout);
             fputs(help_text, stdout);
             return EXIT_DONE;
-        case OPT_VERSION:
-            print_version();
-            return EXIT_DONE;
+        case OPT_VERSION: print_version(); return EXIT_DONE;
         default:
             usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
             return EXIT_USAGE;
@@ -339,7 +328,7 @@ static int parse_command(const char *word, enum command *out)
 
 int main(int argc, char **argv)
 {
-    struct invocation inv = { CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, NULL, 0 };
+    struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, NULL, 0};
     domcompat_context *ctx = NULL;
     domcompat_error err;
     int status;

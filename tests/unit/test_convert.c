@@ -66,7 +66,8 @@ static void expect_conversion(const char *target, const char *assumption, const 
 static void test_convert__upgrade_names_the_implied_implementation(void **state)
 {
     (void)state;
-    expect_conversion("explicit", NULL,
+    expect_conversion(
+        "explicit", NULL,
         Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"),
         Q35_DOMAIN("    <controller type='pci' index='1' subType='dmi-to-pci-bridge' "
                    "model='i82801b11-bridge'/>\n"));
@@ -75,7 +76,8 @@ static void test_convert__upgrade_names_the_implied_implementation(void **state)
 static void test_convert__downgrade_is_the_inverse(void **state)
 {
     (void)state;
-    expect_conversion("legacy", NULL,
+    expect_conversion(
+        "legacy", NULL,
         Q35_DOMAIN("    <controller type='pci' index='1' subType='dmi-to-pci-bridge' "
                    "model='i82801b11-bridge'/>\n"),
         Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"));
@@ -84,10 +86,12 @@ static void test_convert__downgrade_is_the_inverse(void **state)
 static void test_convert__root_bus_gets_subtype_and_no_model(void **state)
 {
     (void)state;
-    expect_conversion("explicit", NULL,
+    expect_conversion(
+        "explicit", NULL,
         Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" model=\"pcie-root\"/>\n"),
         Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" subType=\"pcie-root\"/>\n"));
-    expect_conversion("legacy", NULL,
+    expect_conversion(
+        "legacy", NULL,
         Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" subType=\"pcie-root\"/>\n"),
         Q35_DOMAIN("    <controller type=\"pci\" index=\"0\" model=\"pcie-root\"/>\n"));
 }
@@ -96,21 +100,21 @@ static void test_convert__pseries_pci_root_is_a_spapr_host_bridge(void **state)
 {
     (void)state;
     expect_conversion("explicit", NULL,
-        PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
-        PSERIES_DOMAIN("    <controller type='pci' index='0' subType='pci-root' "
-                       "model='spapr-pci-host-bridge'/>\n"));
+                      PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
+                      PSERIES_DOMAIN("    <controller type='pci' index='0' subType='pci-root' "
+                                     "model='spapr-pci-host-bridge'/>\n"));
     expect_conversion("legacy", NULL,
-        PSERIES_DOMAIN("    <controller type='pci' index='0' subType='pci-root' "
-                       "model='spapr-pci-host-bridge'/>\n"),
-        PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"));
+                      PSERIES_DOMAIN("    <controller type='pci' index='0' subType='pci-root' "
+                                     "model='spapr-pci-host-bridge'/>\n"),
+                      PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"));
 }
 
 static void test_convert__x86_pci_root_has_no_implementation(void **state)
 {
     (void)state;
     expect_conversion("explicit", NULL,
-        Q35_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
-        Q35_DOMAIN("    <controller type='pci' index='0' subType='pci-root'/>\n"));
+                      Q35_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
+                      Q35_DOMAIN("    <controller type='pci' index='0' subType='pci-root'/>\n"));
 }
 
 static void test_convert__refuses_to_guess_whether_a_guest_is_pseries(void **state)
@@ -183,10 +187,11 @@ static void test_convert__assumption_changes_what_legacy_means(void **state)
 
     (void)state;
     expect_conversion("explicit", "pcie-root-port=pcie-root-port",
-        Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'/>\n"),
-        Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
-                   "model='pcie-root-port'/>\n"));
-    expect_conversion("legacy", "pcie-root-port=pcie-root-port",
+                      Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'/>\n"),
+                      Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                                 "model='pcie-root-port'/>\n"));
+    expect_conversion(
+        "legacy", "pcie-root-port=pcie-root-port",
         Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
                    "model='pcie-root-port'/>\n"),
         Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'/>\n"));
@@ -240,15 +245,17 @@ static void test_convert__upgrade_leaves_explicit_controllers_alone(void **state
     static const char explicit_doc[] = Q35_DOMAIN(
         "    <controller type='pci' index='0' subType='pcie-root'/>\n"
         "    <controller type='pci' index='1' subType='pcie-root-port' model='pcie-root-port'/>\n");
-    static const char mixed[] = Q35_DOMAIN(
-        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
-        "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+    static const char mixed[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n"
+                   "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
 
     (void)state;
     expect_conversion("explicit", NULL, explicit_doc, explicit_doc);
-    expect_conversion("explicit", NULL, mixed, Q35_DOMAIN(
-        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
-        "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>\n"));
+    expect_conversion(
+        "explicit", NULL, mixed,
+        Q35_DOMAIN(
+            "    <controller type='pci' index='0' subType='pcie-root'/>\n"
+            "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>\n"));
 }
 
 static void test_convert__keeps_every_byte_outside_changed_tags(void **state)
@@ -311,9 +318,11 @@ static void test_convert__reports_each_change(void **state)
     assert_string_equal(change->index, "1");
     assert_string_equal(change->kind, "pcie-root-port");
     assert_string_equal(change->rule, "implied-implementation");
-    assert_string_equal(change->before, "<controller type='pci' index='1' model='pcie-root-port'/>");
-    assert_string_equal(change->after,
-                        "<controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>");
+    assert_string_equal(change->before,
+                        "<controller type='pci' index='1' model='pcie-root-port'/>");
+    assert_string_equal(
+        change->after,
+        "<controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>");
     assert_string_equal(domcompat_result_change(result, 0)->rule, "root-bus");
     domcompat_result_free(result);
 }
@@ -336,17 +345,20 @@ static void test_convert__rejects_bad_input_with_its_position(void **state)
 {
     (void)state;
     expect_invalid("", 1, 1, "empty");
-    expect_invalid("<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain/>", 1, 0, "DOCTYPE is not allowed");
-    expect_invalid("<domain>\n  <name a='1' a='2'>x</name>\n</domain>", 2, 15, "attribute 'a' appears twice");
+    expect_invalid("<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain/>", 1, 0,
+                   "DOCTYPE is not allowed");
+    expect_invalid("<domain>\n  <name a='1' a='2'>x</name>\n</domain>", 2, 15,
+                   "attribute 'a' appears twice");
     expect_invalid("<network/>", 1, 1, "expected <domain> in no namespace");
     expect_invalid("<domain xmlns='urn:x'/>", 1, 1, "in a namespace");
-    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' model='foo-bridge'/>\n"),
-                   8, 5, "unknown PCI controller kind model='foo-bridge'; expected one of: pci-root");
+    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' model='foo-bridge'/>\n"), 8, 5,
+                   "unknown PCI controller kind model='foo-bridge'; expected one of: pci-root");
     expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
                               "model='i82801b11-bridge'/>\n"),
-                   8, 5, "model='i82801b11-bridge' is not an implementation of subType='pcie-root-port'");
-    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='-1' model='pci-bridge'/>\n"),
-                   8, 5, "index='-1' is not an unsigned integer");
+                   8, 5,
+                   "model='i82801b11-bridge' is not an implementation of subType='pcie-root-port'");
+    expect_invalid(Q35_DOMAIN("    <controller type='pci' index='-1' model='pci-bridge'/>\n"), 8, 5,
+                   "index='-1' is not an unsigned integer");
     expect_invalid(Q35_DOMAIN("    <controller type='pci' index='1' model='pci-bridge'/>\n"
                               "    <controller type='pci' index='1' model='pcie-root-port'/>\n"),
                    9, 5, "a second PCI controller with index 1 (the first is on line 8)");
@@ -364,10 +376,10 @@ static void test_convert__never_writes_to_stderr(void **state)
     assert_true(fd >= 0 && saved >= 0);
     fflush(stderr);
     dup2(fd, 2);
-    domcompat_result_free(convert("explicit", NULL, "<domain><unclosed></domain>",
-                                  DOMCOMPAT_EINVALID, &err));
-    domcompat_result_free(convert("explicit", NULL, "<domain><x:y/></domain>",
-                                  DOMCOMPAT_EINVALID, &err));
+    domcompat_result_free(
+        convert("explicit", NULL, "<domain><unclosed></domain>", DOMCOMPAT_EINVALID, &err));
+    domcompat_result_free(
+        convert("explicit", NULL, "<domain><x:y/></domain>", DOMCOMPAT_EINVALID, &err));
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -381,17 +393,22 @@ static void test_validate__detects_the_form(void **state)
 {
     domcompat_form form;
     domcompat_error err;
-    static const char legacy[] = Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n");
-    static const char explicit_doc[] = Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n");
+    static const char legacy[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n");
+    static const char explicit_doc[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n");
     static const char none[] = Q35_DOMAIN("");
 
     (void)state;
-    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, legacy, strlen(legacy), &err), 0);
+    assert_int_equal(
+        domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, legacy, strlen(legacy), &err), 0);
     assert_int_equal(form, DOMCOMPAT_FORM_LEGACY);
     assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, explicit_doc,
-                                        strlen(explicit_doc), &err), 0);
+                                        strlen(explicit_doc), &err),
+                     0);
     assert_int_equal(form, DOMCOMPAT_FORM_EXPLICIT);
-    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, none, strlen(none), &err), 0);
+    assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_AUTO, none, strlen(none), &err),
+                     0);
     assert_int_equal(form, DOMCOMPAT_FORM_ANY);
     assert_int_equal(domcompat_validate(&form, ctx, DOMCOMPAT_FORM_LEGACY, explicit_doc,
                                         strlen(explicit_doc), &err),

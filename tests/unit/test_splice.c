@@ -12,9 +12,8 @@
 
 static void test_source_map__skips_markup_that_only_looks_like_tags(void **state)
 {
-    static const char doc[] =
-        "<?xml version='1.0'?><!-- <controller> --><a x='>'>"
-        "<![CDATA[<b>]]><?pi <c>?><d/></a>";
+    static const char doc[] = "<?xml version='1.0'?><!-- <controller> --><a x='>'>"
+                              "<![CDATA[<b>]]><?pi <c>?><d/></a>";
     struct source_map map;
 
     (void)state;
@@ -78,13 +77,17 @@ static void test_splice__puts_subtype_before_model_with_its_spacing(void **state
 {
     static const char doc[] = "<controller type='pci'\n   index=\"1\"\n   model='x'  />";
     const struct splice_attr want[] = {
-        { "type", "pci" }, { "index", "1" }, { "subType", "x" }, { "model", "impl" },
+        {"type", "pci"},
+        {"index", "1"},
+        {"subType", "x"},
+        {"model", "impl"},
     };
-    const bool changed[] = { false, false, true };
+    const bool changed[] = {false, false, true};
     char *tag = render(doc, want, 4, changed);
 
     (void)state;
-    assert_string_equal(tag, "<controller type='pci'\n   index=\"1\"\n   subType='x'\n   model='impl'  />");
+    assert_string_equal(
+        tag, "<controller type='pci'\n   index=\"1\"\n   subType='x'\n   model='impl'  />");
     free(tag);
 }
 
@@ -92,9 +95,11 @@ static void test_splice__new_attribute_takes_the_dropped_ones_place(void **state
 {
     static const char doc[] = "<controller type=\"pci\" subType=\"pcie-root\" index=\"0\">";
     const struct splice_attr want[] = {
-        { "type", "pci" }, { "index", "0" }, { "model", "pcie-root" },
+        {"type", "pci"},
+        {"index", "0"},
+        {"model", "pcie-root"},
     };
-    const bool changed[] = { false, false, false };
+    const bool changed[] = {false, false, false};
     char *tag = render(doc, want, 3, changed);
 
     (void)state;
@@ -106,13 +111,16 @@ static void test_splice__keeps_raw_values_and_namespace_declarations(void **stat
 {
     static const char doc[] = "<controller xmlns:x='urn:x' type='p&#99;i' model='pci-bridge'/>";
     const struct splice_attr want[] = {
-        { "type", "pci" }, { "subType", "pci-bridge" }, { "model", "pci-bridge" },
+        {"type", "pci"},
+        {"subType", "pci-bridge"},
+        {"model", "pci-bridge"},
     };
-    const bool changed[] = { false, false, false };
+    const bool changed[] = {false, false, false};
     char *tag = render(doc, want, 3, changed);
 
     (void)state;
-    assert_string_equal(tag,
+    assert_string_equal(
+        tag,
         "<controller xmlns:x='urn:x' type='p&#99;i' subType='pci-bridge' model='pci-bridge'/>");
     free(tag);
 }

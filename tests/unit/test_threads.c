@@ -17,7 +17,8 @@ static const char *const inputs[] = {
     Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n"
                "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>\n"),
     PSERIES_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
-    Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' model='pcie-root-port'/>\n"),
+    Q35_DOMAIN(
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='pcie-root-port'/>\n"),
     Q35_DOMAIN("    <controller type='pci' index='1' model='no-such-kind'/>\n"),
 };
 #define INPUT_COUNT (sizeof(inputs) / sizeof(inputs[0]))
@@ -44,8 +45,8 @@ static int convert_once(struct shared *s, int direction, size_t i, struct expect
     const char *output;
     size_t len = 0;
 
-    out->rc = domcompat_convert(&result, s->ctx, direction ? s->downgrade : s->upgrade,
-                                inputs[i], strlen(inputs[i]), &err);
+    out->rc = domcompat_convert(&result, s->ctx, direction ? s->downgrade : s->upgrade, inputs[i],
+                                strlen(inputs[i]), &err);
     output = result ? domcompat_result_output(result, &len) : NULL;
     out->output = NULL;
     out->len = len;

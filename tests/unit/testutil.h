@@ -13,23 +13,23 @@
 #include "domcompat.h"
 
 /* A q35 domain as libvirt writes it, with `controllers` spliced into <devices>. */
-#define Q35_DOMAIN(controllers)                                              \
-    "<domain type='kvm'>\n"                                                  \
-    "  <name>guest</name>\n"                                                 \
-    "  <memory unit='KiB'>1048576</memory>\n"                                \
-    "  <os>\n"                                                               \
-    "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n"              \
-    "  </os>\n"                                                              \
-    "  <devices>\n" controllers "  </devices>\n"                             \
+#define Q35_DOMAIN(controllers)                                 \
+    "<domain type='kvm'>\n"                                     \
+    "  <name>guest</name>\n"                                    \
+    "  <memory unit='KiB'>1048576</memory>\n"                   \
+    "  <os>\n"                                                  \
+    "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n" \
+    "  </os>\n"                                                 \
+    "  <devices>\n" controllers "  </devices>\n"                \
     "</domain>\n"
 
-#define PSERIES_DOMAIN(controllers)                                          \
-    "<domain type='kvm'>\n"                                                  \
-    "  <name>power</name>\n"                                                 \
-    "  <os>\n"                                                               \
-    "    <type arch='ppc64le' machine='pseries-7.2'>hvm</type>\n"            \
-    "  </os>\n"                                                              \
-    "  <devices>\n" controllers "  </devices>\n"                             \
+#define PSERIES_DOMAIN(controllers)                               \
+    "<domain type='kvm'>\n"                                       \
+    "  <name>power</name>\n"                                      \
+    "  <os>\n"                                                    \
+    "    <type arch='ppc64le' machine='pseries-7.2'>hvm</type>\n" \
+    "  </os>\n"                                                   \
+    "  <devices>\n" controllers "  </devices>\n"                  \
     "</domain>\n"
 
 /* Asserts that `result` holds exactly `expected` as its output. */
