@@ -194,8 +194,8 @@ static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *da
     if (expected == DOMCOMPAT_FORM_EXPLICIT)
         return problem(err, data, len, node,
                        "the controller is in the legacy form (model='%s' only); expected the "
-                       "explicit form (subType='%s' and model naming the implementation)",
-                       model, model);
+                       "explicit form (subType='%s'%s)",
+                       model, model, kind->root ? "" : " and model naming the implementation");
     return false;
 }
 
@@ -210,8 +210,8 @@ static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, cons
     for (attr = node->properties; attr != NULL; attr = attr->next)
         if (attr->ns != NULL)
             return problem(err, data, len, node,
-                           "PCI controller attribute %s:%s is in a namespace; expected only "
-                           "type, index, model and subType without a prefix",
+                           "PCI controller attribute %s:%s is in a namespace; expected "
+                           "attributes without a namespace prefix",
                            (const char *)attr->ns->prefix, (const char *)attr->name);
     if (xmlHasNsProp(node, BAD_CAST "index", NULL) != NULL && !parse_index(index, &value))
         return problem(
@@ -251,8 +251,8 @@ bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
             type = controllers_attr(node, "type");
             if (xmlHasNsProp(node, BAD_CAST "subType", NULL) != NULL)
                 return problem(err, data, len, node,
-                               "subType on a controller of type '%s'; subType names the kind "
-                               "of a PCI controller and expected type='pci'",
+                               "subType on a controller of type '%s'; only PCI controllers "
+                               "(type='pci') have a subType",
                                type ? type : "(none)");
         }
     }

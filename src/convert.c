@@ -118,6 +118,8 @@ static int map_controllers(struct conversion *c, domcompat_error *err)
 
 static int record_refusals(struct conversion *c, domcompat_error *err)
 {
+    const domcompat_refusal *first;
+    char description[sizeof(err->message)];
     struct source_cursor cursor;
     bool failed = false;
     size_t i;
@@ -146,17 +148,10 @@ static int record_refusals(struct conversion *c, domcompat_error *err)
     }
     if (c->result->refusal_count == 0)
         return DOMCOMPAT_OK;
-    {
-        const domcompat_refusal *first = &c->result->refusals[0];
-
-        return error_set(err, DOMCOMPAT_EREFUSED, first->line, first->column,
-                         "cannot convert PCI controller index %s (%s%s%s) to the %s form: %s%s%s",
-                         first->index ? first->index : "(none)", first->kind,
-                         first->implementation ? " implemented by " : "",
-                         first->implementation ? first->implementation : "",
-                         domcompat_form_name(c->opts->target), first->reason,
-                         first->hint ? "; " : "", first->hint ? first->hint : "");
-    }
+    first = &c->result->refusals[0];
+    domcompat_refusal_describe(first, c->opts->target, description, sizeof(description));
+    return error_set(err, DOMCOMPAT_EREFUSED, first->line, first->column, "%s%s%s", description,
+                     first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
 }
 
 /* The converted controller's attributes, as the splicer wants them. */

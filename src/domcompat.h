@@ -150,6 +150,15 @@ typedef struct domcompat_refusal {
     const char *hint;   /* what would make it convertible, or NULL */
 } domcompat_refusal;
 
+/*
+ * Writes the one-line description of a refusal into `out` (at most `size`
+ * bytes, NUL-terminated), without position or hint:
+ * "cannot convert PCI controller index 3 (pcie-root-port implemented by
+ * pcie-root-port) to the legacy form: the legacy form of ...".
+ */
+void domcompat_refusal_describe(const domcompat_refusal *refusal, domcompat_form target, char *out,
+                                size_t size);
+
 typedef struct domcompat_result domcompat_result;
 
 /*

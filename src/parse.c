@@ -12,7 +12,6 @@
 
 struct parse_state {
     bool doctype;
-    int doctype_line;
     bool failed; /* an error of level XML_ERR_ERROR or worse was seen */
     int code;
     int line;
@@ -69,7 +68,6 @@ static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ex
     (void)external_id;
     (void)system_id;
     st->doctype = true;
-    st->doctype_line = ctxt->input ? ctxt->input->line : 0;
     xmlStopParser(ctxt);
 }
 
@@ -91,6 +89,16 @@ static const char *wide_encoding(const unsigned char *d, size_t len)
     if (len >= 2 && ((d[0] == 0 && d[1] == '<') || (d[0] == '<' && d[1] == 0)))
         return "UTF-16";
     return NULL;
+}
+
+static bool only_whitespace(const char *data, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+            return false;
+    return len > 0;
 }
 
 /*
@@ -137,7 +145,9 @@ static int report_parse_error(const struct parse_state *st, const char *data, si
     switch (st->code) {
     case XML_ERR_DOCUMENT_EMPTY:
         return error_set(err, DOMCOMPAT_EINVALID, line, col,
-                         "the document is empty; expected a <domain> element");
+                         only_whitespace(data, len)
+                             ? "the document holds only whitespace; expected a <domain> element"
+                             : "the document is empty; expected a <domain> element");
     case XML_ERR_DOCUMENT_START:
         return error_set(err, DOMCOMPAT_EINVALID, line, col,
                          "no start tag found; expected a <domain> element");
@@ -211,7 +221,15 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
 
     if (st.doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
-        rc = error_set(err, DOMCOMPAT_EINVALID, (unsigned long)st.doctype_line, 0,
+        struct source_cursor cursor;
+        unsigned long line = 0, col = 0;
+        size_t at = source_find_doctype(data, len);
+
+        if (at < len) {
+            source_cursor_init(&cursor);
+            source_cursor_position(&cursor, data, at, &line, &col);
+        }
+        rc = error_set(err, DOMCOMPAT_EINVALID, line, col,
                        "a DOCTYPE is not allowed (libvirt never writes one); "
                        "expected the <domain> element without a DOCTYPE");
         goto out;

@@ -1,5 +1,6 @@
 #include "result.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,21 @@ domcompat_change *result_add_change(domcompat_result *r)
 domcompat_refusal *result_add_refusal(domcompat_result *r)
 {
     return grow((void **)&r->refusals, &r->refusal_count, sizeof(*r->refusals));
+}
+
+void domcompat_refusal_describe(const domcompat_refusal *refusal, domcompat_form target, char *out,
+                                size_t size)
+{
+    char which[96];
+
+    if (refusal->index != NULL)
+        snprintf(which, sizeof(which), "index %s", refusal->index);
+    else
+        snprintf(which, sizeof(which), "with no index");
+    snprintf(out, size, "cannot convert PCI controller %s (%s%s%s) to the %s form: %s", which,
+             refusal->kind, refusal->implementation ? " implemented by " : "",
+             refusal->implementation ? refusal->implementation : "", domcompat_form_name(target),
+             refusal->reason);
 }
 
 const char *domcompat_result_output(const domcompat_result *result, size_t *len)

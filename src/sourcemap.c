@@ -106,6 +106,29 @@ out:
     return rc;
 }
 
+size_t source_find_doctype(const char *data, size_t len)
+{
+    size_t i = 0, next;
+
+    while (i < len) {
+        const char *lt = memchr(data + i, '<', len - i);
+
+        if (lt == NULL)
+            break;
+        i = (size_t)(lt - data);
+        if (starts_with(data, len, i, "<!--"))
+            next = skip_past(data, len, i + 4, "-->");
+        else if (starts_with(data, len, i, "<?"))
+            next = skip_past(data, len, i + 2, "?>");
+        else
+            return starts_with(data, len, i, "<!DOCTYPE") ? i : len;
+        if (next == 0)
+            break;
+        i = next;
+    }
+    return len;
+}
+
 void source_map_free(struct source_map *map)
 {
     free(map->tags);

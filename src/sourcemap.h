@@ -37,6 +37,12 @@ int source_map_build(struct source_map *out, const char *data, size_t len);
 void source_map_free(struct source_map *map);
 
 /*
+ * Offset of the "<!DOCTYPE" that precedes the root element, skipping the
+ * XML declaration, comments and processing instructions; `len` if none.
+ */
+size_t source_find_doctype(const char *data, size_t len);
+
+/*
  * The document-order ordinal of each of `targets` (elements of the tree
  * rooted at `root`, given in document order) among all elements, which
  * indexes source_map.tags.  Returns 0, or -1 when a target is not found.

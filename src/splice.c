@@ -51,16 +51,26 @@ void splice_escape_value(struct buf *out, const char *value, char quote)
     }
 }
 
-/* Writes ` name='value'` with the given leading whitespace and quote. */
-static void emit_new(struct buf *out, const char *lead, size_t lead_len,
-                     const struct splice_attr *attr, char quote)
+/*
+ * Writes a new attribute spelled like `like`, the source attribute whose
+ * place or neighbourhood it takes: the same whitespace before it, the same
+ * bytes between name and value (" = '" as much as "='"), the same quote.
+ */
+static void emit_new(struct buf *out, const char *data, const struct source_attr *like,
+                     const struct splice_attr *attr)
 {
-    buf_append(out, lead, lead_len);
-    buf_append_str(out, attr->name);
-    buf_append_char(out, '=');
-    buf_append_char(out, quote);
-    splice_escape_value(out, attr->value, quote);
-    buf_append_char(out, quote);
+    if (like != NULL) {
+        buf_append(out, data + like->lead, like->name - like->lead);
+        buf_append_str(out, attr->name);
+        buf_append(out, data + like->name + like->name_len,
+                   like->value - like->name - like->name_len);
+    } else {
+        buf_append_str(out, " ");
+        buf_append_str(out, attr->name);
+        buf_append_str(out, "='");
+    }
+    splice_escape_value(out, attr->value, like ? like->quote : '\'');
+    buf_append_char(out, like ? like->quote : '\'');
 }
 
 enum placement { PLACE_BEFORE_MODEL, PLACE_DROPPED_SLOT, PLACE_END };
@@ -87,8 +97,6 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
     for (i = 0; i < parsed->attr_count; i++) {
         const struct source_attr *attr = &parsed->attrs[i];
         bool keep = wanted(want, want_count, data, attr);
-        const char *lead = data + attr->lead;
-        size_t lead_len = attr->name - attr->lead;
 
         /* New attributes that go here, before this source attribute or in its place. */
         for (j = 0; j < want_count; j++) {
@@ -104,7 +112,7 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
                 place = PLACE_END;
             if ((place == PLACE_BEFORE_MODEL && (long)i == model) ||
                 (place == PLACE_DROPPED_SLOT && (long)i == first_dropped))
-                emit_new(out, lead, lead_len, &want[j], attr->quote);
+                emit_new(out, data, attr, &want[j]);
         }
         if (!keep)
             continue;
@@ -123,17 +131,12 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
 
     /* New attributes with nowhere else to go follow the last one written. */
     for (j = 0; j < want_count; j++) {
-        const struct source_attr *last;
-
         if (find_source(data, parsed, want[j].name) >= 0)
             continue;
         if ((strcmp(want[j].name, "subType") == 0 && model_kept) || first_dropped >= 0)
             continue;
-        last = parsed->attr_count ? &parsed->attrs[parsed->attr_count - 1] : NULL;
-        if (last != NULL)
-            emit_new(out, data + last->lead, last->name - last->lead, &want[j], last->quote);
-        else
-            emit_new(out, " ", 1, &want[j], '\'');
+        emit_new(out, data, parsed->attr_count ? &parsed->attrs[parsed->attr_count - 1] : NULL,
+                 &want[j]);
     }
 
     /* Whitespace and '/>' or '>' as written. */

@@ -107,18 +107,16 @@ static void report_failure(const char *file, int rc, const domcompat_error *err)
            err);
 }
 
-static void report_refusals(const char *file, const domcompat_result *result, const char *target)
+static void report_refusals(const char *file, const domcompat_result *result, domcompat_form target)
 {
+    char description[1024];
     size_t i;
 
     for (i = 0; i < domcompat_result_refusal_count(result); i++) {
         const domcompat_refusal *r = domcompat_result_refusal(result, i);
 
-        fprintf(stderr,
-                "%s:%lu:%lu: cannot convert PCI controller index %s (%s%s%s) to the %s form: %s\n",
-                file, r->line, r->column, r->index ? r->index : "(none)", r->kind,
-                r->implementation ? " implemented by " : "",
-                r->implementation ? r->implementation : "", target, r->reason);
+        domcompat_refusal_describe(r, target, description, sizeof(description));
+        fprintf(stderr, "%s:%lu:%lu: %s\n", file, r->line, r->column, description);
         if (r->hint != NULL)
             fprintf(stderr, "%s:%lu:%lu: to convert it: %s\n", file, r->line, r->column, r->hint);
     }
@@ -158,7 +156,9 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
         return status;
     rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
-        report_refusals(name, result, inv->command == CMD_DOWNGRADE ? "legacy" : "explicit");
+        report_refusals(name, result,
+                        inv->command == CMD_DOWNGRADE ? DOMCOMPAT_FORM_LEGACY
+                                                      : DOMCOMPAT_FORM_EXPLICIT);
         status = EXIT_REFUSED;
     } else if (rc != DOMCOMPAT_OK) {
         report_failure(name, rc, &err);
@@ -174,6 +174,14 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
     domcompat_result_free(result);
     free(data);
     return status;
+}
+
+static void print_valid(const char *name, domcompat_form form)
+{
+    if (form == DOMCOMPAT_FORM_ANY)
+        printf("%s: valid in every form (no PCI controllers)\n", name);
+    else
+        printf("%s: valid, %s form\n", name, domcompat_form_name(form));
 }
 
 static int run_validate(const domcompat_context *ctx, const struct invocation *inv)
@@ -196,9 +204,7 @@ static int run_validate(const domcompat_context *ctx, const struct invocation *i
             if (rc == DOMCOMPAT_OK) {
                 status = EXIT_DONE;
                 if (!inv->quiet)
-                    printf("%s: valid, %s form\n", name,
-                           detected == DOMCOMPAT_FORM_ANY ? "any (no PCI controllers)"
-                                                          : domcompat_form_name(detected));
+                    print_valid(name, detected);
             } else {
                 report_failure(name, rc, &err);
                 status = exit_status_of(rc);

@@ -345,7 +345,7 @@ static void test_convert__rejects_bad_input_with_its_position(void **state)
 {
     (void)state;
     expect_invalid("", 1, 1, "empty");
-    expect_invalid("<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain/>", 1, 0,
+    expect_invalid("<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain/>", 1, 1,
                    "DOCTYPE is not allowed");
     expect_invalid("<domain>\n  <name a='1' a='2'>x</name>\n</domain>", 2, 15,
                    "attribute 'a' appears twice");

@@ -93,7 +93,7 @@ static void test_splice__puts_subtype_before_model_with_its_spacing(void **state
 
 static void test_splice__new_attribute_takes_the_dropped_ones_place(void **state)
 {
-    static const char doc[] = "<controller type=\"pci\" subType=\"pcie-root\" index=\"0\">";
+    static const char doc[] = "<controller type=\"pci\" subType = \"pcie-root\" index=\"0\">";
     const struct splice_attr want[] = {
         {"type", "pci"},
         {"index", "0"},
@@ -103,7 +103,8 @@ static void test_splice__new_attribute_takes_the_dropped_ones_place(void **state
     char *tag = render(doc, want, 3, changed);
 
     (void)state;
-    assert_string_equal(tag, "<controller type=\"pci\" model=\"pcie-root\" index=\"0\">");
+    /* Spelled like the attribute it replaces, spaces around '=' included. */
+    assert_string_equal(tag, "<controller type=\"pci\" model = \"pcie-root\" index=\"0\">");
     free(tag);
 }
 

@@ -15,6 +15,18 @@
   <xsl:template name="implied-implementation.downgrade">
     <xsl:param name="implied"/>
     <xsl:choose>
+      <xsl:when test="@model != $implied and contains($assume, concat('|', @subType, '='))">
+        <!-- The user's own assumption is what rules this implementation out: say so. -->
+        <xsl:call-template name="dc:refuse">
+          <xsl:with-param name="rule" select="'implied-implementation'"/>
+          <xsl:with-param name="kind" select="@subType"/>
+          <xsl:with-param name="implementation" select="@model"/>
+          <xsl:with-param name="reason"
+              select="concat('under --assume ', @subType, '=', $implied, ' the legacy form of ', @subType, ' means ', $implied)"/>
+          <xsl:with-param name="hint"
+              select="concat('leave out --assume ', @subType, '=', $implied, ' if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', @model)"/>
+        </xsl:call-template>
+      </xsl:when>
       <xsl:when test="@model != $implied">
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'implied-implementation'"/>
