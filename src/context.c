@@ -126,6 +126,21 @@ void domcompat_context_free(domcompat_context *ctx)
     free(ctx);
 }
 
+/* Every load is refused; the parser reports the failure as an I/O error. */
+static xmlParserInputPtr refuse_external_load(const char *url, const char *id,
+                                              xmlParserCtxtPtr ctxt)
+{
+    (void)url;
+    (void)id;
+    (void)ctxt;
+    return NULL;
+}
+
+void domcompat_forbid_external_loading(void)
+{
+    xmlSetExternalEntityLoader(refuse_external_load);
+}
+
 xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form)
 {
     switch (form) {

@@ -102,6 +102,17 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err);
 void domcompat_context_free(domcompat_context *ctx);
 
 /*
+ * Refuses, for the whole process, every attempt by libxml2 to load an
+ * external resource (entity, DTD, schema include, stylesheet import) from
+ * a file or the network.  domcompat's own parsing never asks for one; this
+ * is a second line of defence for programs that handle untrusted XML.
+ * Call it after the last domcompat_context_new() (compiling the built-in
+ * rules is done from memory, but other libxml2 users in the process lose
+ * their loading too).  The domcompat tool calls it.
+ */
+void domcompat_forbid_external_loading(void);
+
+/*
  * What a conversion should do.  A new options object converts to the
  * explicit form (upgrade) with the legacy form's implied implementations.
  */

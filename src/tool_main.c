@@ -319,6 +319,19 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
     return -1;
 }
 
+/* Compiles the rules, closes libxml2's door to files and network, runs the command. */
+static int run(domcompat_context **ctx, const struct invocation *inv)
+{
+    domcompat_error err;
+
+    if (domcompat_context_new(ctx, &err) != DOMCOMPAT_OK) {
+        fprintf(stderr, "domcompat: internal error: %s\n", err.message);
+        return EXIT_FAILURE_IO;
+    }
+    domcompat_forbid_external_loading();
+    return inv->command == CMD_VALIDATE ? run_validate(*ctx, inv) : run_convert(*ctx, inv);
+}
+
 static int parse_command(const char *word, enum command *out)
 {
     if (strcmp(word, "upgrade") == 0)
@@ -336,7 +349,6 @@ int main(int argc, char **argv)
 {
     struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, NULL, 0};
     domcompat_context *ctx = NULL;
-    domcompat_error err;
     int status;
 
     if (argc < 2) {
@@ -364,16 +376,8 @@ int main(int argc, char **argv)
         domcompat_options_set_target(inv.opts, "legacy", NULL);
 
     status = parse_arguments(&inv, argc - 1, argv + 1);
-    if (status < 0) {
-        if (domcompat_context_new(&ctx, &err) != DOMCOMPAT_OK) {
-            fprintf(stderr, "domcompat: internal error: %s\n", err.message);
-            status = EXIT_FAILURE_IO;
-        } else if (inv.command == CMD_VALIDATE) {
-            status = run_validate(ctx, &inv);
-        } else {
-            status = run_convert(ctx, &inv);
-        }
-    }
+    if (status < 0)
+        status = run(&ctx, &inv);
     domcompat_context_free(ctx);
     domcompat_options_free(inv.opts);
     return status;

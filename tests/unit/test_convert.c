@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -389,6 +390,28 @@ static void test_convert__never_writes_to_stderr(void **state)
     unlink(path);
 }
 
+static void test_context__forbidding_external_loads_keeps_conversions_working(void **state)
+{
+    char path[] = "/tmp/domcompat-loader-XXXXXX";
+    int fd = mkstemp(path);
+    xmlDocPtr doc;
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "<a/>", 4), 4);
+    close(fd);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    assert_non_null(doc); /* the file is readable... */
+    xmlFreeDoc(doc);
+    domcompat_forbid_external_loading();
+    doc = xmlReadFile(path, NULL, XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    assert_null(doc); /* ...until loading is forbidden */
+    unlink(path);
+    expect_conversion("explicit", NULL,
+                      Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n"),
+                      Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n"));
+}
+
 static void test_validate__detects_the_form(void **state)
 {
     domcompat_form form;
@@ -436,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_convert__rejects_bad_input_with_its_position),
         cmocka_unit_test(test_convert__never_writes_to_stderr),
         cmocka_unit_test(test_validate__detects_the_form),
+        cmocka_unit_test(test_context__forbidding_external_loads_keeps_conversions_working),
     };
 
     return cmocka_run_group_tests(tests, setup_context, teardown_context);
