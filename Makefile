@@ -49,8 +49,9 @@ TOOL       = $(B)/domcompat
 
 # The rules and schemas domcompat embeds, each linked into one standalone file.
 STYLESHEETS = $(B)/xslt/upgrade.xsl $(B)/xslt/downgrade.xsl
-SCHEMAS     = $(B)/schemas/legacy.rng $(B)/schemas/explicit.rng $(B)/schemas/mixed.rng
-XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl)
+SCHEMAS     = $(B)/schemas/legacy.rng $(B)/schemas/explicit.rng $(B)/schemas/libvirt.rng \
+              $(B)/schemas/mixed.rng
+XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl xslt/checks/*.xsl)
 DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads
@@ -76,8 +77,8 @@ $(B)/gen/pci-kinds.rng: xslt/gen/pci-kinds-rng.xsl $(DATA)
 # Names go into C string literals unescaped, so they must be plain words.
 $(B)/gen/pci-kinds.c: xslt/gen/pci-kinds-c.xsl $(DATA)
 	@mkdir -p $(@D)
-	@if grep -E 'name="[^"]*[^"a-z0-9.-][^"]*"' $(DATA); then \
-	    echo "$(DATA): names may hold only a-z, 0-9, '.' and '-'" >&2; exit 1; fi
+	@if grep -E 'name="[^"]*[^"a-zA-Z0-9./-][^"]*"' $(DATA); then \
+	    echo "$(DATA): names may hold only letters, digits, '.', '/' and '-'" >&2; exit 1; fi
 	$(XSLTPROC) --nonet -o $@ $^
 
 $(B)/gen/pci-kinds.man: xslt/gen/pci-kinds-man.xsl $(DATA)

@@ -47,7 +47,7 @@ static size_t start_tag_end(const char *data, size_t len, size_t from)
     return 0;
 }
 
-static int push_tag(struct source_map *map, size_t *cap, size_t start, size_t end)
+static int push_tag(struct source_map *map, size_t *cap, size_t start, size_t end, bool closed)
 {
     if (map->count == *cap) {
         size_t new_cap = *cap ? *cap * 2 : 64;
@@ -60,12 +60,37 @@ static int push_tag(struct source_map *map, size_t *cap, size_t start, size_t en
     }
     map->tags[map->count].start = start;
     map->tags[map->count].end = end;
+    map->tags[map->count].close = closed ? end : 0;
+    map->tags[map->count].close_end = closed ? end : 0;
     map->count++;
+    return 0;
+}
+
+/* Open elements, innermost last, as ordinals into the map. */
+struct open_stack {
+    size_t *ordinals;
+    size_t depth;
+    size_t cap;
+};
+
+static int open_push(struct open_stack *stack, size_t ordinal)
+{
+    if (stack->depth == stack->cap) {
+        size_t new_cap = stack->cap ? stack->cap * 2 : 32;
+        size_t *grown = realloc(stack->ordinals, new_cap * sizeof(*grown));
+
+        if (grown == NULL)
+            return -1;
+        stack->ordinals = grown;
+        stack->cap = new_cap;
+    }
+    stack->ordinals[stack->depth++] = ordinal;
     return 0;
 }
 
 int source_map_build(struct source_map *out, const char *data, size_t len)
 {
+    struct open_stack open = {NULL, 0, 0};
     size_t i = 0, cap = 0, next;
     int rc = 0;
 
@@ -77,21 +102,34 @@ int source_map_build(struct source_map *out, const char *data, size_t len)
         if (lt == NULL)
             break;
         i = (size_t)(lt - data);
-        if (starts_with(data, len, i, "<!--"))
+        if (starts_with(data, len, i, "<!--")) {
             next = skip_past(data, len, i + 4, "-->");
-        else if (starts_with(data, len, i, "<![CDATA["))
+        } else if (starts_with(data, len, i, "<![CDATA[")) {
             next = skip_past(data, len, i + 9, "]]>");
-        else if (starts_with(data, len, i, "<?"))
+        } else if (starts_with(data, len, i, "<?")) {
             next = skip_past(data, len, i + 2, "?>");
-        else if (starts_with(data, len, i, "</"))
+        } else if (starts_with(data, len, i, "</")) {
             next = skip_past(data, len, i + 2, ">");
-        else if (starts_with(data, len, i, "<!"))
+            if (next != 0 && open.depth > 0) {
+                struct source_tag *tag = &out->tags[open.ordinals[--open.depth]];
+
+                tag->close = i;
+                tag->close_end = next;
+            } else {
+                next = 0;
+            }
+        } else if (starts_with(data, len, i, "<!")) {
             next = 0; /* a DOCTYPE: the parser refuses those before we get here */
-        else {
+        } else {
             next = start_tag_end(data, len, i + 1);
-            if (next != 0 && push_tag(out, &cap, i, next) != 0) {
-                rc = -1;
-                goto out;
+            if (next != 0) {
+                bool closed = data[next - 2] == '/';
+
+                if (push_tag(out, &cap, i, next, closed) != 0 ||
+                    (!closed && open_push(&open, out->count - 1) != 0)) {
+                    rc = -1;
+                    goto out;
+                }
             }
         }
         if (next == 0) {
@@ -100,7 +138,10 @@ int source_map_build(struct source_map *out, const char *data, size_t len)
         }
         i = next;
     }
+    if (open.depth != 0)
+        rc = -2;
 out:
+    free(open.ordinals);
     if (rc != 0)
         source_map_free(out);
     return rc;

@@ -17,14 +17,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A start tag: bytes [start, end), from '<' to one past '>'. */
+/*
+ * An element as written: its start tag is bytes [start, end), from '<' to
+ * one past '>'; its end tag [close, close_end).  A self-closing element has
+ * close == close_end == end.
+ */
 struct source_tag {
     size_t start;
     size_t end;
+    size_t close;
+    size_t close_end;
 };
 
 struct source_map {
-    struct source_tag *tags; /* every start tag, in document order */
+    struct source_tag *tags; /* every element, in document order */
     size_t count;
 };
 

@@ -15,6 +15,17 @@
   <xsl:param name="assume" select="''"/>
 
   <!--
+    The libvirt version the conversion reads from (from-version, a number
+    as in the data tables, 0 for none) or writes for (peer-version), and
+    the same versions as people write them, for messages.
+  -->
+  <xsl:param name="from-version" select="0"/>
+  <xsl:param name="from" select="''"/>
+  <xsl:param name="target" select="'legacy'"/>
+  <xsl:param name="peer-version" select="0"/>
+  <xsl:param name="peer" select="''"/>
+
+  <!--
     Whether the guest is pSeries, where a model-only pci-root is a
     spapr-pci-host-bridge: 'yes', 'no', or 'unknown' when the domain says
     neither a non-ppc64 architecture nor its machine.  libvirt's own test is
@@ -47,14 +58,25 @@
     </xsl:call-template>
   </xsl:template>
 
-  <!-- The refusal every rule reports when a controller cannot be converted. -->
+  <!--
+    The refusal every rule reports when a controller cannot be converted;
+    since: the first libvirt version that would accept it, when that is why.
+  -->
   <xsl:template name="dc:refuse">
     <xsl:param name="rule"/>
     <xsl:param name="kind"/>
     <xsl:param name="implementation" select="''"/>
     <xsl:param name="reason"/>
     <xsl:param name="hint" select="''"/>
+    <xsl:param name="since" select="''"/>
     <dc:refused rule="{$rule}" kind="{$kind}" implementation="{$implementation}"
-                reason="{$reason}" hint="{$hint}"/>
+                reason="{$reason}" hint="{$hint}" since="{$since}"/>
+  </xsl:template>
+
+  <!-- The "NUMBER=DOTTED" version of a table entry ("" when absent). -->
+  <xsl:template name="dc:version-of">
+    <xsl:param name="table"/>
+    <xsl:param name="key"/>
+    <xsl:value-of select="substring-before(substring-after($table, concat('|', $key, '=')), '|')"/>
   </xsl:template>
 </xsl:stylesheet>

@@ -1,20 +1,38 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
-  Downgrade: explicit PCI controllers to the legacy (model-only) form, for
-  peers that do not know subType.  The exact inverse of upgrade.xsl under
-  the same assumptions; its result has the same shape (see upgrade.xsl).
-  A controller whose implementation the legacy form cannot express is
-  refused, never given another implementation.
+  Downgrade: explicit PCI controllers written for an older peer.  The
+  engine first reads every controller into the explicit form with
+  upgrade.xsl; this stylesheet then writes each explicit one for the
+  target (its result has the shape described in upgrade.xsl):
+
+    target 'legacy'   model-only, the version-less form of issue one's
+                      peers: implied-implementation, root-bus, pseries-phb;
+    target 'libvirt'  what libvirt peer-version parses and reads as the same
+                      hardware: the rule whose version range (data file)
+                      holds the peer writes the spelling, after the peer's
+                      support for kind, implementation, <target> attributes
+                      and children is checked (checks/peer-support.xsl).
+
+  A controller the target cannot represent is refused, never given another
+  implementation.
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:dc="urn:domcompat:rules">
   <xsl:include href="pci-kinds.xsl"/>
   <xsl:include href="common.xsl"/>
+  <xsl:include href="checks/peer-support.xsl"/>
   <xsl:include href="rules/root-bus.downgrade.xsl"/>
   <xsl:include href="rules/pseries-phb.downgrade.xsl"/>
   <xsl:include href="rules/implied-implementation.downgrade.xsl"/>
+  <xsl:include href="rules/model-name-child.downgrade.xsl"/>
   <xsl:output method="xml" encoding="UTF-8"/>
+
+  <!-- Whether the peer is in the range of libvirt versions rule $rule writes for. -->
+  <xsl:variable name="dc:peer-in-model-name-child"
+      select="$target = 'libvirt'
+              and $peer-version >= number(substring-before(substring-after($dc:rule-since, '|model-name-child='), '='))
+              and number(substring-before(substring-after($dc:rule-before, '|model-name-child='), '=')) > $peer-version"/>
 
   <xsl:template match="/">
     <dc:conversion direction="downgrade">
@@ -26,24 +44,55 @@
     </dc:conversion>
   </xsl:template>
 
-  <!-- Already model-only: left alone. -->
+  <!-- Not explicit: the read pass refused it, and said why. -->
   <xsl:template match="controller[not(@subType)]" mode="downgrade"/>
 
   <xsl:template match="controller" mode="downgrade">
     <xsl:variable name="kind" select="string(@subType)"/>
+    <xsl:variable name="pseries-phb"
+        select="contains($dc:implied-pseries, concat('|', $kind, '=', @model, '|')) and $dc:guest-pseries != 'no'"/>
+    <!-- Whether the implementation will be written in a <model name> child. -->
+    <xsl:variable name="pinnable" select="$dc:peer-in-model-name-child and not($pseries-phb)"/>
+    <xsl:variable name="unsupported">
+      <xsl:if test="$target = 'libvirt'">
+        <xsl:call-template name="peer-support.unsupported">
+          <xsl:with-param name="pinnable" select="$pinnable"/>
+        </xsl:call-template>
+      </xsl:if>
+    </xsl:variable>
     <xsl:choose>
-      <xsl:when test="contains($dc:implied-pseries, concat('|', $kind, '=')) and $dc:guest-pseries != 'no'">
-        <xsl:call-template name="pseries-phb.downgrade"/>
-      </xsl:when>
-      <xsl:when test="contains($dc:root-kinds, concat('|', $kind, '|'))">
-        <xsl:call-template name="root-bus.downgrade"/>
+      <xsl:when test="string($unsupported) != ''">
+        <xsl:call-template name="peer-support.refuse">
+          <xsl:with-param name="pinnable" select="$pinnable"/>
+        </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
-        <!-- What the legacy form implies here: the user's assumption first, then the data file. -->
-        <xsl:call-template name="implied-implementation.downgrade">
-          <xsl:with-param name="implied"
-              select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
-        </xsl:call-template>
+        <xsl:if test="$target = 'libvirt'">
+          <xsl:call-template name="peer-support.losses"/>
+        </xsl:if>
+        <xsl:choose>
+          <!-- A pSeries PHB: pinned where the peer knows its name, else what the peer implies. -->
+          <xsl:when test="$pseries-phb and $dc:peer-in-model-name-child
+                          and $peer-version >= number(substring-before(substring-after($dc:implementation-since, concat('|', $kind, '=', @model, '=')), '='))">
+            <xsl:call-template name="model-name-child.downgrade"/>
+          </xsl:when>
+          <xsl:when test="contains($dc:implied-pseries, concat('|', $kind, '=')) and $dc:guest-pseries != 'no'">
+            <xsl:call-template name="pseries-phb.downgrade"/>
+          </xsl:when>
+          <xsl:when test="contains($dc:root-kinds, concat('|', $kind, '|'))">
+            <xsl:call-template name="root-bus.downgrade"/>
+          </xsl:when>
+          <xsl:when test="$dc:peer-in-model-name-child">
+            <xsl:call-template name="model-name-child.downgrade"/>
+          </xsl:when>
+          <xsl:otherwise>
+            <!-- What a model-only controller means on the target: the user's assumption first. -->
+            <xsl:call-template name="implied-implementation.downgrade">
+              <xsl:with-param name="implied"
+                  select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
+            </xsl:call-template>
+          </xsl:otherwise>
+        </xsl:choose>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>

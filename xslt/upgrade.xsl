@@ -1,6 +1,9 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
-  Upgrade: legacy (model-only) PCI controllers to the explicit form.
+  Upgrade: legacy (model-only) and libvirt (<model name>) PCI controllers
+  to the explicit form.  Every conversion reads its input through this
+  stylesheet first; a downgrade then writes the explicit result for its
+  target with downgrade.xsl.
 
   The result is not a domain but a list with one dc:controller per PCI
   controller, in document order, holding what its rule decided:
@@ -19,6 +22,7 @@
   <xsl:include href="rules/root-bus.upgrade.xsl"/>
   <xsl:include href="rules/pseries-phb.upgrade.xsl"/>
   <xsl:include href="rules/implied-implementation.upgrade.xsl"/>
+  <xsl:include href="rules/model-name-child.upgrade.xsl"/>
   <xsl:output method="xml" encoding="UTF-8"/>
 
   <xsl:template match="/">
@@ -34,9 +38,32 @@
   <!-- Already explicit: left alone, so upgrade is idempotent. -->
   <xsl:template match="controller[@subType]" mode="upgrade"/>
 
-  <xsl:template match="controller" mode="upgrade">
+  <!-- libvirt's spelling: the implementation is pinned in the child. -->
+  <xsl:template match="controller[model and not(@subType)]" mode="upgrade">
+    <xsl:call-template name="model-name-child.upgrade"/>
+  </xsl:template>
+
+  <xsl:template match="controller[not(@subType) and not(model)]" mode="upgrade">
     <xsl:variable name="kind" select="string(@model)"/>
+    <xsl:variable name="kind-since">
+      <xsl:call-template name="dc:version-of">
+        <xsl:with-param name="table" select="$dc:kind-since"/>
+        <xsl:with-param name="key" select="$kind"/>
+      </xsl:call-template>
+    </xsl:variable>
     <xsl:choose>
+      <!-- A model-only controller the source version (from) could not have written. -->
+      <xsl:when test="$from-version > 0 and number(substring-before($kind-since, '=')) > $from-version">
+        <xsl:call-template name="dc:refuse">
+          <xsl:with-param name="rule" select="'source-version'"/>
+          <xsl:with-param name="kind" select="$kind"/>
+          <xsl:with-param name="reason"
+              select="concat('libvirt ', $from, ' (the --from version) did not know ', $kind)"/>
+          <xsl:with-param name="hint"
+              select="concat('give the version that defined the domain: ', $kind, ' needs libvirt ', substring-after($kind-since, '='), ' or later')"/>
+          <xsl:with-param name="since" select="substring-after($kind-since, '=')"/>
+        </xsl:call-template>
+      </xsl:when>
       <xsl:when test="contains($dc:implied-pseries, concat('|', $kind, '=')) and $dc:guest-pseries != 'no'">
         <xsl:call-template name="pseries-phb.upgrade"/>
       </xsl:when>
@@ -44,11 +71,7 @@
         <xsl:call-template name="root-bus.upgrade"/>
       </xsl:when>
       <xsl:otherwise>
-        <!-- What the legacy form implies here: the user's assumption first, then the data file. -->
-        <xsl:call-template name="implied-implementation.upgrade">
-          <xsl:with-param name="implied"
-              select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
-        </xsl:call-template>
+        <xsl:call-template name="implied-implementation.upgrade"/>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>

@@ -25,12 +25,29 @@ static void test_source_map__skips_markup_that_only_looks_like_tags(void **state
     source_map_free(&map);
 }
 
+static void test_source_map__records_where_each_element_ends(void **state)
+{
+    static const char doc[] = "<a><b x='1'/><c>t<d/></c></a>";
+    struct source_map map;
+
+    (void)state;
+    assert_int_equal(source_map_build(&map, doc, strlen(doc)), 0);
+    assert_int_equal(map.count, 4);
+    assert_memory_equal(doc + map.tags[0].close, "</a>", 4); /* a */
+    assert_int_equal(map.tags[0].close_end, strlen(doc));
+    assert_int_equal(map.tags[1].close, map.tags[1].end); /* <b/> closes itself */
+    assert_memory_equal(doc + map.tags[2].close, "</c>", 4);
+    assert_int_equal(map.tags[3].close_end, map.tags[3].end);
+    source_map_free(&map);
+}
+
 static void test_source_map__refuses_bytes_that_are_not_a_document(void **state)
 {
     struct source_map map;
 
     (void)state;
     assert_int_equal(source_map_build(&map, "<a x='1", 7), -2);
+    assert_int_equal(source_map_build(&map, "<a><b></a>", 10), -2);
     assert_int_equal(source_map_build(&map, "<!-- never closed", 17), -2);
 }
 
@@ -93,7 +110,8 @@ static void test_splice__puts_subtype_before_model_with_its_spacing(void **state
 
 static void test_splice__new_attribute_takes_the_dropped_ones_place(void **state)
 {
-    static const char doc[] = "<controller type=\"pci\" subType = \"pcie-root\" index=\"0\">";
+    static const char doc[] =
+        "<controller type=\"pci\" subType = \"pcie-root\" index=\"0\"></controller>";
     const struct splice_attr want[] = {
         {"type", "pci"},
         {"index", "0"},
@@ -145,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_map__skips_markup_that_only_looks_like_tags),
+        cmocka_unit_test(test_source_map__records_where_each_element_ends),
         cmocka_unit_test(test_source_map__refuses_bytes_that_are_not_a_document),
         cmocka_unit_test(test_cursor__counts_lines_and_characters),
         cmocka_unit_test(test_splice__puts_subtype_before_model_with_its_spacing),

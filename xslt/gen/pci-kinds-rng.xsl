@@ -6,6 +6,8 @@
     explicit-pci-kind  subType='KIND' model='IMPLEMENTATION', where model
                        is required unless the kind is a root bus, and must
                        be one of the kind's implementations.
+    libvirt-pci-kind   model='KIND' and, for kinds with implementations, an
+                       optional <model name='IMPLEMENTATION'/> child.
   Values compare as exact strings, as libvirt and the rules compare them.
 -->
 <xsl:stylesheet version="1.0"
@@ -30,6 +32,11 @@
           <xsl:apply-templates select="kind"/>
         </choice>
       </define>
+      <define name="libvirt-pci-kind">
+        <choice>
+          <xsl:apply-templates select="kind" mode="libvirt"/>
+        </choice>
+      </define>
     </grammar>
   </xsl:template>
 
@@ -47,6 +54,27 @@
           <xsl:call-template name="model"/>
         </xsl:otherwise>
       </xsl:choose>
+    </group>
+  </xsl:template>
+
+  <xsl:template match="kind" mode="libvirt">
+    <group>
+      <attribute name="model">
+        <value type="string" datatypeLibrary=""><xsl:value-of select="@name"/></value>
+      </attribute>
+      <xsl:if test="implementation">
+        <optional>
+          <element name="model">
+            <attribute name="name">
+              <choice>
+                <xsl:for-each select="implementation">
+                  <value type="string" datatypeLibrary=""><xsl:value-of select="@name"/></value>
+                </xsl:for-each>
+              </choice>
+            </attribute>
+          </element>
+        </optional>
+      </xsl:if>
     </group>
   </xsl:template>
 

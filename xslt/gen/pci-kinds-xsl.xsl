@@ -6,6 +6,8 @@
   up with plain XPath string functions and no extension:
     contains($dc:root-kinds, concat('|', $kind, '|'))
     substring-before(substring-after($dc:implied, concat('|', $kind, '=')), '|')
+  Versioned tables end each entry with "=NUMBER=DOTTED": the version as a
+  number that compares in order (1.2.19 is 1002019) and as people write it.
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -37,7 +39,80 @@
         <xsl:with-param name="name" select="'dc:implied-pseries'"/>
         <xsl:with-param name="entries" select="kind/implementation[@implied = 'pseries']"/>
       </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:kind-since'"/>
+        <xsl:with-param name="entries" select="kind"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:implementation-since'"/>
+        <xsl:with-param name="entries" select="kind/implementation"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:may-be-implied-since'"/>
+        <xsl:with-param name="entries" select="kind/implementation[@may-be-implied-since]"/>
+        <xsl:with-param name="attribute" select="'may-be-implied-since'"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:target-since'"/>
+        <xsl:with-param name="entries" select="kind/target"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:child-since'"/>
+        <xsl:with-param name="entries" select="kind/child"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:construct-since'"/>
+        <xsl:with-param name="entries" select="construct"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:rule-since'"/>
+        <xsl:with-param name="entries" select="rule"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:rule-before'"/>
+        <xsl:with-param name="entries" select="rule"/>
+        <xsl:with-param name="attribute" select="'before'"/>
+      </xsl:call-template>
     </out:stylesheet>
+  </xsl:template>
+
+  <!--
+    Entries "owner=name=NUMBER=DOTTED" (kinds and rules have no owner).  A
+    rule without since is for every version (0); without before, for every
+    version to come (999999999).
+  -->
+  <xsl:template name="versioned">
+    <xsl:param name="name"/>
+    <xsl:param name="entries"/>
+    <xsl:param name="attribute" select="'since'"/>
+    <out:variable name="{$name}">
+      <xsl:attribute name="select">
+        <xsl:text>'|</xsl:text>
+        <xsl:for-each select="$entries">
+          <xsl:variable name="dotted" select="string(@*[name() = $attribute])"/>
+          <xsl:if test="parent::kind">
+            <xsl:value-of select="../@name"/>
+            <xsl:text>=</xsl:text>
+          </xsl:if>
+          <xsl:value-of select="@name"/>
+          <xsl:text>=</xsl:text>
+          <xsl:choose>
+            <xsl:when test="$dotted = '' and $attribute = 'before'">999999999</xsl:when>
+            <xsl:when test="$dotted = ''">0</xsl:when>
+            <xsl:otherwise>
+              <xsl:variable name="rest" select="substring-after($dotted, '.')"/>
+              <xsl:value-of select="substring-before($dotted, '.') * 1000000
+                                    + substring-before($rest, '.') * 1000
+                                    + substring-after($rest, '.')"/>
+            </xsl:otherwise>
+          </xsl:choose>
+          <xsl:text>=</xsl:text>
+          <xsl:value-of select="$dotted"/>
+          <xsl:text>|</xsl:text>
+        </xsl:for-each>
+        <xsl:text>'</xsl:text>
+      </xsl:attribute>
+    </out:variable>
   </xsl:template>
 
   <!-- A kind is written as 'kind', an implementation as 'kind=implementation'. -->

@@ -3,7 +3,8 @@
   Rule implied-implementation, upgrade.  A model-only controller of a kind
   that is not a root bus means the implementation the legacy form implies
   (data file's implied="yes", or the user's assume parameter), and now says
-  so:
+  so.  When the input comes from a libvirt version (from-version) whose
+  hosts may have chosen another implementation, it refuses to guess:
     <controller type='pci' index='1' model='dmi-to-pci-bridge'/>
     <controller type='pci' index='1' subType='dmi-to-pci-bridge' model='i82801b11-bridge'/>
   Inverse: implied-implementation.downgrade.xsl.
@@ -12,16 +13,39 @@
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:dc="urn:domcompat:rules">
   <xsl:template name="implied-implementation.upgrade">
-    <xsl:param name="implied"/>
+    <xsl:variable name="kind" select="string(@model)"/>
+    <xsl:variable name="assumed"
+        select="substring-before(substring-after($assume, concat('|', $kind, '=')), '|')"/>
+    <!-- "implementation=NUMBER=DOTTED" when a newer host may have chosen another one. -->
+    <xsl:variable name="rival" select="substring-before(substring-after($dc:may-be-implied-since, concat('|', $kind, '=')), '|')"/>
+    <xsl:variable name="rival-since" select="substring-before(substring-after($rival, '='), '=')"/>
+    <xsl:variable name="implied">
+      <xsl:choose>
+        <xsl:when test="$assumed != ''"><xsl:value-of select="$assumed"/></xsl:when>
+        <xsl:otherwise>
+          <xsl:value-of select="substring-before(substring-after($dc:implied, concat('|', $kind, '=')), '|')"/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
     <xsl:choose>
+      <xsl:when test="$assumed = '' and $from-version > 0 and $rival != '' and $from-version >= number($rival-since)">
+        <xsl:call-template name="dc:refuse">
+          <xsl:with-param name="rule" select="'implied-implementation'"/>
+          <xsl:with-param name="kind" select="$kind"/>
+          <xsl:with-param name="reason"
+              select="concat('a model-only ', $kind, ' defined on libvirt ', substring-after(substring-after($rival, '='), '='), ' or later (the --from version is ', $from, ') is ', $implied, ' or ', substring-before($rival, '='), ', depending on that host', &quot;'&quot;, 's QEMU')"/>
+          <xsl:with-param name="hint"
+              select="concat('say which with --assume ', $kind, '=', $implied, ' or --assume ', $kind, '=', substring-before($rival, '='))"/>
+        </xsl:call-template>
+      </xsl:when>
       <xsl:when test="$implied = ''">
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'implied-implementation'"/>
-          <xsl:with-param name="kind" select="@model"/>
+          <xsl:with-param name="kind" select="$kind"/>
           <xsl:with-param name="reason"
-              select="concat('the legacy form of ', @model, ' implies no particular implementation')"/>
+              select="concat('the legacy form of ', $kind, ' implies no particular implementation')"/>
           <xsl:with-param name="hint"
-              select="concat('say which one the source host used with --assume ', @model, '=IMPLEMENTATION')"/>
+              select="concat('say which one the source host used with --assume ', $kind, '=IMPLEMENTATION')"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
@@ -29,7 +53,7 @@
           <xsl:copy>
             <xsl:copy-of select="@*[name() != 'model']"/>
             <xsl:attribute name="subType">
-              <xsl:value-of select="@model"/>
+              <xsl:value-of select="$kind"/>
             </xsl:attribute>
             <xsl:attribute name="model">
               <xsl:value-of select="$implied"/>
