@@ -33,10 +33,10 @@ B = build
 
 LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
               src/error.c src/kinds.c src/options.c src/parse.c \
-              src/result.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
+              src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
-TOOL_SOURCES = src/tool_main.c src/tool_io.c
+TOOL_SOURCES = src/tool_main.c src/tool_io.c src/tool_report.c
 
 LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/%.o)
 PIC_OBJECTS  = $(LIB_OBJECTS:$(B)/obj/%.o=$(B)/pic/%.o)

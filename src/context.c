@@ -104,6 +104,7 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
         (rc = compile_stylesheet(&ctx->downgrade, &embedded_downgrade_xsl, err)) != 0 ||
         (rc = compile_schema(&ctx->legacy_schema, &embedded_legacy_rng, err)) != 0 ||
         (rc = compile_schema(&ctx->explicit_schema, &embedded_explicit_rng, err)) != 0 ||
+        (rc = compile_schema(&ctx->libvirt_schema, &embedded_libvirt_rng, err)) != 0 ||
         (rc = compile_schema(&ctx->mixed_schema, &embedded_mixed_rng, err)) != 0 ||
         (rc = new_security_prefs(&ctx->security, err)) != 0) {
         domcompat_context_free(ctx);
@@ -121,6 +122,7 @@ void domcompat_context_free(domcompat_context *ctx)
     xsltFreeStylesheet(ctx->downgrade);
     xmlRelaxNGFree(ctx->legacy_schema);
     xmlRelaxNGFree(ctx->explicit_schema);
+    xmlRelaxNGFree(ctx->libvirt_schema);
     xmlRelaxNGFree(ctx->mixed_schema);
     xsltFreeSecurityPrefs(ctx->security);
     free(ctx);

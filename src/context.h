@@ -13,6 +13,7 @@ struct domcompat_context {
     xsltStylesheetPtr downgrade;
     xmlRelaxNGPtr legacy_schema;
     xmlRelaxNGPtr explicit_schema;
+    xmlRelaxNGPtr libvirt_schema;
     xmlRelaxNGPtr mixed_schema; /* what conversions accept as input */
     /* Forbids every file and network access; set on each transform. */
     xsltSecurityPrefsPtr security;

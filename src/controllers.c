@@ -78,18 +78,34 @@ void controllers_free(struct pci_controllers *list)
     list->count = 0;
 }
 
+static bool has_model_child(const xmlNode *node)
+{
+    const xmlNode *child;
+
+    for (child = node->children; child != NULL; child = child->next)
+        if (is_element(child, "model"))
+            return true;
+    return false;
+}
+
 domcompat_form controllers_form(const struct pci_controllers *list)
 {
-    size_t i, explicit_count = 0;
+    size_t i, explicit_count = 0, pinned = 0;
 
     if (list->count == 0)
         return DOMCOMPAT_FORM_ANY;
-    for (i = 0; i < list->count; i++)
+    for (i = 0; i < list->count; i++) {
         if (xmlHasNsProp(list->nodes[i], BAD_CAST "subType", NULL) != NULL)
             explicit_count++;
-    if (explicit_count == 0)
-        return DOMCOMPAT_FORM_LEGACY;
-    return explicit_count == list->count ? DOMCOMPAT_FORM_EXPLICIT : DOMCOMPAT_FORM_MIXED;
+        else if (has_model_child(list->nodes[i]))
+            pinned++;
+    }
+    if (explicit_count == list->count)
+        return DOMCOMPAT_FORM_EXPLICIT;
+    if (explicit_count > 0)
+        return DOMCOMPAT_FORM_MIXED;
+    /* Model-only controllers are in the libvirt form too: libvirt writes root buses that way. */
+    return pinned > 0 ? DOMCOMPAT_FORM_LIBVIRT : DOMCOMPAT_FORM_LEGACY;
 }
 
 /* The kind an implementation name belongs to, for "did you mean" messages. */

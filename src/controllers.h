@@ -20,7 +20,10 @@ struct pci_controllers {
 int controllers_collect(struct pci_controllers *out, xmlDocPtr doc);
 void controllers_free(struct pci_controllers *list);
 
-/* LEGACY, EXPLICIT, MIXED, or ANY when there are none. */
+/*
+ * EXPLICIT (all with subType), LIBVIRT (none with subType, some with a
+ * <model> child), LEGACY (model only), MIXED, or ANY when there are none.
+ */
 domcompat_form controllers_form(const struct pci_controllers *list);
 
 /*

@@ -1,15 +1,16 @@
 /*
  * One document through the whole pipeline:
  *
- *   parse (hardened) -> validate in its form -> run the direction's rules
- *   -> render the changed start tags from the input's own bytes
- *   -> apply the same changes to the tree and validate it in the target form
- *   -> copy the input with the rendered tags spliced in.
+ *   parse (hardened) -> validate in its form
+ *   -> read every controller into the explicit form (upgrade.xsl)
+ *   -> for any other target, write it for that target (downgrade.xsl)
+ *   -> validate the result in the target's form
+ *   -> rewrite, in the input's own bytes, each controller the rules changed.
  *
- * Validation and rules work on the document's skeleton (skeleton.h): the
- * only parts a schema can refuse or a rule can read.  The skeleton that is
- * validated after conversion holds exactly the attributes the rendered
- * tags spell, so the output is checked without parsing it a second time.
+ * The rules work on, and edit, the document's skeleton (skeleton.h): the
+ * only parts a schema can refuse or a rule can read.  The bytes written are
+ * derived from the edited skeleton (rewrite.h), so what is written is what
+ * was validated, without parsing the output a second time.
  */
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -26,19 +27,7 @@
 #include "schema.h"
 #include "skeleton.h"
 #include "sourcemap.h"
-#include "splice.h"
-
-/* A converted controller: where it is and what it becomes. */
-struct edit {
-    xmlNode *node; /* in the document */
-    xmlNode *skeleton_node;
-    size_t ordinal; /* of its start tag in the source map */
-    const char *rule;
-    struct splice_attr *want;
-    size_t want_count;
-    char *after; /* the rendered start tag */
-    size_t after_len;
-};
+#include "rewrite.h"
 
 struct conversion {
     const domcompat_context *ctx;
@@ -48,15 +37,16 @@ struct conversion {
     xmlDocPtr doc;
     struct pci_controllers controllers;
     struct skeleton skeleton;
-    size_t *ordinals; /* per controller, into map.tags */
     struct source_map map;
-    struct rule_run run;
-    struct edit *edits;
-    size_t edit_count;
+    size_t *ordinals;        /* per controller, into map.tags */
+    size_t *parent_ordinals; /* per controller, its <devices> */
+    struct rule_run read;    /* upgrade.xsl: every spelling to explicit */
+    struct rule_run write;   /* downgrade.xsl: explicit to the target */
+    const char **rules;      /* per controller, the rule that last converted it */
     domcompat_result *result;
 };
 
-/* Validates the tree in `form`; an invalid document gets the clearest message we can give. */
+/* Validates the skeleton in `form`; an invalid document gets the clearest message we can give. */
 static int validate_tree(const struct conversion *c, domcompat_form form, domcompat_error *err)
 {
     struct schema_failure failure;
@@ -95,9 +85,11 @@ static int parse_and_validate(struct conversion *c, domcompat_form form, domcomp
     return controllers_check_indexes(&c->controllers, c->data, c->len, err);
 }
 
-/* Finds every controller's start tag in the input bytes. */
+/* Finds every controller, and its parent, in the input bytes. */
 static int map_controllers(struct conversion *c, domcompat_error *err)
 {
+    size_t n = c->controllers.count ? c->controllers.count : 1, i, distinct;
+    xmlNode **parents;
     int rc = source_map_build(&c->map, c->data, c->len);
 
     if (rc == -1)
@@ -105,244 +97,366 @@ static int map_controllers(struct conversion *c, domcompat_error *err)
     if (rc != 0)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                          "cannot find the elements of a well-formed document in its bytes");
-    c->ordinals = malloc((c->controllers.count ? c->controllers.count : 1) * sizeof(size_t));
-    if (c->ordinals == NULL)
+    c->ordinals = malloc(n * sizeof(size_t));
+    c->parent_ordinals = malloc(n * sizeof(size_t));
+    c->rules = calloc(n, sizeof(*c->rules));
+    parents = malloc(n * sizeof(*parents));
+    if (c->ordinals == NULL || c->parent_ordinals == NULL || c->rules == NULL || parents == NULL) {
+        free(parents);
         return error_nomem(err);
-    if (source_map_ordinals(xmlDocGetRootElement(c->doc), c->controllers.nodes,
-                            c->controllers.count, c->ordinals) != 0 ||
-        (c->controllers.count > 0 && c->ordinals[c->controllers.count - 1] >= c->map.count))
+    }
+    /* The controllers' parents, once each: they come in document order, grouped. */
+    for (i = 0, distinct = 0; i < c->controllers.count; i++)
+        if (distinct == 0 || parents[distinct - 1] != c->controllers.nodes[i]->parent)
+            parents[distinct++] = c->controllers.nodes[i]->parent;
+    rc = source_map_ordinals(xmlDocGetRootElement(c->doc), c->controllers.nodes,
+                             c->controllers.count, c->ordinals) != 0 ||
+         source_map_ordinals(xmlDocGetRootElement(c->doc), parents, distinct, c->parent_ordinals) !=
+             0;
+    /* Spread each parent's ordinal over its children, last parent first so nothing is overwritten.
+     */
+    for (i = c->controllers.count; rc == 0 && i-- > 0;) {
+        while (distinct > 0 && parents[distinct - 1] != c->controllers.nodes[i]->parent)
+            distinct--;
+        c->parent_ordinals[i] = c->parent_ordinals[distinct - 1];
+    }
+    if (rc || (c->controllers.count > 0 && c->ordinals[c->controllers.count - 1] >= c->map.count))
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                          "the document's bytes and its tree disagree on its elements");
     return DOMCOMPAT_OK;
 }
 
-static int record_refusals(struct conversion *c, domcompat_error *err)
+/* The ordinal of `target` within the subtree of `root` (whose ordinal is `ordinal`). */
+static size_t descendant_ordinal(xmlNode *root, size_t ordinal, xmlNode *target)
 {
-    const domcompat_refusal *first;
-    char description[sizeof(err->message)];
+    size_t found = ordinal;
+
+    source_map_ordinals(root, &target, 1, &found);
+    return ordinal + found;
+}
+
+static void position_of(const struct conversion *c, size_t ordinal, unsigned long *line,
+                        unsigned long *column)
+{
     struct source_cursor cursor;
+
+    source_cursor_init(&cursor);
+    source_cursor_position(&cursor, c->data, c->map.tags[ordinal].start, line, column);
+}
+
+static domcompat_refusal *add_refusal(struct conversion *c, size_t i, size_t ordinal,
+                                      const char *kind, const char *implementation,
+                                      const char *rule, bool *failed)
+{
+    domcompat_refusal *refusal = result_add_refusal(c->result);
+
+    if (refusal == NULL) {
+        *failed = true;
+        return NULL;
+    }
+    position_of(c, ordinal, &refusal->line, &refusal->column);
+    refusal->index = result_keep(c->result, controllers_attr(c->controllers.nodes[i], "index"),
+                                 (size_t)-1, failed);
+    refusal->kind = result_keep(c->result, kind, (size_t)-1, failed);
+    refusal->implementation = result_keep(c->result, implementation, (size_t)-1, failed);
+    refusal->rule = result_keep(c->result, rule, (size_t)-1, failed);
+    refusal->target = result_keep(c->result, c->opts->target_text, (size_t)-1, failed);
+    return refusal;
+}
+
+static int record_refusals(struct conversion *c, const struct rule_run *run, domcompat_error *err)
+{
     bool failed = false;
     size_t i;
 
-    source_cursor_init(&cursor);
-    for (i = 0; i < c->run.count; i++) {
-        const struct rule_outcome *o = &c->run.outcomes[i];
+    for (i = 0; i < run->count && !failed; i++) {
+        const struct rule_outcome *o = &run->outcomes[i];
         domcompat_refusal *refusal;
 
         if (o->decision != RULE_REFUSED)
             continue;
-        refusal = result_add_refusal(c->result);
+        refusal = add_refusal(c, i, c->ordinals[i], o->kind, o->implementation, o->rule, &failed);
         if (refusal == NULL)
-            return error_nomem(err);
-        source_cursor_position(&cursor, c->data, c->map.tags[c->ordinals[i]].start, &refusal->line,
-                               &refusal->column);
-        refusal->index = result_keep(c->result, controllers_attr(c->controllers.nodes[i], "index"),
-                                     (size_t)-1, &failed);
-        refusal->kind = result_keep(c->result, o->kind, (size_t)-1, &failed);
-        refusal->implementation = result_keep(c->result, o->implementation, (size_t)-1, &failed);
-        refusal->rule = result_keep(c->result, o->rule, (size_t)-1, &failed);
+            break;
         refusal->reason = result_keep(c->result, o->reason, (size_t)-1, &failed);
         refusal->hint = result_keep(c->result, o->hint, (size_t)-1, &failed);
-        if (failed)
-            return error_nomem(err);
+        refusal->since = result_keep(c->result, o->since, (size_t)-1, &failed);
     }
-    if (c->result->refusal_count == 0)
-        return DOMCOMPAT_OK;
-    first = &c->result->refusals[0];
-    domcompat_refusal_describe(first, c->opts->target, description, sizeof(description));
-    return error_set(err, DOMCOMPAT_EREFUSED, first->line, first->column, "%s%s%s", description,
-                     first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
+    return failed ? error_nomem(err) : DOMCOMPAT_OK;
 }
 
-/* The converted controller's attributes, as the splicer wants them. */
-static int collect_wanted(struct edit *edit, const xmlNode *converted, domcompat_error *err)
+static bool is_named(const xmlNode *node, const char *name)
 {
-    const xmlAttr *attr;
-    size_t n = 0;
-
-    for (attr = converted->properties; attr != NULL; attr = attr->next)
-        n++;
-    edit->want = calloc(n ? n : 1, sizeof(*edit->want));
-    if (edit->want == NULL)
-        return error_nomem(err);
-    for (attr = converted->properties; attr != NULL; attr = attr->next) {
-        if (attr->ns != NULL || attr->children == NULL || attr->children->next != NULL)
-            return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                             "rule %s produced an attribute domcompat cannot write", edit->rule);
-        edit->want[edit->want_count].name = (const char *)attr->name;
-        edit->want[edit->want_count].value = (const char *)attr->children->content;
-        edit->want_count++;
-    }
-    return DOMCOMPAT_OK;
+    return node != NULL && node->type == XML_ELEMENT_NODE && node->ns == NULL &&
+           xmlStrEqual(node->name, BAD_CAST name);
 }
 
-/* Renders one edit's new start tag from the input bytes, before the tree changes. */
-static int render_edit(const struct conversion *c, struct edit *edit, domcompat_error *err)
+static xmlNode *child_named(const xmlNode *parent, const char *name)
 {
-    const struct source_tag *tag = &c->map.tags[edit->ordinal];
-    struct source_start_tag parsed;
-    size_t i, j, dom_attrs = 0, source_attrs = 0;
-    bool *changed = NULL;
-    struct buf out;
-    xmlAttr *attr;
-    int rc = DOMCOMPAT_OK;
+    xmlNode *node;
 
-    buf_init(&out);
-    i = (size_t)source_start_tag_parse(&parsed, c->data, *tag);
-    if ((int)i == -1)
-        return error_nomem(err);
-    if ((int)i != 0)
-        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "cannot read a controller's start tag");
+    for (node = parent ? parent->children : NULL; node != NULL; node = node->next)
+        if (is_named(node, name))
+            return node;
+    return NULL;
+}
 
-    /* The bytes and the tree must agree before the bytes are rewritten. */
-    for (attr = edit->node->properties; attr != NULL; attr = attr->next)
-        dom_attrs++;
-    for (i = 0; i < parsed.attr_count; i++)
-        if (!source_attr_declares_namespace(c->data, &parsed.attrs[i]))
-            source_attrs++;
-    if (dom_attrs != source_attrs || parsed.name_len != 10 ||
-        memcmp(c->data + parsed.name, "controller", 10) != 0) {
-        rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                       "a controller's start tag does not match its element");
-        goto out;
+/* The element a loss is about, under a controller: "target", "pcihole64", "target/node". */
+static xmlNode *loss_element(xmlNode *controller, const char *path)
+{
+    const char *slash = strchr(path, '/');
+    char first[64];
+
+    if (slash == NULL)
+        return child_named(controller, path);
+    snprintf(first, sizeof(first), "%.*s", (int)(slash - path), path);
+    return child_named(child_named(controller, first), slash + 1);
+}
+
+/* Drops what a loss names from the skeleton; an emptied <target> goes too. */
+static void drop_from_skeleton(xmlNode *copy, const struct rule_loss *loss)
+{
+    xmlNode *element = loss_element(copy, loss->element), *target;
+
+    if (element == NULL)
+        return;
+    target = element->parent;
+    if (loss->attribute != NULL) {
+        xmlUnsetProp(element, BAD_CAST loss->attribute);
+        target = element;
+    } else {
+        xmlUnlinkNode(element);
+        xmlFreeNode(element);
     }
+    if (is_named(target, "target") && target->properties == NULL) {
+        xmlNode *child;
 
-    changed = calloc(parsed.attr_count ? parsed.attr_count : 1, sizeof(*changed));
-    if (changed == NULL) {
-        rc = error_nomem(err);
-        goto out;
+        for (child = target->children; child != NULL; child = child->next)
+            if (child->type == XML_ELEMENT_NODE)
+                return;
+        xmlUnlinkNode(target);
+        xmlFreeNode(target);
     }
-    for (i = 0; i < parsed.attr_count; i++) {
-        for (j = 0; j < edit->want_count; j++) {
-            const char *name = edit->want[j].name;
-            xmlChar *old;
+}
 
-            if (strlen(name) != parsed.attrs[i].name_len ||
-                memcmp(c->data + parsed.attrs[i].name, name, parsed.attrs[i].name_len) != 0)
+/* "<target hotplug='off'>" or "<pcihole64>": what a loss drops, as a person reads it. */
+static void describe_loss(char *out, size_t size, const struct rule_loss *loss)
+{
+    const char *name = strrchr(loss->element, '/');
+
+    name = name ? name + 1 : loss->element;
+    if (loss->attribute != NULL)
+        snprintf(out, size, "<%s %s='%s'>", name, loss->attribute, loss->value ? loss->value : "");
+    else
+        snprintf(out, size, "<%s>", name);
+}
+
+/* Losses are refused unless allowed; allowed ones are made in the skeleton and reported. */
+static int handle_losses(struct conversion *c, domcompat_error *err)
+{
+    bool failed = false;
+    size_t i, j;
+
+    for (i = 0; i < c->write.count && !failed; i++) {
+        const struct rule_outcome *o = &c->write.outcomes[i];
+        xmlNode *orig = c->controllers.nodes[i];
+
+        for (j = 0; j < o->loss_count && o->decision != RULE_REFUSED && !failed; j++) {
+            const struct rule_loss *loss = &o->losses[j];
+            xmlNode *element = loss_element(orig, loss->element);
+            size_t ordinal =
+                element ? descendant_ordinal(orig, c->ordinals[i], element) : c->ordinals[i];
+            char what[256], text[512];
+
+            describe_loss(what, sizeof(what), loss);
+            if (c->opts->allow_loss) {
+                domcompat_loss *record = result_add_loss(c->result);
+
+                if (record == NULL)
+                    return error_nomem(err);
+                position_of(c, ordinal, &record->line, &record->column);
+                record->index =
+                    result_keep(c->result, controllers_attr(orig, "index"), (size_t)-1, &failed);
+                record->kind = result_keep(c->result, loss->kind, (size_t)-1, &failed);
+                record->what = result_keep(c->result, what, (size_t)-1, &failed);
+                record->since = result_keep(c->result, loss->since, (size_t)-1, &failed);
+                drop_from_skeleton(c->skeleton.controllers.nodes[i], loss);
                 continue;
-            old = xmlGetNoNsProp(edit->node, BAD_CAST name);
-            changed[i] = old == NULL || strcmp((const char *)old, edit->want[j].value) != 0;
-            xmlFree(old);
+            }
+            {
+                domcompat_refusal *refusal =
+                    add_refusal(c, i, ordinal, loss->kind,
+                                controllers_attr(c->skeleton.controllers.nodes[i], "model"),
+                                "peer-support", &failed);
+
+                if (refusal == NULL)
+                    break;
+                snprintf(text, sizeof(text),
+                         "libvirt %s does not parse %s (first in libvirt %s) and would ignore it",
+                         c->opts->peer, what, loss->since);
+                refusal->reason = result_keep(c->result, text, (size_t)-1, &failed);
+                snprintf(text, sizeof(text),
+                         "drop it with --allow-loss, or convert for libvirt %s or later",
+                         loss->since);
+                refusal->hint = result_keep(c->result, text, (size_t)-1, &failed);
+                refusal->since = result_keep(c->result, loss->since, (size_t)-1, &failed);
+                refusal->loss = 1;
+            }
         }
     }
-    splice_render_tag(&out, c->data, tag, &parsed, edit->want, edit->want_count, changed);
-    edit->after = buf_steal(&out, &edit->after_len);
-    if (edit->after == NULL)
-        rc = error_nomem(err);
-out:
-    free(changed);
-    buf_free(&out);
-    source_start_tag_free(&parsed);
-    return rc;
+    return failed ? error_nomem(err) : DOMCOMPAT_OK;
 }
 
-/* Gives the skeleton the attributes the rendered tag spells. */
-static int apply_to_skeleton(struct edit *edit, domcompat_error *err)
+/*
+ * Gives a skeleton controller the attributes and <model> child of the
+ * rules' answer.  A <model> child that comes back after the read pass took
+ * it away is linked to the original again, so an unchanged one is not
+ * rewritten.
+ */
+static int apply_converted(xmlNode *copy, const xmlNode *converted, domcompat_error *err)
 {
+    xmlNode *want_model = child_named(converted, "model"), *have_model = child_named(copy, "model");
     xmlAttr *attr, *next;
-    size_t j;
 
-    for (attr = edit->skeleton_node->properties; attr != NULL; attr = next) {
-        bool keep = false;
-
+    for (attr = copy->properties; attr != NULL; attr = next) {
         next = attr->next;
-        for (j = 0; j < edit->want_count; j++)
-            keep = keep || xmlStrEqual(attr->name, BAD_CAST edit->want[j].name);
-        if (!keep)
+        if (xmlHasNsProp(converted, attr->name, NULL) == NULL)
             xmlRemoveProp(attr);
     }
-    for (j = 0; j < edit->want_count; j++)
-        if (xmlSetProp(edit->skeleton_node, BAD_CAST edit->want[j].name,
-                       BAD_CAST edit->want[j].value) == NULL)
+    for (attr = converted->properties; attr != NULL; attr = attr->next) {
+        xmlChar *value = xmlNodeListGetString(converted->doc, attr->children, 1);
+        bool ok = value != NULL && xmlSetProp(copy, attr->name, value) != NULL;
+
+        xmlFree(value);
+        if (!ok)
             return error_nomem(err);
+    }
+    if (want_model == NULL && have_model != NULL) {
+        xmlUnlinkNode(have_model);
+        xmlFreeNode(have_model);
+    } else if (want_model != NULL) {
+        xmlChar *name = xmlGetNoNsProp(want_model, BAD_CAST "name");
+
+        if (have_model == NULL) {
+            have_model = xmlNewDocNode(copy->doc, NULL, BAD_CAST "model", NULL);
+            if (have_model != NULL && copy->children != NULL)
+                xmlAddPrevSibling(copy->children, have_model);
+            else if (have_model != NULL)
+                xmlAddChild(copy, have_model);
+            if (have_model != NULL)
+                have_model->_private = child_named(skeleton_original(copy), "model");
+        }
+        if (have_model == NULL || name == NULL ||
+            xmlSetProp(have_model, BAD_CAST "name", name) == NULL) {
+            xmlFree(name);
+            return error_nomem(err);
+        }
+        xmlFree(name);
+    }
     return DOMCOMPAT_OK;
 }
 
-static int prepare_edits(struct conversion *c, domcompat_error *err)
+static int apply_run(struct conversion *c, const struct rule_run *run, domcompat_error *err)
 {
     size_t i;
     int rc;
 
-    c->edits = calloc(c->run.count ? c->run.count : 1, sizeof(*c->edits));
-    if (c->edits == NULL)
-        return error_nomem(err);
-    for (i = 0; i < c->run.count; i++) {
-        const struct rule_outcome *o = &c->run.outcomes[i];
-        struct edit *edit;
-
-        if (o->decision != RULE_CONVERTED)
+    for (i = 0; i < run->count; i++) {
+        if (run->outcomes[i].decision != RULE_CONVERTED)
             continue;
-        edit = &c->edits[c->edit_count++];
-        edit->node = c->controllers.nodes[i];
-        edit->skeleton_node = c->skeleton.controllers.nodes[i];
-        edit->ordinal = c->ordinals[i];
-        edit->rule = o->rule;
-        if ((rc = collect_wanted(edit, o->converted, err)) != DOMCOMPAT_OK ||
-            (rc = render_edit(c, edit, err)) != DOMCOMPAT_OK)
+        if ((rc = apply_converted(c->skeleton.controllers.nodes[i], run->outcomes[i].converted,
+                                  err)) != DOMCOMPAT_OK)
             return rc;
+        c->rules[i] = run->outcomes[i].rule;
     }
     return DOMCOMPAT_OK;
 }
 
-static const char *wanted_value(const struct edit *edit, const char *name)
+static int by_position(const void *a, const void *b)
 {
-    size_t j;
+    const domcompat_refusal *x = a, *y = b;
 
-    for (j = 0; j < edit->want_count; j++)
-        if (strcmp(edit->want[j].name, name) == 0)
-            return edit->want[j].value;
-    return NULL;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->column < y->column ? -1 : x->column > y->column;
 }
 
-static int record_changes(struct conversion *c, domcompat_error *err)
+/* Refusals from both passes, in document order; the first one describes the whole. */
+static int refuse(struct conversion *c, domcompat_error *err)
 {
+    char description[sizeof(err->message)];
+    const domcompat_refusal *first;
+
+    qsort(c->result->refusals, c->result->refusal_count, sizeof(*c->result->refusals), by_position);
+    first = &c->result->refusals[0];
+    domcompat_refusal_describe(first, description, sizeof(description));
+    return error_set(err, DOMCOMPAT_EREFUSED, first->line, first->column, "%s%s%s", description,
+                     first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
+}
+
+/* The input with every controller the rules changed rewritten. */
+static int write_output(struct conversion *c, domcompat_error *err)
+{
+    struct rewrite_source src = {c->data, c->len, &c->map};
     struct source_cursor cursor;
+    struct buf out, element;
     bool failed = false;
-    size_t i;
-
-    source_cursor_init(&cursor);
-    for (i = 0; i < c->edit_count; i++) {
-        const struct edit *edit = &c->edits[i];
-        const struct source_tag *tag = &c->map.tags[edit->ordinal];
-        domcompat_change *change = result_add_change(c->result);
-        const char *kind = wanted_value(edit, "subType");
-
-        if (change == NULL)
-            return error_nomem(err);
-        source_cursor_position(&cursor, c->data, tag->start, &change->line, &change->column);
-        change->index = result_keep(c->result, wanted_value(edit, "index"), (size_t)-1, &failed);
-        change->kind =
-            result_keep(c->result, kind ? kind : wanted_value(edit, "model"), (size_t)-1, &failed);
-        change->rule = result_keep(c->result, edit->rule, (size_t)-1, &failed);
-        change->before =
-            result_keep(c->result, c->data + tag->start, tag->end - tag->start, &failed);
-        change->after = result_keep(c->result, edit->after, edit->after_len, &failed);
-        if (failed)
-            return error_nomem(err);
-    }
-    return DOMCOMPAT_OK;
-}
-
-/* The input with each edited start tag replaced. */
-static int splice_output(struct conversion *c, domcompat_error *err)
-{
-    struct buf out;
     size_t i, copied = 0;
+    int rc = DOMCOMPAT_OK;
 
     buf_init(&out);
-    for (i = 0; i < c->edit_count; i++) {
-        const struct source_tag *tag = &c->map.tags[c->edits[i].ordinal];
+    source_cursor_init(&cursor);
+    for (i = 0; i < c->controllers.count && rc == DOMCOMPAT_OK; i++) {
+        xmlNode *orig = c->controllers.nodes[i], *copy = c->skeleton.controllers.nodes[i];
+        const struct source_tag *tag = &c->map.tags[c->ordinals[i]];
+        domcompat_change *change;
+        const char *kind;
 
+        if (!rewrite_needed(orig, copy))
+            continue;
+        buf_init(&element);
+        if (rewrite_element(&element, &src, orig, c->ordinals[i], copy,
+                            &c->map.tags[c->parent_ordinals[i]]) != 0 ||
+            element.failed) {
+            rc = element.failed ? error_nomem(err)
+                                : error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                                            "cannot rewrite PCI controller %zu", i + 1);
+            buf_free(&element);
+            break;
+        }
         buf_append(&out, c->data + copied, tag->start - copied);
-        buf_append(&out, c->edits[i].after, c->edits[i].after_len);
-        copied = tag->end;
+        buf_append(&out, element.data, element.len);
+        copied = tag->close_end;
+
+        change = result_add_change(c->result);
+        if (change == NULL) {
+            buf_free(&element);
+            rc = error_nomem(err);
+            break;
+        }
+        source_cursor_position(&cursor, c->data, tag->start, &change->line, &change->column);
+        kind = controllers_attr(copy, "subType");
+        change->index =
+            result_keep(c->result, controllers_attr(orig, "index"), (size_t)-1, &failed);
+        change->kind = result_keep(c->result, kind ? kind : controllers_attr(copy, "model"),
+                                   (size_t)-1, &failed);
+        change->rule =
+            result_keep(c->result, c->rules[i] ? c->rules[i] : "peer-support", (size_t)-1, &failed);
+        change->before =
+            result_keep(c->result, c->data + tag->start, tag->close_end - tag->start, &failed);
+        change->after = result_keep(c->result, element.data, element.len, &failed);
+        buf_free(&element);
+        if (failed)
+            rc = error_nomem(err);
+    }
+    if (rc != DOMCOMPAT_OK) {
+        buf_free(&out);
+        return rc;
     }
     buf_append(&out, c->data + copied, c->len - copied);
+    c->result->changed = c->result->change_count > 0;
     c->result->output = buf_steal(&out, &c->result->output_len);
-    if (c->result->output == NULL)
-        return error_nomem(err);
-    c->result->changed = c->edit_count > 0;
-    return DOMCOMPAT_OK;
+    return c->result->output ? DOMCOMPAT_OK : error_nomem(err);
 }
 
 static int keep_input_as_output(struct conversion *c, domcompat_error *err)
@@ -355,16 +469,57 @@ static int keep_input_as_output(struct conversion *c, domcompat_error *err)
     return DOMCOMPAT_OK;
 }
 
-/* Whether every controller is already in the target form. */
-static bool already_in(domcompat_form target, domcompat_form form)
+/* Whether the document is already what the target wants, with nothing to read or check. */
+static bool nothing_to_do(const domcompat_options *opts, domcompat_form form)
 {
-    return form == DOMCOMPAT_FORM_ANY || form == target;
+    if (form == DOMCOMPAT_FORM_ANY)
+        return true;
+    if (opts->target == DOMCOMPAT_FORM_EXPLICIT)
+        return form == DOMCOMPAT_FORM_EXPLICIT;
+    return opts->target == DOMCOMPAT_FORM_LEGACY && form == DOMCOMPAT_FORM_LEGACY &&
+           opts->from_version == 0;
+}
+
+static int run_read_pass(struct conversion *c, domcompat_error *err)
+{
+    char from_version[24];
+    struct rule_param params[3];
+    int rc;
+
+    snprintf(from_version, sizeof(from_version), "%lu", c->opts->from_version);
+    params[0] = (struct rule_param){"assume", c->opts->assume_param};
+    params[1] = (struct rule_param){"from-version", from_version};
+    params[2] = (struct rule_param){"from", c->opts->from};
+    if ((rc = rules_run(&c->read, c->ctx->upgrade, c->ctx->security, c->skeleton.doc, params, 3,
+                        c->controllers.count, err)) != DOMCOMPAT_OK ||
+        (rc = record_refusals(c, &c->read, err)) != DOMCOMPAT_OK)
+        return rc;
+    return apply_run(c, &c->read, err);
+}
+
+static int run_write_pass(struct conversion *c, domcompat_error *err)
+{
+    char peer_version[24];
+    struct rule_param params[4];
+    int rc;
+
+    snprintf(peer_version, sizeof(peer_version), "%lu", c->opts->peer_version);
+    params[0] = (struct rule_param){"assume", c->opts->assume_param};
+    params[1] = (struct rule_param){"target", c->opts->target == DOMCOMPAT_FORM_LIBVIRT ? "libvirt"
+                                                                                        : "legacy"};
+    params[2] = (struct rule_param){"peer-version", peer_version};
+    params[3] = (struct rule_param){"peer", c->opts->peer};
+    if ((rc = rules_run(&c->write, c->ctx->downgrade, c->ctx->security, c->skeleton.doc, params, 4,
+                        c->controllers.count, err)) != DOMCOMPAT_OK ||
+        (rc = record_refusals(c, &c->write, err)) != DOMCOMPAT_OK ||
+        (rc = handle_losses(c, err)) != DOMCOMPAT_OK)
+        return rc;
+    return apply_run(c, &c->write, err);
 }
 
 static int convert(struct conversion *c, domcompat_error *err)
 {
-    xsltStylesheetPtr sheet;
-    size_t i;
+    domcompat_form output_form = options_output_form(c->opts);
     int rc;
 
     if ((rc = parse_and_validate(c, DOMCOMPAT_FORM_MIXED, err)) != DOMCOMPAT_OK)
@@ -372,45 +527,36 @@ static int convert(struct conversion *c, domcompat_error *err)
     c->result = result_new(controllers_form(&c->controllers));
     if (c->result == NULL)
         return error_nomem(err);
-    if (already_in(c->opts->target, c->result->input_form))
+    if (nothing_to_do(c->opts, c->result->input_form))
         return keep_input_as_output(c, err);
 
-    sheet = c->opts->target == DOMCOMPAT_FORM_LEGACY ? c->ctx->downgrade : c->ctx->upgrade;
-    if ((rc = rules_run(&c->run, sheet, c->ctx->security, c->skeleton.doc, c->opts->assume_param,
-                        c->controllers.count, err)) != DOMCOMPAT_OK ||
-        (rc = map_controllers(c, err)) != DOMCOMPAT_OK ||
-        (rc = record_refusals(c, err)) != DOMCOMPAT_OK ||
-        (rc = prepare_edits(c, err)) != DOMCOMPAT_OK)
+    if ((rc = map_controllers(c, err)) != DOMCOMPAT_OK ||
+        (rc = run_read_pass(c, err)) != DOMCOMPAT_OK ||
+        (c->opts->target != DOMCOMPAT_FORM_EXPLICIT &&
+         (rc = run_write_pass(c, err)) != DOMCOMPAT_OK))
         return rc;
+    if (c->result->refusal_count > 0)
+        return refuse(c, err);
 
-    for (i = 0; i < c->edit_count; i++)
-        if ((rc = apply_to_skeleton(&c->edits[i], err)) != DOMCOMPAT_OK)
-            return rc;
-    if (validate_tree(c, c->opts->target, err) != DOMCOMPAT_OK) {
+    if (validate_tree(c, output_form, err) != DOMCOMPAT_OK) {
         char reason[sizeof(err->message)];
 
         snprintf(reason, sizeof(reason), "%s", err ? err->message : "");
         return error_set(err, DOMCOMPAT_EINTERNAL, err ? err->line : 0, err ? err->column : 0,
                          "the rules produced a document that is not in the %s form: %s",
-                         domcompat_form_name(c->opts->target), reason);
+                         domcompat_form_name(output_form), reason);
     }
-    if ((rc = record_changes(c, err)) != DOMCOMPAT_OK)
-        return rc;
-    return splice_output(c, err);
+    return write_output(c, err);
 }
 
 static void conversion_free(struct conversion *c)
 {
-    size_t i;
-
-    for (i = 0; i < c->edit_count; i++) {
-        free(c->edits[i].want);
-        free(c->edits[i].after);
-    }
-    free(c->edits);
-    rules_run_free(&c->run);
+    rules_run_free(&c->read);
+    rules_run_free(&c->write);
     source_map_free(&c->map);
     free(c->ordinals);
+    free(c->parent_ordinals);
+    free(c->rules);
     skeleton_free(&c->skeleton);
     controllers_free(&c->controllers);
     xmlFreeDoc(c->doc);

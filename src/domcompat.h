@@ -1,6 +1,8 @@
 /*
  * domcompat: convert the PCI controllers of libvirt domain XML between the
- * legacy (model-only) form and the explicit (subType + model) form.
+ * legacy (model-only) form, libvirt's own form (model and a <model name>
+ * child) and the explicit (subType + model) form, for peers of any
+ * libvirt version.
  *
  * The library works on documents in memory and never touches files,
  * prints, or exits.  A conversion changes only the start tags of the PCI
@@ -67,10 +69,12 @@ typedef enum domcompat_form {
     DOMCOMPAT_FORM_LEGACY,
     /* subType='KIND' model='IMPLEMENTATION'. */
     DOMCOMPAT_FORM_EXPLICIT,
-    /* Some controllers in each of the two forms above. */
+    /* Some controllers in each of the forms. */
     DOMCOMPAT_FORM_MIXED,
     /* No PCI controllers at all: the document is in every form. */
-    DOMCOMPAT_FORM_ANY
+    DOMCOMPAT_FORM_ANY,
+    /* model='KIND' with <model name='IMPLEMENTATION'/>, as libvirt writes. */
+    DOMCOMPAT_FORM_LIBVIRT
 } domcompat_form;
 
 /* The form's name as the command line spells it ("legacy", ...). */
@@ -122,10 +126,32 @@ int domcompat_options_new(domcompat_options **out);
 void domcompat_options_free(domcompat_options *opts);
 
 /*
- * Sets the form to convert to: "explicit" (upgrade) or "legacy"
- * (downgrade).  Returns DOMCOMPAT_EUSAGE for any other name.
+ * Sets the peer to convert for: "explicit" (upgrade), "legacy" (model-only,
+ * no version checks) or "libvirt-X.Y.Z" (what that libvirt version parses
+ * and reads as the same hardware: the libvirt form from 1.2.19 on, the
+ * legacy form before; kinds, implementations, <target> attributes and
+ * children the version does not know are refused or, if losses are
+ * allowed, dropped).  Returns DOMCOMPAT_EUSAGE for any other name.
  */
 int domcompat_options_set_target(domcompat_options *opts, const char *target, domcompat_error *err);
+
+/*
+ * Says what the input's model-only controllers meant: "legacy" (the
+ * implementations the legacy form implies; the default) or "libvirt-X.Y.Z"
+ * (what that version gave a new model-only controller).  Where the version
+ * alone does not decide, conversions refuse and name the assumption that
+ * would.  Assumptions (domcompat_options_assume) take precedence.
+ * Returns DOMCOMPAT_EUSAGE for any other name.
+ */
+int domcompat_options_set_source(domcompat_options *opts, const char *source, domcompat_error *err);
+
+/*
+ * Whether a conversion for a libvirt peer may drop what the peer would
+ * ignore (guest-visible <target> values and children it cannot parse).
+ * Off by default: each such loss refuses the document.  When on, the
+ * result lists each loss performed (domcompat_result_loss).
+ */
+void domcompat_options_allow_loss(domcompat_options *opts, int allow);
 
 /*
  * Says what a model-only controller of a kind means, overriding the
@@ -145,21 +171,37 @@ typedef struct domcompat_change {
     const char *index; /* the index attribute as written, or NULL */
     const char *kind;
     const char *rule;   /* the rule that converted it */
-    const char *before; /* the start tag as it was */
-    const char *after;  /* the start tag as written */
+    const char *before; /* the controller element as it was */
+    const char *after;  /* the controller element as written */
 } domcompat_change;
 
-/* One PCI controller a conversion refused to convert. */
+/*
+ * One PCI controller a conversion refused to convert, or one loss it
+ * refused to make.
+ */
 typedef struct domcompat_refusal {
-    unsigned long line;
+    unsigned long line; /* of the element the refusal is about */
     unsigned long column;
-    const char *index; /* as written, or NULL */
+    const char *index; /* the controller's, as written, or NULL */
     const char *kind;
     const char *implementation; /* NULL when the controller names none */
     const char *rule;
     const char *reason; /* why the target cannot represent it */
     const char *hint;   /* what would make it convertible, or NULL */
+    const char *since;  /* first libvirt version that would accept it, or NULL */
+    const char *target; /* what it was converted for: "the legacy form", "libvirt 6.2.0" */
+    int loss;           /* 1: allowing losses would convert it */
 } domcompat_refusal;
+
+/* Something a conversion dropped because losses were allowed. */
+typedef struct domcompat_loss {
+    unsigned long line; /* of the element dropped or changed */
+    unsigned long column;
+    const char *index; /* the controller's, as written, or NULL */
+    const char *kind;
+    const char *what;  /* what was dropped, e.g. "<target hotplug='off'>" */
+    const char *since; /* first libvirt version that parses it */
+} domcompat_loss;
 
 /*
  * Writes the one-line description of a refusal into `out` (at most `size`
@@ -167,8 +209,7 @@ typedef struct domcompat_refusal {
  * "cannot convert PCI controller index 3 (pcie-root-port implemented by
  * pcie-root-port) to the legacy form: the legacy form of ...".
  */
-void domcompat_refusal_describe(const domcompat_refusal *refusal, domcompat_form target, char *out,
-                                size_t size);
+void domcompat_refusal_describe(const domcompat_refusal *refusal, char *out, size_t size);
 
 typedef struct domcompat_result domcompat_result;
 
@@ -183,8 +224,8 @@ typedef struct domcompat_result domcompat_result;
  * Returns:
  *   DOMCOMPAT_OK        *out holds the converted document (possibly
  *                       identical to the input).
- *   DOMCOMPAT_EREFUSED  *out holds no document but every refusal; `err`
- *                       describes the first.
+ *   DOMCOMPAT_EREFUSED  *out holds no document but every refusal (and
+ *                       every loss not allowed); `err` describes the first.
  *   DOMCOMPAT_EINVALID, DOMCOMPAT_EUSAGE, DOMCOMPAT_EINTERNAL,
  *   DOMCOMPAT_ENOMEM    *out is NULL; `err` says why.
  */
@@ -207,6 +248,10 @@ domcompat_form domcompat_result_input_form(const domcompat_result *result);
 size_t domcompat_result_change_count(const domcompat_result *result);
 /* The i-th change in document order; NULL when i is out of range. */
 const domcompat_change *domcompat_result_change(const domcompat_result *result, size_t i);
+
+size_t domcompat_result_loss_count(const domcompat_result *result);
+/* The i-th loss performed, in document order; NULL when i is out of range. */
+const domcompat_loss *domcompat_result_loss(const domcompat_result *result, size_t i);
 
 size_t domcompat_result_refusal_count(const domcompat_result *result);
 /* The i-th refusal in document order; NULL when i is out of range. */

@@ -17,6 +17,7 @@ extern const struct embedded_file embedded_upgrade_xsl;
 extern const struct embedded_file embedded_downgrade_xsl;
 extern const struct embedded_file embedded_legacy_rng;
 extern const struct embedded_file embedded_explicit_rng;
+extern const struct embedded_file embedded_libvirt_rng;
 extern const struct embedded_file embedded_mixed_rng;
 
 #endif

@@ -26,6 +26,9 @@ struct kind {
 extern const struct kind kinds_table[];
 extern const size_t kinds_count;
 
+/* The first libvirt version that parses <model name> (1.2.19 as 1002019). */
+extern const unsigned long kinds_model_name_since;
+
 /* The kind named `name`, or NULL. */
 const struct kind *kinds_find(const char *name);
 

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ int domcompat_options_new(domcompat_options **out)
     if (opts == NULL)
         return DOMCOMPAT_ENOMEM;
     opts->target = DOMCOMPAT_FORM_EXPLICIT;
+    snprintf(opts->target_text, sizeof(opts->target_text), "the explicit form");
     opts->assume_param = strdup("");
     if (opts->assume_param == NULL) {
         free(opts);
@@ -32,17 +34,80 @@ void domcompat_options_free(domcompat_options *opts)
     free(opts);
 }
 
+/*
+ * Reads "libvirt-X.Y.Z" (each part 0 to 999) into a comparable number and
+ * its dotted text.  Returns false for anything else.
+ */
+static bool parse_libvirt_version(const char *name, unsigned long *number, char *dotted,
+                                  size_t size)
+{
+    unsigned long part[3];
+    const char *p;
+    char *end;
+    int i;
+
+    if (name == NULL || strncmp(name, "libvirt-", 8) != 0)
+        return false;
+    p = name + 8;
+    for (i = 0; i < 3; i++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        part[i] = strtoul(p, &end, 10);
+        if (part[i] > 999 || end - p > 3 || (i < 2 && *end != '.') || (i == 2 && *end != '\0'))
+            return false;
+        p = end + 1;
+    }
+    *number = part[0] * 1000000 + part[1] * 1000 + part[2];
+    snprintf(dotted, size, "%lu.%lu.%lu", part[0], part[1], part[2]);
+    return true;
+}
+
 int domcompat_options_set_target(domcompat_options *opts, const char *target, domcompat_error *err)
 {
-    if (target != NULL && strcmp(target, "explicit") == 0)
+    if (target != NULL && strcmp(target, "explicit") == 0) {
         opts->target = DOMCOMPAT_FORM_EXPLICIT;
-    else if (target != NULL && strcmp(target, "legacy") == 0)
+        snprintf(opts->target_text, sizeof(opts->target_text), "the explicit form");
+    } else if (target != NULL && strcmp(target, "legacy") == 0) {
         opts->target = DOMCOMPAT_FORM_LEGACY;
-    else
+        snprintf(opts->target_text, sizeof(opts->target_text), "the legacy form");
+    } else if (parse_libvirt_version(target, &opts->peer_version, opts->peer, sizeof(opts->peer))) {
+        opts->target = DOMCOMPAT_FORM_LIBVIRT;
+        snprintf(opts->target_text, sizeof(opts->target_text), "libvirt %s", opts->peer);
+    } else {
         return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
-                         "unknown target '%s'; expected 'explicit' or 'legacy'",
+                         "unknown target '%s'; expected explicit, legacy or libvirt-X.Y.Z "
+                         "(for example libvirt-9.0.0)",
                          target ? target : "(null)");
+    }
     return DOMCOMPAT_OK;
+}
+
+int domcompat_options_set_source(domcompat_options *opts, const char *source, domcompat_error *err)
+{
+    if (source != NULL && strcmp(source, "legacy") == 0) {
+        opts->from_version = 0;
+        opts->from[0] = '\0';
+    } else if (!parse_libvirt_version(source, &opts->from_version, opts->from,
+                                      sizeof(opts->from))) {
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "unknown source '%s'; expected legacy or libvirt-X.Y.Z "
+                         "(for example libvirt-3.5.0)",
+                         source ? source : "(null)");
+    }
+    return DOMCOMPAT_OK;
+}
+
+void domcompat_options_allow_loss(domcompat_options *opts, int allow)
+{
+    opts->allow_loss = allow != 0;
+}
+
+domcompat_form options_output_form(const domcompat_options *opts)
+{
+    if (opts->target == DOMCOMPAT_FORM_LIBVIRT)
+        return opts->peer_version >= kinds_model_name_since ? DOMCOMPAT_FORM_LIBVIRT
+                                                            : DOMCOMPAT_FORM_LEGACY;
+    return opts->target;
 }
 
 static int rebuild_param(domcompat_options *opts)

@@ -10,11 +10,23 @@ struct assumption {
     const char *implementation; /* points into the kinds table */
 };
 
+/* libvirt versions compare as numbers: 1.2.19 is 1002019, as in the rules' tables. */
+#define OPTIONS_VERSION_TEXT 16
+
 struct domcompat_options {
-    domcompat_form target; /* DOMCOMPAT_FORM_EXPLICIT or DOMCOMPAT_FORM_LEGACY */
+    domcompat_form target;           /* EXPLICIT, LEGACY or LIBVIRT */
+    unsigned long peer_version;      /* LIBVIRT: the peer */
+    char peer[OPTIONS_VERSION_TEXT]; /* the same, dotted */
+    char target_text[32];            /* "the legacy form", "libvirt 6.2.0" */
+    unsigned long from_version;      /* 0: what the legacy form implies */
+    char from[OPTIONS_VERSION_TEXT];
+    bool allow_loss;
     struct assumption *assumptions;
     size_t assumption_count;
     char *assume_param; /* the stylesheets' form: "|kind=implementation|..." */
 };
+
+/* The form a conversion writes: LIBVIRT only for peers that parse <model name>. */
+domcompat_form options_output_form(const domcompat_options *opts);
 
 #endif

@@ -60,8 +60,22 @@ domcompat_refusal *result_add_refusal(domcompat_result *r)
     return grow((void **)&r->refusals, &r->refusal_count, sizeof(*r->refusals));
 }
 
-void domcompat_refusal_describe(const domcompat_refusal *refusal, domcompat_form target, char *out,
-                                size_t size)
+domcompat_loss *result_add_loss(domcompat_result *r)
+{
+    return grow((void **)&r->losses, &r->loss_count, sizeof(*r->losses));
+}
+
+size_t domcompat_result_loss_count(const domcompat_result *result)
+{
+    return result->loss_count;
+}
+
+const domcompat_loss *domcompat_result_loss(const domcompat_result *result, size_t i)
+{
+    return i < result->loss_count ? &result->losses[i] : NULL;
+}
+
+void domcompat_refusal_describe(const domcompat_refusal *refusal, char *out, size_t size)
 {
     char which[96];
 
@@ -69,9 +83,9 @@ void domcompat_refusal_describe(const domcompat_refusal *refusal, domcompat_form
         snprintf(which, sizeof(which), "index %s", refusal->index);
     else
         snprintf(which, sizeof(which), "with no index");
-    snprintf(out, size, "cannot convert PCI controller %s (%s%s%s) to the %s form: %s", which,
-             refusal->kind, refusal->implementation ? " implemented by " : "",
-             refusal->implementation ? refusal->implementation : "", domcompat_form_name(target),
+    snprintf(out, size, "cannot convert PCI controller %s (%s%s%s) to %s: %s", which, refusal->kind,
+             refusal->implementation ? " implemented by " : "",
+             refusal->implementation ? refusal->implementation : "", refusal->target,
              refusal->reason);
 }
 
@@ -123,6 +137,7 @@ void domcompat_result_free(domcompat_result *result)
     free(result->strings);
     free(result->changes);
     free(result->refusals);
+    free(result->losses);
     free(result->output);
     free(result);
 }

@@ -15,6 +15,8 @@ struct domcompat_result {
     size_t change_count;
     domcompat_refusal *refusals;
     size_t refusal_count;
+    domcompat_loss *losses;
+    size_t loss_count;
     char **strings; /* every string the records point to */
     size_t string_count;
 };
@@ -30,5 +32,6 @@ const char *result_keep(domcompat_result *r, const char *s, size_t len, bool *fa
 /* Appends a zeroed record and returns it, or NULL when out of memory. */
 domcompat_change *result_add_change(domcompat_result *r);
 domcompat_refusal *result_add_refusal(domcompat_result *r);
+domcompat_loss *result_add_loss(domcompat_result *r);
 
 #endif

@@ -69,37 +69,72 @@ static const char *nonempty(const char *s)
     return s != NULL && *s != '\0' ? s : NULL;
 }
 
-static int read_outcome(struct rule_outcome *outcome, const xmlNode *decision, domcompat_error *err)
+static int read_loss(struct rule_outcome *outcome, const xmlNode *node, domcompat_error *err)
 {
-    xmlNode *child;
+    struct rule_loss *grown, *loss;
 
-    outcome->rule = attr(decision, "rule");
-    if (is_rules_element(decision, "refused")) {
-        outcome->decision = RULE_REFUSED;
-        outcome->kind = attr(decision, "kind");
-        outcome->implementation = nonempty(attr(decision, "implementation"));
-        outcome->reason = attr(decision, "reason");
-        outcome->hint = nonempty(attr(decision, "hint"));
-        if (outcome->rule && outcome->kind && outcome->reason)
-            return DOMCOMPAT_OK;
-    } else if (is_rules_element(decision, "converted")) {
-        outcome->decision = RULE_CONVERTED;
-        for (child = decision->children; child != NULL; child = child->next)
-            if (child->type == XML_ELEMENT_NODE)
-                break;
-        outcome->converted = child;
-        if (outcome->rule && child && child->ns == NULL &&
-            xmlStrEqual(child->name, BAD_CAST "controller"))
-            return DOMCOMPAT_OK;
+    grown = realloc(outcome->losses, (outcome->loss_count + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return error_nomem(err);
+    outcome->losses = grown;
+    loss = &grown[outcome->loss_count++];
+    loss->kind = attr(node, "kind");
+    loss->element = attr(node, "element");
+    loss->attribute = nonempty(attr(node, "attribute"));
+    loss->value = attr(node, "value");
+    loss->since = attr(node, "since");
+    if (loss->kind == NULL || loss->element == NULL || loss->since == NULL)
+        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "a rule reported an incomplete loss");
+    return DOMCOMPAT_OK;
+}
+
+/* One dc:controller answer: a refusal, or losses and a conversion, or nothing. */
+static int read_outcome(struct rule_outcome *outcome, const xmlNode *answer, domcompat_error *err)
+{
+    xmlNode *node, *child;
+    int rc;
+
+    for (node = answer->children; node != NULL; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_rules_element(node, "loss")) {
+            if ((rc = read_loss(outcome, node, err)) != DOMCOMPAT_OK)
+                return rc;
+            continue;
+        }
+        if (outcome->decision != RULE_UNCHANGED)
+            return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                             "the rules answered twice for one controller");
+        outcome->rule = attr(node, "rule");
+        if (is_rules_element(node, "refused")) {
+            outcome->decision = RULE_REFUSED;
+            outcome->kind = attr(node, "kind");
+            outcome->implementation = nonempty(attr(node, "implementation"));
+            outcome->reason = attr(node, "reason");
+            outcome->hint = nonempty(attr(node, "hint"));
+            outcome->since = nonempty(attr(node, "since"));
+            if (outcome->rule && outcome->kind && outcome->reason)
+                continue;
+        } else if (is_rules_element(node, "converted")) {
+            outcome->decision = RULE_CONVERTED;
+            for (child = node->children; child != NULL; child = child->next)
+                if (child->type == XML_ELEMENT_NODE)
+                    break;
+            outcome->converted = child;
+            if (outcome->rule && child && child->ns == NULL &&
+                xmlStrEqual(child->name, BAD_CAST "controller"))
+                continue;
+        }
+        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "rule %s answered with an unexpected <%s>",
+                         outcome->rule ? outcome->rule : "(unnamed)", (const char *)node->name);
     }
-    return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "rule %s answered with an unexpected <%s>",
-                     outcome->rule ? outcome->rule : "(unnamed)", (const char *)decision->name);
+    return DOMCOMPAT_OK;
 }
 
 static int read_outcomes(struct rule_run *run, size_t controller_count, domcompat_error *err)
 {
     xmlNode *root = xmlDocGetRootElement(run->output);
-    xmlNode *node, *decision;
+    xmlNode *node;
     size_t position = 0;
     int rc;
 
@@ -115,10 +150,8 @@ static int read_outcomes(struct rule_run *run, size_t controller_count, domcompa
         if (position == controller_count)
             return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                              "the rules answered for more PCI controllers than the document has");
-        for (decision = node->children; decision != NULL; decision = decision->next)
-            if (decision->type == XML_ELEMENT_NODE)
-                break;
-        if (decision != NULL && (rc = read_outcome(&run->outcomes[position], decision, err)) != 0)
+        run->count = position + 1; /* so rules_run_free releases what read_outcome grew */
+        if ((rc = read_outcome(&run->outcomes[position], node, err)) != 0)
             return rc;
         position++;
     }
@@ -131,9 +164,11 @@ static int read_outcomes(struct rule_run *run, size_t controller_count, domcompa
 }
 
 int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPtr security,
-              xmlDocPtr doc, const char *assume, size_t controller_count, domcompat_error *err)
+              xmlDocPtr doc, const struct rule_param *params, size_t param_count,
+              size_t controller_count, domcompat_error *err)
 {
     struct transform_errors errors = {false, ""};
+    size_t i;
     xmlStructuredErrorFunc saved = xmlStructuredError;
     void *saved_ctx = xmlStructuredErrorContext;
     xsltTransformContextPtr tctxt = NULL;
@@ -150,10 +185,13 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
         goto out;
     }
     tctxt->maxTemplateDepth = RULES_MAX_TEMPLATE_DEPTH;
-    /* A string, never evaluated as XPath: the value cannot inject an expression. */
-    if (xsltQuoteOneUserParam(tctxt, BAD_CAST "assume", BAD_CAST assume) != 0) {
-        rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "cannot pass the assumptions to the rules");
-        goto out;
+    /* Strings, never evaluated as XPath: no value can inject an expression. */
+    for (i = 0; i < param_count; i++) {
+        if (xsltQuoteOneUserParam(tctxt, BAD_CAST params[i].name, BAD_CAST params[i].value) != 0) {
+            rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "cannot pass %s to the rules",
+                           params[i].name);
+            goto out;
+        }
     }
 
     out->output = xsltApplyStylesheetUser(sheet, doc, NULL, NULL, NULL, tctxt);
@@ -178,6 +216,10 @@ out:
 
 void rules_run_free(struct rule_run *run)
 {
+    size_t i;
+
+    for (i = 0; run->outcomes != NULL && i < run->count; i++)
+        free(run->outcomes[i].losses);
     xmlFreeDoc(run->output);
     free(run->outcomes);
     memset(run, 0, sizeof(*run));

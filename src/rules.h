@@ -14,15 +14,31 @@
 
 enum rule_decision { RULE_UNCHANGED, RULE_CONVERTED, RULE_REFUSED };
 
+/*
+ * Something a peer would not parse: an attribute of the controller's
+ * <target> (element "target", attribute set) or a child ("pcihole64",
+ * "target/node").
+ */
+struct rule_loss {
+    const char *kind;
+    const char *element;
+    const char *attribute; /* NULL for a whole element */
+    const char *value;
+    const char *since;
+};
+
 /* What the rules decided for one PCI controller; strings point into the rules' output. */
 struct rule_outcome {
     enum rule_decision decision;
     const char *rule;
-    xmlNode *converted; /* RULE_CONVERTED: the new <controller>, attributes only */
+    xmlNode *converted; /* RULE_CONVERTED: the new <controller>: attributes, <model> child */
     const char *kind;   /* RULE_REFUSED: the refusal's parts */
     const char *implementation;
     const char *reason;
     const char *hint;
+    const char *since;
+    struct rule_loss *losses; /* what writing it for the peer would drop */
+    size_t loss_count;
 };
 
 struct rule_run {
@@ -31,15 +47,21 @@ struct rule_run {
     size_t count;
 };
 
+/* A stylesheet parameter, always passed as a string (never evaluated as XPath). */
+struct rule_param {
+    const char *name;
+    const char *value;
+};
+
 /*
  * Applies `sheet` to `doc` with every file and network access forbidden.
- * `assume` is the stylesheets' assume parameter.  `controller_count` is
- * how many PCI controllers the caller found; the rules must answer for
- * each.  Returns DOMCOMPAT_OK, DOMCOMPAT_EINTERNAL (with the rule's or
- * libxslt's message) or DOMCOMPAT_ENOMEM.
+ * `controller_count` is how many PCI controllers the caller found; the
+ * rules must answer for each.  Returns DOMCOMPAT_OK, DOMCOMPAT_EINTERNAL
+ * (with the rule's or libxslt's message) or DOMCOMPAT_ENOMEM.
  */
 int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPtr security,
-              xmlDocPtr doc, const char *assume, size_t controller_count, domcompat_error *err);
+              xmlDocPtr doc, const struct rule_param *params, size_t param_count,
+              size_t controller_count, domcompat_error *err);
 void rules_run_free(struct rule_run *run);
 
 #endif

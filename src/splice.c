@@ -77,7 +77,7 @@ enum placement { PLACE_BEFORE_MODEL, PLACE_DROPPED_SLOT, PLACE_END };
 
 void splice_render_tag(struct buf *out, const char *data, const struct source_tag *tag,
                        const struct source_start_tag *parsed, const struct splice_attr *want,
-                       size_t want_count, const bool *value_changed)
+                       size_t want_count, const bool *value_changed, enum tag_ending ending)
 {
     long model = find_source(data, parsed, "model");
     long first_dropped = -1;
@@ -139,6 +139,13 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
                  &want[j]);
     }
 
-    /* Whitespace and '/>' or '>' as written. */
-    buf_append(out, data + parsed->tail, tag->end - parsed->tail);
+    /* Whitespace as written, then '/>' or '>' as written or as asked. */
+    if (ending == TAG_AS_WRITTEN) {
+        buf_append(out, data + parsed->tail, tag->end - parsed->tail);
+    } else {
+        size_t close = data[tag->end - 2] == '/' ? tag->end - 2 : tag->end - 1;
+
+        buf_append(out, data + parsed->tail, close - parsed->tail);
+        buf_append_str(out, ending == TAG_OPEN ? ">" : "/>");
+    }
 }

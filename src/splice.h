@@ -24,10 +24,18 @@ struct splice_attr {
  *     the first dropped attribute; otherwise at the end.
  * `value_changed[i]` says whether source attribute i is kept with a new
  * value (the caller compares expanded values, which the raw bytes are not).
+ * The whitespace before the tag's end is kept whatever `ending` says.
  */
+/* How a rendered start tag ends. */
+enum tag_ending {
+    TAG_AS_WRITTEN,
+    TAG_OPEN, /* ">": the element gains content */
+    TAG_EMPTY /* "/>": the element lost all its content */
+};
+
 void splice_render_tag(struct buf *out, const char *data, const struct source_tag *tag,
                        const struct source_start_tag *parsed, const struct splice_attr *want,
-                       size_t want_count, const bool *value_changed);
+                       size_t want_count, const bool *value_changed, enum tag_ending ending);
 
 /* Appends `value` escaped for an attribute quoted with `quote`. */
 void splice_escape_value(struct buf *out, const char *value, char quote);

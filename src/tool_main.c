@@ -1,6 +1,6 @@
 /*
- * domcompat, the command-line tool: argument handling and messages on top
- * of the public library API (domcompat.h) and tool_io.
+ * domcompat, the command-line tool: argument handling on top of the public
+ * library API (domcompat.h), tool_io (files) and tool_report (messages).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,56 +11,74 @@
 
 #include "domcompat.h"
 #include "tool_io.h"
+#include "tool_report.h"
 
 /* Exit statuses; documented in --help, the man page and the README. Never renumber. */
 enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
 
 static const char usage_text[] =
-    "usage: domcompat upgrade [--assume KIND=IMPLEMENTATION]... [FILE]\n"
-    "       domcompat downgrade [--to legacy] [--assume KIND=IMPLEMENTATION]... [FILE]\n"
-    "       domcompat validate [--form auto|legacy|explicit|mixed] [-q] [FILE...]\n"
+    "usage: domcompat upgrade [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [FILE]\n"
+    "       domcompat downgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
+    "                           [--allow-loss] [FILE]\n"
+    "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
+    "                       [--format text|json] [FILE...]\n"
+    "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [-q] [FILE...]\n"
     "       domcompat --help | --version\n";
 
 static const char help_text[] =
     "\n"
     "Convert the PCI controllers of libvirt domain XML between the legacy form\n"
-    "(model='KIND') and the explicit form (subType='KIND' model='IMPLEMENTATION').\n"
-    "Only the start tags of converted controllers change; every other byte stays.\n"
+    "(model='KIND'), libvirt's form (model='KIND' with <model name='IMPLEMENTATION'/>)\n"
+    "and the explicit form (subType='KIND' model='IMPLEMENTATION'), for peers of\n"
+    "any libvirt version.  Only the converted controllers change; every other\n"
+    "byte stays.\n"
     "\n"
     "Commands:\n"
-    "  upgrade     model-only controllers to the explicit form\n"
-    "  downgrade   explicit controllers to the legacy form; refuses any whose\n"
-    "              implementation the legacy form cannot express\n"
+    "  upgrade     every controller to the explicit form\n"
+    "  downgrade   explicit controllers for an older peer; refuses any the peer\n"
+    "              cannot represent\n"
+    "  check       would each FILE mean the same hardware on PEER?  Converts\n"
+    "              nothing; lists every problem\n"
     "  validate    check documents against the schema of a form\n"
     "\n"
-    "FILE is read (\"-\" or none: standard input) and the result written to\n"
-    "standard output.\n"
+    "FILE is read (\"-\" or none: standard input); upgrade and downgrade write the\n"
+    "result to standard output.\n"
     "\n"
     "Options:\n"
+    "  --to PEER   explicit, legacy (downgrade's default) or libvirt-X.Y.Z: the\n"
+    "              form that libvirt version parses (<model name> from 1.2.19)\n"
+    "  --from SOURCE\n"
+    "              legacy (default) or libvirt-X.Y.Z: what the input's model-only\n"
+    "              controllers meant, as defined by that libvirt version\n"
     "  --assume KIND=IMPLEMENTATION\n"
-    "              model-only KIND controllers mean IMPLEMENTATION, not what\n"
-    "              the legacy form implies (e.g. pcie-root-port=pcie-root-port);\n"
-    "              repeatable, one per kind\n"
-    "  --to legacy downgrade target (the default and only one in this version)\n"
+    "              model-only KIND controllers mean IMPLEMENTATION (e.g.\n"
+    "              pcie-root-port=pcie-root-port); overrides --from; one per kind\n"
+    "  --allow-loss\n"
+    "              downgrade: drop <target> values and children the peer would\n"
+    "              ignore, and report each, instead of refusing\n"
+    "  --format F  check: text (default) or json\n"
     "  --form F    validate against form F; auto (default) detects it\n"
     "  -q, --quiet validate: print nothing for valid documents\n"
     "  -h, --help  show this help\n"
     "  --version   show versions of domcompat, libxml2 and libxslt\n"
     "\n"
     "Exit status:\n"
-    "  0  done (changed, or nothing to change); valid\n"
-    "  1  refused: a controller cannot be represented in the target form\n"
+    "  0  done (changed, or nothing to change); valid; check: all convert losslessly\n"
+    "  1  refused: a controller cannot be represented for the peer, or would lose\n"
+    "     something\n"
     "  2  usage error\n"
     "  3  invalid input: not well-formed, not a domain, or not valid in its form\n"
     "  4  I/O or internal error\n";
 
-enum command { CMD_UPGRADE, CMD_DOWNGRADE, CMD_VALIDATE };
+enum command { CMD_UPGRADE, CMD_DOWNGRADE, CMD_CHECK, CMD_VALIDATE };
 
 struct invocation {
     enum command command;
     domcompat_options *opts;
     domcompat_form form;
     int quiet;
+    int json;
+    int have_target;
     char **files;
     int file_count;
 };
@@ -79,17 +97,6 @@ static void usage_error(const char *fmt, ...)
     fputs(usage_text, stderr);
 }
 
-/* FILE:LINE:COLUMN: message, leaving out what is unknown. */
-static void report(const char *file, const char *prefix, const domcompat_error *err)
-{
-    if (err->line > 0 && err->column > 0)
-        fprintf(stderr, "%s:%lu:%lu: %s%s\n", file, err->line, err->column, prefix, err->message);
-    else if (err->line > 0)
-        fprintf(stderr, "%s:%lu: %s%s\n", file, err->line, prefix, err->message);
-    else
-        fprintf(stderr, "%s: %s%s\n", file, prefix, err->message);
-}
-
 static int exit_status_of(int rc)
 {
     switch (rc) {
@@ -103,37 +110,37 @@ static int exit_status_of(int rc)
 
 static void report_failure(const char *file, int rc, const domcompat_error *err)
 {
-    report(file, rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
-           err);
+    report_error(stderr, file,
+                 rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
+                 err);
 }
 
-static void report_refusals(const char *file, const domcompat_result *result, domcompat_form target)
-{
-    char description[1024];
-    size_t i;
-
-    for (i = 0; i < domcompat_result_refusal_count(result); i++) {
-        const domcompat_refusal *r = domcompat_result_refusal(result, i);
-
-        domcompat_refusal_describe(r, target, description, sizeof(description));
-        fprintf(stderr, "%s:%lu:%lu: %s\n", file, r->line, r->column, description);
-        if (r->hint != NULL)
-            fprintf(stderr, "%s:%lu:%lu: to convert it: %s\n", file, r->line, r->column, r->hint);
-    }
-}
-
-/* Reads FILE; on failure reports it and returns the exit status, else -1. */
-static int read_input(const char *path, const char *name, char **data, size_t *len)
+/* Reads FILE; on failure fills `err`, reports unless `quiet`, and returns the exit status; else -1.
+ */
+static int read_input(const char *path, const char *name, char **data, size_t *len,
+                      domcompat_error *err, int quiet)
 {
     char why[256];
+    int status;
 
     switch (tool_read_input(path, data, len, why, sizeof(why))) {
     case TOOL_READ_OK: return -1;
     case TOOL_READ_TOO_LARGE:
-        fprintf(stderr, "%s: the document is %s; expected a domain of ordinary size\n", name, why);
-        return EXIT_INVALID;
-    default: fprintf(stderr, "domcompat: %s: %s\n", name, why); return EXIT_FAILURE_IO;
+        snprintf(err->message, sizeof(err->message),
+                 "the document is %s; expected a domain of ordinary size", why);
+        status = EXIT_INVALID;
+        break;
+    default:
+        snprintf(err->message, sizeof(err->message), "%s", why);
+        status = EXIT_FAILURE_IO;
+        break;
     }
+    err->line = err->column = 0;
+    if (!quiet && status == EXIT_INVALID)
+        fprintf(stderr, "%s: %s\n", name, err->message);
+    else if (!quiet)
+        fprintf(stderr, "domcompat: %s: %s\n", name, err->message);
+    return status;
 }
 
 static const char *display_name(const char *path)
@@ -152,18 +159,17 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
     const char *output;
     int status, rc;
 
-    if ((status = read_input(path, name, &data, &len)) >= 0)
+    if ((status = read_input(path, name, &data, &len, &err, 0)) >= 0)
         return status;
     rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
-        report_refusals(name, result,
-                        inv->command == CMD_DOWNGRADE ? DOMCOMPAT_FORM_LEGACY
-                                                      : DOMCOMPAT_FORM_EXPLICIT);
+        report_refusals(stderr, name, result);
         status = EXIT_REFUSED;
     } else if (rc != DOMCOMPAT_OK) {
         report_failure(name, rc, &err);
         status = exit_status_of(rc);
     } else {
+        report_losses(stderr, name, result);
         output = domcompat_result_output(result, &out_len);
         status = EXIT_DONE;
         if (tool_write_stdout(output, out_len) != 0) {
@@ -176,6 +182,50 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
     return status;
 }
 
+static char *standard_input[] = {"-"};
+
+/* check: convert each FILE without writing it, and say what would go wrong. */
+static int run_check(const domcompat_context *ctx, const struct invocation *inv)
+{
+    char **files = inv->file_count ? inv->files : standard_input;
+    int count = inv->file_count ? inv->file_count : 1;
+    int i, worst = EXIT_DONE;
+
+    if (inv->json)
+        report_json_begin(stdout);
+    for (i = 0; i < count; i++) {
+        const char *name = display_name(files[i]);
+        domcompat_result *result = NULL;
+        domcompat_error err;
+        char *data = NULL;
+        size_t len;
+        int status, rc;
+
+        status = read_input(files[i], name, &data, &len, &err, inv->json);
+        if (status < 0) {
+            rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
+            status = exit_status_of(rc);
+            if (rc == DOMCOMPAT_EREFUSED && !inv->json)
+                report_refusals(stdout, name, result);
+            else if (rc != DOMCOMPAT_OK && rc != DOMCOMPAT_EREFUSED && !inv->json)
+                report_failure(name, rc, &err);
+        }
+        if (inv->json)
+            report_json_document(stdout, name, status, result, &err);
+        domcompat_result_free(result);
+        free(data);
+        if (status > worst)
+            worst = status;
+    }
+    if (inv->json)
+        report_json_end(stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
+        worst = EXIT_FAILURE_IO;
+    }
+    return worst;
+}
+
 static void print_valid(const char *name, domcompat_form form)
 {
     if (form == DOMCOMPAT_FORM_ANY)
@@ -186,7 +236,6 @@ static void print_valid(const char *name, domcompat_form form)
 
 static int run_validate(const domcompat_context *ctx, const struct invocation *inv)
 {
-    static char *standard_input[] = {"-"};
     char **files = inv->file_count ? inv->files : standard_input;
     int count = inv->file_count ? inv->file_count : 1;
     int i, worst = EXIT_DONE;
@@ -199,7 +248,7 @@ static int run_validate(const domcompat_context *ctx, const struct invocation *i
         size_t len;
         int status, rc;
 
-        if ((status = read_input(files[i], name, &data, &len)) < 0) {
+        if ((status = read_input(files[i], name, &data, &len, &err, 0)) < 0) {
             rc = domcompat_validate(&detected, ctx, inv->form, data, len, &err);
             if (rc == DOMCOMPAT_OK) {
                 status = EXIT_DONE;
@@ -234,10 +283,8 @@ static void print_version(void)
 static int parse_form(const char *name, domcompat_form *out)
 {
     static const domcompat_form forms[] = {
-        DOMCOMPAT_FORM_AUTO,
-        DOMCOMPAT_FORM_LEGACY,
-        DOMCOMPAT_FORM_EXPLICIT,
-        DOMCOMPAT_FORM_MIXED,
+        DOMCOMPAT_FORM_AUTO,     DOMCOMPAT_FORM_LEGACY, DOMCOMPAT_FORM_LIBVIRT,
+        DOMCOMPAT_FORM_EXPLICIT, DOMCOMPAT_FORM_MIXED,
     };
     size_t i;
 
@@ -250,7 +297,47 @@ static int parse_form(const char *name, domcompat_form *out)
     return -1;
 }
 
-enum { OPT_ASSUME = 256, OPT_TO, OPT_FORM, OPT_VERSION };
+static const char *command_name(enum command command)
+{
+    static const char *const names[] = {"upgrade", "downgrade", "check", "validate"};
+
+    return names[command];
+}
+
+enum { OPT_ASSUME = 256, OPT_TO, OPT_FROM, OPT_ALLOW_LOSS, OPT_FORMAT, OPT_FORM, OPT_VERSION };
+
+/* Which options each command takes. */
+static int takes(enum command command, int opt)
+{
+    switch (opt) {
+    case OPT_ASSUME:
+    case OPT_FROM:
+    case OPT_TO: return command != CMD_VALIDATE;
+    case OPT_ALLOW_LOSS: return command == CMD_DOWNGRADE;
+    case OPT_FORMAT: return command == CMD_CHECK;
+    case OPT_FORM:
+    case 'q': return command == CMD_VALIDATE;
+    default: return 1;
+    }
+}
+
+static int set_target(struct invocation *inv, const char *target)
+{
+    domcompat_error err;
+
+    if ((inv->command == CMD_UPGRADE && strcmp(target, "explicit") != 0) ||
+        (inv->command == CMD_DOWNGRADE && strcmp(target, "explicit") == 0)) {
+        usage_error("%s converts to %s; --to %s is not one of them", command_name(inv->command),
+                    inv->command == CMD_UPGRADE ? "explicit" : "legacy or libvirt-X.Y.Z", target);
+        return EXIT_USAGE;
+    }
+    if (domcompat_options_set_target(inv->opts, target, &err) != DOMCOMPAT_OK) {
+        usage_error("%s", err.message);
+        return EXIT_USAGE;
+    }
+    inv->have_target = 1;
+    return -1;
+}
 
 /* Parses the command's options; returns -1 to go on, else an exit status. */
 static int parse_arguments(struct invocation *inv, int argc, char **argv)
@@ -258,6 +345,9 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
     static const struct option options[] = {
         {"assume", required_argument, NULL, OPT_ASSUME},
         {"to", required_argument, NULL, OPT_TO},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"allow-loss", no_argument, NULL, OPT_ALLOW_LOSS},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"form", required_argument, NULL, OPT_FORM},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -265,37 +355,49 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     domcompat_error err;
-    int opt;
+    int opt, status, which = -1;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+qh", options, &which)) != -1) {
+        if (opt != '?' && !takes(inv->command, opt)) {
+            /* Name the option as the user wrote it, not its argument. */
+            if (opt == 'q' && which < 0)
+                usage_error("%s takes no -q", command_name(inv->command));
+            else
+                usage_error("%s takes no --%s", command_name(inv->command),
+                            options[which >= 0 ? which : 0].name);
+            return EXIT_USAGE;
+        }
+        which = -1;
         switch (opt) {
         case OPT_ASSUME:
-            if (inv->command == CMD_VALIDATE) {
-                usage_error("validate takes no --assume");
-                return EXIT_USAGE;
-            }
             if (domcompat_options_assume(inv->opts, optarg, &err) != DOMCOMPAT_OK) {
                 usage_error("%s", err.message);
                 return EXIT_USAGE;
             }
             break;
         case OPT_TO:
-            if (inv->command != CMD_DOWNGRADE || strcmp(optarg, "legacy") != 0) {
-                if (inv->command == CMD_DOWNGRADE)
-                    usage_error("unknown target '%s'; downgrade converts to: legacy", optarg);
-                else
-                    usage_error("--to %s: only downgrade takes --to", optarg);
+            if ((status = set_target(inv, optarg)) >= 0)
+                return status;
+            break;
+        case OPT_FROM:
+            if (domcompat_options_set_source(inv->opts, optarg, &err) != DOMCOMPAT_OK) {
+                usage_error("%s", err.message);
                 return EXIT_USAGE;
             }
             break;
+        case OPT_ALLOW_LOSS: domcompat_options_allow_loss(inv->opts, 1); break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                usage_error("unknown format '%s'; expected text or json", optarg);
+                return EXIT_USAGE;
+            }
+            inv->json = strcmp(optarg, "json") == 0;
+            break;
         case OPT_FORM:
-            if (inv->command != CMD_VALIDATE || parse_form(optarg, &inv->form) != 0) {
-                if (inv->command == CMD_VALIDATE)
-                    usage_error("unknown form '%s'; expected auto, legacy, explicit or mixed",
-                                optarg);
-                else
-                    usage_error("--form %s: only validate takes --form", optarg);
+            if (parse_form(optarg, &inv->form) != 0) {
+                usage_error("unknown form '%s'; expected auto, legacy, libvirt, explicit or mixed",
+                            optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -312,8 +414,12 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
     }
     inv->files = argv + optind;
     inv->file_count = argc - optind;
-    if (inv->command != CMD_VALIDATE && inv->file_count > 1) {
+    if ((inv->command == CMD_UPGRADE || inv->command == CMD_DOWNGRADE) && inv->file_count > 1) {
         usage_error("%s converts one FILE to standard output; give one FILE", argv[0]);
+        return EXIT_USAGE;
+    }
+    if (inv->command == CMD_CHECK && !inv->have_target) {
+        usage_error("check needs --to PEER: explicit, legacy or libvirt-X.Y.Z");
         return EXIT_USAGE;
     }
     return -1;
@@ -329,25 +435,29 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
         return EXIT_FAILURE_IO;
     }
     domcompat_forbid_external_loading();
-    return inv->command == CMD_VALIDATE ? run_validate(*ctx, inv) : run_convert(*ctx, inv);
+    switch (inv->command) {
+    case CMD_VALIDATE: return run_validate(*ctx, inv);
+    case CMD_CHECK: return run_check(*ctx, inv);
+    default: return run_convert(*ctx, inv);
+    }
 }
 
 static int parse_command(const char *word, enum command *out)
 {
-    if (strcmp(word, "upgrade") == 0)
-        *out = CMD_UPGRADE;
-    else if (strcmp(word, "downgrade") == 0)
-        *out = CMD_DOWNGRADE;
-    else if (strcmp(word, "validate") == 0)
-        *out = CMD_VALIDATE;
-    else
-        return -1;
-    return 0;
+    enum command command;
+
+    for (command = CMD_UPGRADE; command <= CMD_VALIDATE; command++) {
+        if (strcmp(word, command_name(command)) == 0) {
+            *out = command;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
-    struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, NULL, 0};
+    struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, 0, 0, NULL, 0};
     domcompat_context *ctx = NULL;
     int status;
 
@@ -365,7 +475,8 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? EXIT_DONE : EXIT_FAILURE_IO;
     }
     if (parse_command(argv[1], &inv.command) != 0) {
-        usage_error("unknown command '%s'; expected upgrade, downgrade or validate", argv[1]);
+        usage_error("unknown command '%s'; expected upgrade, downgrade, check or validate",
+                    argv[1]);
         return EXIT_USAGE;
     }
     if (domcompat_options_new(&inv.opts) != DOMCOMPAT_OK) {

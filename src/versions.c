@@ -31,6 +31,7 @@ const char *domcompat_form_name(domcompat_form form)
     case DOMCOMPAT_FORM_EXPLICIT: return "explicit";
     case DOMCOMPAT_FORM_MIXED: return "mixed";
     case DOMCOMPAT_FORM_ANY: return "any";
+    case DOMCOMPAT_FORM_LIBVIRT: return "libvirt";
     }
     return "unknown";
 }

@@ -82,7 +82,7 @@ static char *render(const char *doc, const struct splice_attr *want, size_t coun
     assert_int_equal(source_map_build(&map, doc, strlen(doc)), 0);
     assert_int_equal(source_start_tag_parse(&parsed, doc, map.tags[0]), 0);
     buf_init(&out);
-    splice_render_tag(&out, doc, &map.tags[0], &parsed, want, count, changed);
+    splice_render_tag(&out, doc, &map.tags[0], &parsed, want, count, changed, TAG_AS_WRITTEN);
     text = buf_steal(&out, NULL);
     source_start_tag_free(&parsed);
     source_map_free(&map);

@@ -49,6 +49,11 @@
       <xsl:text> },&#10;</xsl:text>
     </xsl:for-each>
     <xsl:text>};&#10;&#10;const size_t kinds_count = sizeof(kinds_table) / sizeof(kinds_table[0]);&#10;</xsl:text>
+    <xsl:variable name="since" select="construct[@name = 'model-name']/@since"/>
+    <xsl:variable name="rest" select="substring-after($since, '.')"/>
+    <xsl:text>&#10;const unsigned long kinds_model_name_since = </xsl:text>
+    <xsl:value-of select="substring-before($since, '.') * 1000000 + substring-before($rest, '.') * 1000 + substring-after($rest, '.')"/>
+    <xsl:text>UL;&#10;</xsl:text>
   </xsl:template>
 
   <xsl:template name="string-or-null">
