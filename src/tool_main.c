@@ -163,7 +163,7 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
         return status;
     rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
-        report_refusals(stderr, name, result);
+        report_refusals(stderr, name, result, 0);
         status = EXIT_REFUSED;
     } else if (rc != DOMCOMPAT_OK) {
         report_failure(name, rc, &err);
@@ -206,7 +206,7 @@ static int run_check(const domcompat_context *ctx, const struct invocation *inv)
             rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
             status = exit_status_of(rc);
             if (rc == DOMCOMPAT_EREFUSED && !inv->json)
-                report_refusals(stdout, name, result);
+                report_refusals(stdout, name, result, 1);
             else if (rc != DOMCOMPAT_OK && rc != DOMCOMPAT_EREFUSED && !inv->json)
                 report_failure(name, rc, &err);
         }

@@ -12,7 +12,7 @@ void report_error(FILE *to, const char *file, const char *prefix, const domcompa
         fprintf(to, "%s: %s%s\n", file, prefix, err->message);
 }
 
-void report_refusals(FILE *to, const char *file, const domcompat_result *result)
+void report_refusals(FILE *to, const char *file, const domcompat_result *result, int one_line)
 {
     char description[1024];
     size_t i;
@@ -21,8 +21,12 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result)
         const domcompat_refusal *r = domcompat_result_refusal(result, i);
 
         domcompat_refusal_describe(r, description, sizeof(description));
-        fprintf(to, "%s:%lu:%lu: %s\n", file, r->line, r->column, description);
-        if (r->hint != NULL)
+        if (one_line && r->hint != NULL)
+            fprintf(to, "%s:%lu:%lu: %s; to convert it: %s\n", file, r->line, r->column,
+                    description, r->hint);
+        else
+            fprintf(to, "%s:%lu:%lu: %s\n", file, r->line, r->column, description);
+        if (!one_line && r->hint != NULL)
             fprintf(to, "%s:%lu:%lu: to convert it: %s\n", file, r->line, r->column, r->hint);
     }
 }

@@ -9,8 +9,11 @@
 /* FILE:LINE:COLUMN: PREFIXmessage, leaving out what is unknown. */
 void report_error(FILE *to, const char *file, const char *prefix, const domcompat_error *err);
 
-/* Each refusal (and its hint) of a result, one line each. */
-void report_refusals(FILE *to, const char *file, const domcompat_result *result);
+/*
+ * Each refusal of a result: its description, then its hint on a line of
+ * its own, or (`one_line`, for check) both on one line.
+ */
+void report_refusals(FILE *to, const char *file, const domcompat_result *result, int one_line);
 
 /* Each loss a result made, one line each. */
 void report_losses(FILE *to, const char *file, const domcompat_result *result);
