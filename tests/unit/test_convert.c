@@ -412,6 +412,161 @@ static void test_context__forbidding_external_loads_keeps_conversions_working(vo
                       Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n"));
 }
 
+static void test_convert__upgrade_reads_the_libvirt_form(void **state)
+{
+    (void)state;
+    /* The child goes with the whitespace it stood on; nothing else moves. */
+    expect_conversion("explicit", NULL,
+                      Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'>\n"
+                                 "      <model name='pcie-root-port'/>\n"
+                                 "      <target chassis='1' port='0x10'/>\n"
+                                 "    </controller>\n"),
+                      Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                                 "model='pcie-root-port'>\n"
+                                 "      <target chassis='1' port='0x10'/>\n"
+                                 "    </controller>\n"));
+    /* Left with only whitespace, a controller becomes an empty-element tag again. */
+    expect_conversion("explicit", NULL,
+                      Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'>\n"
+                                 "      <model name='i82801b11-bridge'/>\n"
+                                 "    </controller>\n"),
+                      Q35_DOMAIN("    <controller type='pci' index='1' subType='dmi-to-pci-bridge' "
+                                 "model='i82801b11-bridge'/>\n"));
+}
+
+static void test_convert__libvirt_peer_gets_a_pinned_first_child(void **state)
+{
+    (void)state;
+    expect_conversion("libvirt-9.0.0", NULL,
+                      Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                                 "model='ioh3420'>\n"
+                                 "      <target chassis='1' port='0x10'/>\n"
+                                 "    </controller>\n"
+                                 "    <controller type='pci' index='2' subType='pci-bridge' "
+                                 "model='pci-bridge'/>\n"),
+                      Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'>\n"
+                                 "      <model name='ioh3420'/>\n"
+                                 "      <target chassis='1' port='0x10'/>\n"
+                                 "    </controller>\n"
+                                 "    <controller type='pci' index='2' model='pci-bridge'>\n"
+                                 "      <model name='pci-bridge'/>\n"
+                                 "    </controller>\n"));
+}
+
+static void test_convert__refuses_what_the_peer_version_does_not_know(void **state)
+{
+    domcompat_error err;
+    domcompat_result *result;
+    const domcompat_refusal *refusal;
+
+    (void)state;
+    result = convert("libvirt-3.1.0", NULL,
+                     Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-root-port' "
+                                "model='pcie-root-port'/>\n"),
+                     DOMCOMPAT_EREFUSED, &err);
+    refusal = domcompat_result_refusal(result, 0);
+    assert_string_equal(refusal->since, "3.2.0");
+    assert_string_equal(refusal->target, "libvirt 3.1.0");
+    assert_false(refusal->loss);
+    assert_non_null(strstr(refusal->reason, "<model name='pcie-root-port'/>"));
+    domcompat_result_free(result);
+
+    result = convert("libvirt-4.2.0", NULL,
+                     Q35_DOMAIN("    <controller type='pci' index='1' subType='pcie-to-pci-bridge' "
+                                "model='pcie-pci-bridge'/>\n"),
+                     DOMCOMPAT_EREFUSED, &err);
+    assert_string_equal(domcompat_result_refusal(result, 0)->since, "4.3.0");
+    domcompat_result_free(result);
+}
+
+static void test_convert__loss_is_refused_unless_allowed(void **state)
+{
+    static const char input[] = Q35_DOMAIN(
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'>\n"
+        "      <target chassis='1' port='0x10' hotplug='off'/>\n"
+        "    </controller>\n");
+    domcompat_options *opts = options("libvirt-6.2.0", NULL);
+    domcompat_result *result = NULL;
+    domcompat_error err;
+    const domcompat_loss *loss;
+
+    (void)state;
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_EREFUSED);
+    assert_true(domcompat_result_refusal(result, 0)->loss);
+    assert_int_equal(domcompat_result_refusal(result, 0)->line, 9);
+    domcompat_result_free(result);
+
+    domcompat_options_allow_loss(opts, 1);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_OK);
+    assert_output(result,
+                  Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'>\n"
+                             "      <model name='ioh3420'/>\n"
+                             "      <target chassis='1' port='0x10'/>\n"
+                             "    </controller>\n"));
+    assert_int_equal(domcompat_result_loss_count(result), 1);
+    loss = domcompat_result_loss(result, 0);
+    assert_string_equal(loss->what, "<target hotplug='off'>");
+    assert_string_equal(loss->since, "6.3.0");
+    assert_int_equal(loss->line, 9);
+    domcompat_result_free(result);
+    domcompat_options_free(opts);
+}
+
+static void test_convert__source_version_that_cannot_decide_is_refused(void **state)
+{
+    static const char input[] =
+        Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+    domcompat_options *opts;
+    domcompat_result *result = NULL;
+    domcompat_error err;
+
+    (void)state;
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_set_source(opts, "libvirt-3.1.0", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_OK);
+    assert_output(result, Q35_DOMAIN("    <controller type='pci' index='1' "
+                                     "subType='pcie-root-port' model='ioh3420'/>\n"));
+    domcompat_result_free(result);
+
+    assert_int_equal(domcompat_options_set_source(opts, "libvirt-3.2.0", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_EREFUSED);
+    assert_non_null(
+        strstr(domcompat_result_refusal(result, 0)->hint,
+               "--assume pcie-root-port=ioh3420 or --assume pcie-root-port=pcie-root-port"));
+    domcompat_result_free(result);
+
+    assert_int_equal(domcompat_options_assume(opts, "pcie-root-port=pcie-root-port", &err),
+                     DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_OK);
+    domcompat_result_free(result);
+    domcompat_options_free(opts);
+}
+
+static void test_options__peer_names_are_checked(void **state)
+{
+    domcompat_options *opts;
+    domcompat_error err;
+    static const char *const bad[] = {
+        "libvirt",       "libvirt-9",        "libvirt-9.0",    "libvirt-9.0.0.1",
+        "libvirt-9.0.x", "libvirt-1000.0.0", "libvirt-+9.0.0", ""};
+    size_t i;
+
+    (void)state;
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(domcompat_options_set_target(opts, bad[i], &err), DOMCOMPAT_EUSAGE);
+        assert_int_equal(domcompat_options_set_source(opts, bad[i], &err), DOMCOMPAT_EUSAGE);
+    }
+    assert_int_equal(domcompat_options_set_target(opts, "libvirt-10.10.0", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_set_source(opts, "legacy", &err), DOMCOMPAT_OK);
+    domcompat_options_free(opts);
+}
+
 static void test_validate__detects_the_form(void **state)
 {
     domcompat_form form;
@@ -458,6 +613,12 @@ int main(void)
         cmocka_unit_test(test_convert__reports_each_change),
         cmocka_unit_test(test_convert__rejects_bad_input_with_its_position),
         cmocka_unit_test(test_convert__never_writes_to_stderr),
+        cmocka_unit_test(test_convert__upgrade_reads_the_libvirt_form),
+        cmocka_unit_test(test_convert__libvirt_peer_gets_a_pinned_first_child),
+        cmocka_unit_test(test_convert__refuses_what_the_peer_version_does_not_know),
+        cmocka_unit_test(test_convert__loss_is_refused_unless_allowed),
+        cmocka_unit_test(test_convert__source_version_that_cannot_decide_is_refused),
+        cmocka_unit_test(test_options__peer_names_are_checked),
         cmocka_unit_test(test_validate__detects_the_form),
         cmocka_unit_test(test_context__forbidding_external_loads_keeps_conversions_working),
     };
