@@ -5,9 +5,11 @@
 
   <xsl:template match="/pci-kinds">
     <xsl:for-each select="kind">
-      <xsl:text>.TP&#10;.B </xsl:text>
+      <xsl:text>.TP&#10;.BR </xsl:text>
       <xsl:value-of select="@name"/>
-      <xsl:text>&#10;</xsl:text>
+      <xsl:text> " (libvirt </xsl:text>
+      <xsl:value-of select="@since"/>
+      <xsl:text>)"&#10;</xsl:text>
       <xsl:choose>
         <xsl:when test="@root = 'yes'">a root bus; </xsl:when>
         <xsl:otherwise>implemented by </xsl:otherwise>
@@ -15,7 +17,11 @@
       <xsl:for-each select="implementation">
         <xsl:if test="position() > 1">, </xsl:if>
         <xsl:value-of select="@name"/>
-        <xsl:if test="@implied = 'pseries'"> (pSeries guests only)</xsl:if>
+        <xsl:text> (</xsl:text>
+        <xsl:if test="@implied = 'pseries'">pSeries guests only; </xsl:if>
+        <xsl:text>named from </xsl:text>
+        <xsl:value-of select="@since"/>
+        <xsl:text>)</xsl:text>
       </xsl:for-each>
       <xsl:if test="not(implementation)">no implementation</xsl:if>
       <xsl:text>; the legacy form implies </xsl:text>
@@ -29,7 +35,27 @@
         </xsl:when>
         <xsl:otherwise>no implementation</xsl:otherwise>
       </xsl:choose>
-      <xsl:text>.&#10;</xsl:text>
+      <xsl:for-each select="implementation[@may-be-implied-since]">
+        <xsl:text>, or, on hosts running libvirt </xsl:text>
+        <xsl:value-of select="@may-be-implied-since"/>
+        <xsl:text> or later, possibly </xsl:text>
+        <xsl:value-of select="@name"/>
+      </xsl:for-each>
+      <xsl:text>.</xsl:text>
+      <xsl:if test="target or child">
+        <xsl:text>  Read by peers from: </xsl:text>
+        <xsl:for-each select="target | child">
+          <xsl:if test="position() > 1">, </xsl:if>
+          <xsl:choose>
+            <xsl:when test="self::target">&lt;target <xsl:value-of select="@name"/>&gt;</xsl:when>
+            <xsl:otherwise>&lt;<xsl:value-of select="@name"/>&gt;</xsl:otherwise>
+          </xsl:choose>
+          <xsl:text> </xsl:text>
+          <xsl:value-of select="@since"/>
+        </xsl:for-each>
+        <xsl:text>.</xsl:text>
+      </xsl:if>
+      <xsl:text>&#10;</xsl:text>
     </xsl:for-each>
   </xsl:template>
 </xsl:stylesheet>
