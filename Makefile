@@ -56,7 +56,7 @@ DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads
 
-.PHONY: all check unit-tests fixture-tests law-tests readme-example install-test header-check \
+.PHONY: all check sanitize unit-tests fixture-tests law-tests readme-example install-test header-check \
         install uninstall clean lint example
 .DELETE_ON_ERROR:
 
@@ -197,6 +197,15 @@ install-test: all readme-example
 
 check: all header-check unit-tests fixture-tests law-tests readme-example install-test
 
+# The unit and fixture suites again, built with AddressSanitizer (leaks
+# included) and UndefinedBehaviorSanitizer; any report fails the run.
+SANITIZE_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                  -fno-sanitize-recover=all
+sanitize:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) B=build-sanitize CFLAGS="$(SANITIZE_CFLAGS)" \
+	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests
+
 example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
 
@@ -229,4 +238,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/domcompat
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-sanitize

@@ -120,6 +120,7 @@ static int map_controllers(struct conversion *c, domcompat_error *err)
             distinct--;
         c->parent_ordinals[i] = c->parent_ordinals[distinct - 1];
     }
+    free(parents);
     if (rc || (c->controllers.count > 0 && c->ordinals[c->controllers.count - 1] >= c->map.count))
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                          "the document's bytes and its tree disagree on its elements");
