@@ -73,10 +73,4 @@
                 reason="{$reason}" hint="{$hint}" since="{$since}"/>
   </xsl:template>
 
-  <!-- The "NUMBER=DOTTED" version of a table entry ("" when absent). -->
-  <xsl:template name="dc:version-of">
-    <xsl:param name="table"/>
-    <xsl:param name="key"/>
-    <xsl:value-of select="substring-before(substring-after($table, concat('|', $key, '=')), '|')"/>
-  </xsl:template>
 </xsl:stylesheet>

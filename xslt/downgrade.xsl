@@ -28,11 +28,15 @@
   <xsl:include href="rules/model-name-child.downgrade.xsl"/>
   <xsl:output method="xml" encoding="UTF-8"/>
 
-  <!-- Whether the peer is in the range of libvirt versions rule $rule writes for. -->
+  <!-- Whether the peer is in the range of libvirt versions a rule writes for (data file). -->
   <xsl:variable name="dc:peer-in-model-name-child"
       select="$target = 'libvirt'
               and $peer-version >= number(substring-before(substring-after($dc:rule-since, '|model-name-child='), '='))
               and number(substring-before(substring-after($dc:rule-before, '|model-name-child='), '=')) > $peer-version"/>
+  <xsl:variable name="dc:peer-in-implied-implementation"
+      select="$target = 'legacy'
+              or ($peer-version >= number(substring-before(substring-after($dc:rule-since, '|implied-implementation='), '='))
+                  and number(substring-before(substring-after($dc:rule-before, '|implied-implementation='), '=')) > $peer-version)"/>
 
   <xsl:template match="/">
     <dc:conversion direction="downgrade">
@@ -85,12 +89,15 @@
           <xsl:when test="$dc:peer-in-model-name-child">
             <xsl:call-template name="model-name-child.downgrade"/>
           </xsl:when>
-          <xsl:otherwise>
+          <xsl:when test="$dc:peer-in-implied-implementation">
             <!-- What a model-only controller means on the target: the user's assumption first. -->
             <xsl:call-template name="implied-implementation.downgrade">
               <xsl:with-param name="implied"
                   select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
             </xsl:call-template>
+          </xsl:when>
+          <xsl:otherwise>
+            <xsl:message terminate="yes">no rule in data/pci-kinds.xml writes <xsl:value-of select="$kind"/> for libvirt <xsl:value-of select="$peer"/></xsl:message>
           </xsl:otherwise>
         </xsl:choose>
       </xsl:otherwise>

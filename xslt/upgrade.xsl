@@ -45,12 +45,9 @@
 
   <xsl:template match="controller[not(@subType) and not(model)]" mode="upgrade">
     <xsl:variable name="kind" select="string(@model)"/>
-    <xsl:variable name="kind-since">
-      <xsl:call-template name="dc:version-of">
-        <xsl:with-param name="table" select="$dc:kind-since"/>
-        <xsl:with-param name="key" select="$kind"/>
-      </xsl:call-template>
-    </xsl:variable>
+    <!-- "NUMBER=DOTTED": the first libvirt version that knows the kind. -->
+    <xsl:variable name="kind-since"
+        select="substring-before(substring-after($dc:kind-since, concat('|', $kind, '=')), '|')"/>
     <xsl:choose>
       <!-- A model-only controller the source version (from) could not have written. -->
       <xsl:when test="$from-version > 0 and number(substring-before($kind-since, '=')) > $from-version">
