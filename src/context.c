@@ -148,6 +148,7 @@ xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form)
     switch (form) {
     case DOMCOMPAT_FORM_LEGACY: return ctx->legacy_schema;
     case DOMCOMPAT_FORM_EXPLICIT: return ctx->explicit_schema;
+    case DOMCOMPAT_FORM_LIBVIRT: return ctx->libvirt_schema;
     default: return ctx->mixed_schema;
     }
 }
