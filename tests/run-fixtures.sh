@@ -158,7 +158,7 @@ check_virsh() {
         problem "oracle: expected.xml has no <name> to define it by"
         return
     fi
-    if ! virsh -q -c test:///default "define $out; dumpxml $name" >"$work/dumped" 2>"$work/oracle" ||
+    if ! virsh -q -c test:///default "define '$out'; dumpxml '$name'" >"$work/dumped" 2>"$work/oracle" ||
         [ -s "$work/oracle" ]; then
         problem "oracle: libvirt (virsh define; dumpxml) rejects expected.xml" cat "$work/oracle"
         return
