@@ -10,12 +10,18 @@
 #   expected.stdout  exact standard output of validate; neither: must be empty
 #   expected.stderr  exact standard error; absent: must be empty
 #   expected.status  the exit status
-#   oracle-skip      (optional) why virt-xml-validate does not apply
+#   oracle-skip      (optional) why libvirt's own checks do not apply
 # From inside the case directory the runner runs `domcompat $(cat command) input.xml`.
 #
 # Each successful conversion is also checked by real validators: upgrade
-# results against the explicit form's schema, downgrade results against the
-# legacy form's schema and against libvirt's own (virt-xml-validate).
+# results against the explicit form's schema; downgrade results against the
+# schema of the form they are in (legacy, or libvirt's form for --to
+# libvirt-X.Y.Z from 1.2.19 on) and against libvirt's own schema
+# (virt-xml-validate).  A downgrade for a libvirt peer must also be accepted
+# by libvirt's parser: `virsh -c test:///default` (an in-process test driver,
+# no daemon) defines and dumps it, and the dump must show the same PCI
+# controllers in the same order, each with the same type, index, model and
+# <model name>.
 #
 # Prints one line per failure and, last, "fixtures: N passed, M failed";
 # exits 1 if any case failed, 2 if it cannot run at all.
@@ -34,13 +40,13 @@ domcompat="$bin_dir/$(basename "$1")"
 schemas="$bin_dir/schemas"
 fixtures=$(cd "$(dirname "$0")" && pwd)/fixtures
 
-for tool in xmllint virt-xml-validate diff; do
+for tool in xmllint xsltproc virt-xml-validate virsh diff; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "$0: $tool is needed (packages libxml2-utils, libvirt-clients, diffutils)" >&2
+        echo "$0: $tool is needed (packages libxml2-utils, xsltproc, libvirt-clients, diffutils)" >&2
         exit 2
     fi
 done
-for form in explicit legacy mixed; do
+for form in explicit legacy libvirt mixed; do
     if [ ! -f "$schemas/$form.rng" ]; then
         echo "$0: $schemas/$form.rng is missing; build it first (make all)" >&2
         exit 2
@@ -53,6 +59,38 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/domcompat-fixtures.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
+
+# One line per PCI controller, in document order: type, index, model, the
+# name of its <model> child and how many <model> children it has; "-" for
+# what is absent.  Parsing (rather than matching text) makes the comparison
+# blind to attribute order and quoting.
+cat >"$work/pci-controllers.xsl" <<'EOF'
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="text"/>
+  <xsl:template match="/">
+    <xsl:for-each select="/domain/devices/controller[@type = 'pci']">
+      <xsl:text>type=</xsl:text>
+      <xsl:call-template name="value"><xsl:with-param name="of" select="@type"/></xsl:call-template>
+      <xsl:text> index=</xsl:text>
+      <xsl:call-template name="value"><xsl:with-param name="of" select="@index"/></xsl:call-template>
+      <xsl:text> model=</xsl:text>
+      <xsl:call-template name="value"><xsl:with-param name="of" select="@model"/></xsl:call-template>
+      <xsl:text> name=</xsl:text>
+      <xsl:call-template name="value"><xsl:with-param name="of" select="model/@name"/></xsl:call-template>
+      <xsl:text> model-children=</xsl:text>
+      <xsl:value-of select="count(model)"/>
+      <xsl:text>&#10;</xsl:text>
+    </xsl:for-each>
+  </xsl:template>
+  <xsl:template name="value">
+    <xsl:param name="of"/>
+    <xsl:choose>
+      <xsl:when test="$of"><xsl:value-of select="$of"/></xsl:when>
+      <xsl:otherwise>-</xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+</xsl:stylesheet>
+EOF
 
 passed=0
 failed=0
@@ -81,9 +119,77 @@ compare() {
     fi
 }
 
-# Real validators for what a successful conversion wrote.
+# The peer of a downgrade command ($@): the value of --to, else legacy.
+peer_of() {
+    local peer=legacy i
+
+    for ((i = 1; i <= $#; i++)); do
+        case ${!i} in
+        --to) i=$((i + 1)) && peer=${!i-} ;;
+        --to=*) peer=${!i#--to=} ;;
+        esac
+    done
+    echo "$peer"
+}
+
+# Whether libvirt version $1 (X.Y.Z) is $2 or later, comparing numbers.
+version_at_least() {
+    local -a a b
+    local i
+
+    IFS=. read -r -a a <<<"$1"
+    IFS=. read -r -a b <<<"$2"
+    for i in 0 1 2; do
+        if ((10#${a[i]:-0} != 10#${b[i]:-0})); then
+            ((10#${a[i]:-0} > 10#${b[i]:-0}))
+            return
+        fi
+    done
+    return 0
+}
+
+# Real libvirt must parse OUT: define it in a fresh test driver, dump it, and
+# find the same PCI controllers in the dump as in OUT.
+check_virsh() {
+    local out=$1 name
+
+    name=$(xmllint --xpath 'string(/domain/name)' "$out" 2>/dev/null)
+    if [ -z "$name" ]; then
+        problem "oracle: expected.xml has no <name> to define it by"
+        return
+    fi
+    if ! virsh -q -c test:///default "define '$out'; dumpxml '$name'" >"$work/dumped" 2>"$work/oracle" ||
+        [ -s "$work/oracle" ]; then
+        problem "oracle: libvirt (virsh define; dumpxml) rejects expected.xml" cat "$work/oracle"
+        return
+    fi
+    if ! xsltproc --nonet "$work/pci-controllers.xsl" "$out" >"$work/pci-expected" 2>"$work/oracle" ||
+        ! xsltproc --nonet "$work/pci-controllers.xsl" "$work/dumped" >"$work/pci-dumped" 2>>"$work/oracle"; then
+        problem "oracle: cannot list the PCI controllers of expected.xml or of libvirt's dump" cat "$work/oracle"
+        return
+    fi
+    # Where expected.xml leaves an index out, libvirt picks one: any will do.
+    if ! awk -v expected="$work/pci-expected" '
+        FILENAME == expected { want[++n] = $0; next }
+        { got[++m] = $0 }
+        END {
+            if (n != m) exit 1
+            for (i = 1; i <= n; i++) {
+                k = split(want[i], w, " ")
+                if (split(got[i], g, " ") != k) exit 1
+                for (j = 1; j <= k; j++)
+                    if (w[j] != g[j] && !(w[j] == "index=-" && g[j] ~ /^index=[0-9]+$/)) exit 1
+            }
+        }' "$work/pci-expected" "$work/pci-dumped"; then
+        problem "oracle: libvirt's dump of expected.xml has other PCI controllers" \
+            diff -u --label "expected.xml" --label "virsh dumpxml" "$work/pci-expected" "$work/pci-dumped"
+    fi
+}
+
+# Real validators for what a successful conversion wrote; $4.. is the command.
 check_oracles() {
-    local dir=$1 verb=$2 out=$3
+    local dir=$1 verb=$2 out=$3 peer form=legacy
+    shift 3
 
     case $verb in
     upgrade)
@@ -92,16 +198,25 @@ check_oracles() {
         fi
         ;;
     downgrade)
-        if ! xmllint --noout --relaxng "$schemas/legacy.rng" "$out" >"$work/oracle" 2>&1; then
-            problem "oracle: expected.xml is not valid against legacy.rng" cat "$work/oracle"
+        peer=$(peer_of "$@")
+        case $peer in
+        libvirt-*) version_at_least "${peer#libvirt-}" 1.2.19 && form=libvirt ;;
+        esac
+        if ! xmllint --noout --relaxng "$schemas/$form.rng" "$out" >"$work/oracle" 2>&1; then
+            problem "oracle: expected.xml is not valid against $form.rng" cat "$work/oracle"
         fi
         if [ -f "$dir/oracle-skip" ]; then
             if [ ! -s "$dir/oracle-skip" ]; then
-                problem "oracle-skip must say why virt-xml-validate does not apply"
+                problem "oracle-skip must say why libvirt's own checks do not apply"
             fi
-        elif ! virt-xml-validate "$out" domain >"$work/oracle" 2>&1; then
+            return
+        fi
+        if ! virt-xml-validate "$out" domain >"$work/oracle" 2>&1; then
             problem "oracle: virt-xml-validate rejects expected.xml" cat "$work/oracle"
         fi
+        case $peer in
+        libvirt-*) check_virsh "$out" ;;
+        esac
         ;;
     esac
 }
@@ -112,7 +227,7 @@ check_skeleton_agrees() {
     local file=$1 form
 
     [ -f "$file" ] || return 0
-    for form in legacy explicit mixed; do
+    for form in legacy libvirt explicit mixed; do
         if "$domcompat" validate -q --form "$form" "$file" >/dev/null 2>&1 &&
             ! xmllint --noout --relaxng "$schemas/$form.rng" "$file" >"$work/oracle" 2>&1; then
             problem "oracle: domcompat accepts $(basename "$file") in the $form form, the whole-document schema does not" \
@@ -152,7 +267,7 @@ run_case() {
     compare "stderr" "$dir/expected.stderr" "$work/stderr"
 
     if [ "$expected_status" = 0 ] && [ -f "$dir/expected.xml" ] && [ ${#words[@]} -gt 0 ]; then
-        check_oracles "$dir" "${words[0]}" "$dir/expected.xml"
+        check_oracles "$dir" "${words[0]}" "$dir/expected.xml" "${words[@]}"
     fi
     check_skeleton_agrees "$dir/input.xml"
     check_skeleton_agrees "$dir/expected.xml"

@@ -3,18 +3,36 @@
 #
 #   tests/run-laws.sh build/domcompat
 #
-# For each input.xml and expected.xml, with the --assume options of its
-# case's command (when that command is upgrade or downgrade):
+# For each input.xml and expected.xml (once for the same bytes under the same
+# assumptions), with the --assume options of its case's command (when that
+# command is upgrade, downgrade or check):
 #   legacy round trip    valid in the legacy form and upgrade succeeds:
 #                        downgrade(upgrade(x)) succeeds and equals x byte for byte
 #   explicit round trip  valid in the explicit form and downgrade succeeds:
 #                        upgrade(downgrade(x)) succeeds and equals x byte for byte
 #   upgrade idempotence  upgrade succeeds: upgrade(upgrade(x)) == upgrade(x)
 #   downgrade idempotence downgrade succeeds: downgrade(downgrade(x)) == downgrade(x)
+# and, with e = upgrade(x) when that succeeds, for every peer P in $peers:
+#   peer round trip      downgrade --to P e succeeds (no --allow-loss):
+#                        upgrade(downgrade --to P e) == e byte for byte
+#   peer idempotence     downgrade --to P e succeeds: downgrade --to P of
+#                        that output gives it back byte for byte
+# The peer laws run once per distinct (e, assumptions), and their second step
+# once per distinct output of the first: the same bytes give the same result,
+# so each repeat counts with the result of its first run.
 #
+# The work is spread over LAW_JOBS processes (default: the number of CPUs).
 # Prints one line per failure and, last, "laws: N passed, M failed";
 # exits 1 if any law failed, 2 if it cannot run at all.
 set -u
+
+# The version-less legacy peer, each version on both sides of every boundary
+# of the "minimum libvirt version" table, and a current libvirt.
+peers=(legacy
+    libvirt-1.0.4 libvirt-1.0.5 libvirt-1.1.1 libvirt-1.1.2 libvirt-1.2.18 libvirt-1.2.19
+    libvirt-1.3.3 libvirt-1.3.4 libvirt-3.1.0 libvirt-3.2.0 libvirt-3.5.0 libvirt-3.6.0
+    libvirt-4.2.0 libvirt-4.3.0 libvirt-6.2.0 libvirt-6.3.0 libvirt-7.8.0 libvirt-7.9.0
+    libvirt-9.0.0)
 
 if [ $# -ne 1 ]; then
     echo "usage: $0 DOMCOMPAT_BINARY" >&2
@@ -31,13 +49,54 @@ if [ ! -d "$fixtures" ]; then
     echo "$0: $fixtures: no such directory" >&2
     exit 2
 fi
+jobs=${LAW_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in
+'' | *[!0-9]* | 0) echo "$0: LAW_JOBS must be a positive number" >&2 && exit 2 ;;
+esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/domcompat-laws.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
+# The documents, one line each: case name/document, file, assumptions.  A
+# document whose bytes and assumptions came before is left out: every law
+# would give it the same result.
+list_documents() {
+    local dir name words i assume doc key
+    local -A seen=()
+
+    for dir in "$fixtures"/*/; do
+        dir=${dir%/}
+        name=$(basename "$dir")
+        # The case's assumptions apply to its documents; other options do not.
+        assume=""
+        if [ -f "$dir/command" ]; then
+            read -r -a words <"$dir/command"
+            case ${words[0]-} in
+            upgrade | downgrade | check)
+                for ((i = 1; i < ${#words[@]}; i++)); do
+                    case ${words[i]} in
+                    --assume) [ $((i + 1)) -lt ${#words[@]} ] && assume+=" --assume ${words[i + 1]}" && i=$((i + 1)) ;;
+                    --assume=*) assume+=" ${words[i]}" ;;
+                    esac
+                done
+                ;;
+            esac
+        fi
+        for doc in input.xml expected.xml; do
+            [ -f "$dir/$doc" ] || continue
+            key="$(cksum <"$dir/$doc")$assume"
+            if [ -z "${seen[$key]-}" ]; then
+                seen[$key]=1
+                printf '%s\t%s\t%s\n' "$name/$doc" "$dir/$doc" "$assume"
+            fi
+        done
+    done
+}
+
 passed=0
 failed=0
 assume=()
+shard=0
 
 fail() {
     local where=$1 law=$2 detail=$3
@@ -46,16 +105,17 @@ fail() {
     echo "FAIL $where: $law: $detail"
 }
 
-# Runs domcompat VERB with the case's assumptions on FILE, output to OUT; returns its status.
+# run VERB [OPTION...] FILE OUT: domcompat with the case's assumptions on
+# FILE, standard output to OUT; returns its status.
 run() {
-    local verb=$1 file=$2 out=$3
+    local out=${*: -1} file=${*: -2:1}
 
-    "$domcompat" "$verb" "${assume[@]}" "$file" >"$out" 2>"$work/stderr" </dev/null
+    "$domcompat" "${@:1:$#-2}" "${assume[@]}" "$file" >"$out" 2>"$work/stderr.$shard" </dev/null
 }
 
 # The first line domcompat wrote to stderr, to say why a step failed.
 why() {
-    head -n 1 "$work/stderr"
+    head -n 1 "$work/stderr.$shard"
 }
 
 # Checks that OUT (produced with status STATUS) equals WANT; counts the law.
@@ -72,50 +132,137 @@ expect_same() {
     fi
 }
 
+# The per-document laws on FILE; UP holds upgrade(FILE) when UP_STATUS is 0.
 check_document() {
-    local where=$1 file=$2 status
+    local where=$1 file=$2 up=$3 up_status=$4 w=$work/w$shard form
 
-    if "$domcompat" validate --form legacy -q "$file" >/dev/null 2>&1 &&
-        run upgrade "$file" "$work/up"; then
-        run downgrade "$work/up" "$work/up-down"
-        expect_same "$where" "legacy round trip" $? "$work/up-down" "$file"
+    form=$("$domcompat" validate "$file" 2>/dev/null </dev/null)
+    case $form in
+    *"valid, legacy form" | *"valid in every form"*)
+        if [ "$up_status" -eq 0 ]; then
+            run downgrade "$up" "$w.up-down"
+            expect_same "$where" "legacy round trip" $? "$w.up-down" "$file"
+        fi
+        ;;
+    esac
+    if run downgrade "$file" "$w.down"; then
+        case $form in
+        *"valid, explicit form" | *"valid in every form"*)
+            run upgrade "$w.down" "$w.down-up"
+            expect_same "$where" "explicit round trip" $? "$w.down-up" "$file"
+            ;;
+        esac
+        run downgrade "$w.down" "$w.down-down"
+        expect_same "$where" "downgrade idempotence" $? "$w.down-down" "$w.down"
     fi
-    if "$domcompat" validate --form explicit -q "$file" >/dev/null 2>&1 &&
-        run downgrade "$file" "$work/down"; then
-        run upgrade "$work/down" "$work/down-up"
-        expect_same "$where" "explicit round trip" $? "$work/down-up" "$file"
-    fi
-    if run upgrade "$file" "$work/up"; then
-        run upgrade "$work/up" "$work/up-up"
-        expect_same "$where" "upgrade idempotence" $? "$work/up-up" "$work/up"
-    fi
-    if run downgrade "$file" "$work/down"; then
-        run downgrade "$work/down" "$work/down-down"
-        expect_same "$where" "downgrade idempotence" $? "$work/down-down" "$work/down"
+    if [ "$up_status" -eq 0 ]; then
+        run upgrade "$up" "$w.up-up"
+        expect_same "$where" "upgrade idempotence" $? "$w.up-up" "$up"
     fi
 }
 
-for dir in "$fixtures"/*/; do
-    dir=${dir%/}
-    name=$(basename "$dir")
-    # The case's assumptions apply to its documents; other options do not.
-    assume=()
-    if [ -f "$dir/command" ]; then
-        read -r -a words <"$dir/command"
-        if [ ${#words[@]} -gt 0 ] && { [ "${words[0]}" = upgrade ] || [ "${words[0]}" = downgrade ]; }; then
-            for ((i = 1; i < ${#words[@]}; i++)); do
-                case ${words[i]} in
-                --assume) [ $((i + 1)) -lt ${#words[@]} ] && assume+=(--assume "${words[i + 1]}") && i=$((i + 1)) ;;
-                --assume=*) assume+=("${words[i]}") ;;
-                esac
-            done
-        fi
-    fi
-    for doc in input.xml expected.xml; do
-        [ -f "$dir/$doc" ] || continue
-        check_document "$name/$doc" "$dir/$doc"
-    done
-done
+# The peer laws on E = upgrade(x).
+check_peers() {
+    local where=$1 e=$2 w=$work/w$shard peer key n=0
+    local -A verdict=() detail=()
 
-echo "laws: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+    for peer in "${peers[@]}"; do
+        run downgrade --to "$peer" "$e" "$w.p" || continue
+        key=$(cksum <"$w.p")
+        if [ -z "${verdict[$key]-}" ]; then
+            n=$((n + 1))
+            detail[$key]=$w.diff$n
+            run upgrade "$w.p" "$w.p-up"
+            verdict[$key]=$?
+            if [ "${verdict[$key]}" -ne 0 ]; then
+                verdict[$key]="second step exited ${verdict[$key]}: $(why)"
+            elif ! cmp -s "$e" "$w.p-up"; then
+                verdict[$key]="not byte for byte equal"
+                diff -u --label "upgrade(x)" --label "upgrade(downgrade --to $peer upgrade(x))" \
+                    "$e" "$w.p-up" | head -n 12 | sed 's/^/    /' >"${detail[$key]}"
+            fi
+            run downgrade --to "$peer" "$w.p" "$w.p-p"
+            expect_same "$where" "peer idempotence ($peer)" $? "$w.p-p" "$w.p"
+        fi
+        if [ "${verdict[$key]}" = 0 ]; then
+            passed=$((passed + 1))
+        else
+            fail "$where" "peer round trip ($peer)" "${verdict[$key]}"
+            [ -f "${detail[$key]}" ] && cat "${detail[$key]}"
+        fi
+    done
+    rm -f "$w".diff[0-9]*
+}
+
+# Phase 1, worker SHARD: the per-document laws on lines SHARD, SHARD+JOBS, ...
+# of the list; keeps each upgrade(x) as e.LINE and writes
+# "LINE<TAB>key" for it, the key saying which (e, assumptions) it is.
+document_worker() {
+    local line=0 where file assumptions status
+
+    while IFS=$'\t' read -r where file assumptions; do
+        line=$((line + 1))
+        [ $(((line - 1) % jobs)) -eq "$shard" ] || continue
+        read -r -a assume <<<"$assumptions"
+        run upgrade "$file" "$work/e.$line"
+        status=$?
+        check_document "$where" "$file" "$work/e.$line" $status
+        if [ $status -eq 0 ]; then
+            printf '%s\t%s %s\n' "$line" "$(cksum <"$work/e.$line")" "$assumptions" >>"$work/keys.$shard"
+        fi
+    done <"$work/documents"
+    echo "$passed $failed" >"$work/count.$shard"
+}
+
+# Phase 3, worker SHARD: the peer laws on its share of the distinct e.
+peer_worker() {
+    local i=0 line where assumptions
+
+    while IFS=$'\t' read -r line where assumptions; do
+        i=$((i + 1))
+        [ $(((i - 1) % jobs)) -eq "$shard" ] || continue
+        read -r -a assume <<<"$assumptions"
+        check_peers "$where" "$work/e.$line"
+    done <"$work/distinct"
+    echo "$passed $failed" >"$work/count.$shard"
+}
+
+# Runs WORKER in JOBS processes, prints what they printed, adds up their counts.
+in_parallel() {
+    local worker=$1 p f
+
+    for ((shard = 0; shard < jobs; shard++)); do
+        rm -f "$work/count.$shard"
+        (passed=0 failed=0 && "$worker") >"$work/out.$shard" &
+    done
+    wait
+    for ((shard = 0; shard < jobs; shard++)); do
+        cat "$work/out.$shard"
+        if ! read -r p f <"$work/count.$shard" 2>/dev/null; then
+            echo "$0: a worker did not finish" >&2
+            exit 2
+        fi
+        total_passed=$((total_passed + p))
+        total_failed=$((total_failed + f))
+    done
+}
+
+total_passed=0
+total_failed=0
+list_documents >"$work/documents" || exit 2
+: >"$work/distinct"
+for ((shard = 0; shard < jobs; shard++)); do : >"$work/keys.$shard"; done
+
+in_parallel document_worker
+
+# Phase 2: the first document (in list order) of each distinct key.
+sort -n -t $'\t' -k 1,1 "$work"/keys.* | awk -F '\t' '!seen[$2]++ { print $1 }' |
+    while read -r line; do
+        IFS=$'\t' read -r where _ assumptions < <(sed -n "${line}p" "$work/documents")
+        printf '%s\t%s\t%s\n' "$line" "$where" "$assumptions"
+    done >"$work/distinct"
+
+in_parallel peer_worker
+
+echo "laws: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
