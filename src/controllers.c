@@ -189,6 +189,13 @@ static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *da
                            "the controller is in the explicit form (subType='%s'); "
                            "expected the legacy form (model='%s' only)",
                            sub_type, sub_type);
+        if (expected == DOMCOMPAT_FORM_LIBVIRT)
+            return problem(err, data, len, node,
+                           "the controller is in the explicit form (subType='%s'); expected "
+                           "libvirt's form (model='%s'%s)",
+                           sub_type, sub_type,
+                           kind->implementation_count ? ", an implementation in <model name='...'/>"
+                                                      : "");
         return false;
     }
     if (model == NULL)
@@ -215,13 +222,74 @@ static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *da
     return false;
 }
 
+/* libvirt's spelling: at most one <model name> child, naming an implementation of model='KIND'. */
+static bool diagnose_model_children(xmlNode *node, domcompat_form expected, const char *data,
+                                    size_t len, domcompat_error *err)
+{
+    const char *sub_type = controllers_attr(node, "subType"),
+               *model = controllers_attr(node, "model");
+    const char *index = controllers_attr(node, "index"), *name;
+    xmlNode *child, *first = NULL;
+    const struct kind *kind;
+    char list[512];
+
+    for (child = node->children; child != NULL; child = child->next) {
+        if (!is_element(child, "model"))
+            continue;
+        if (first != NULL)
+            return problem(err, data, len, child,
+                           "a second <model> inside PCI controller %s%s; libvirt's form names one "
+                           "implementation in one <model name='...'/>",
+                           index ? "index " : "with no index", index ? index : "");
+        first = child;
+    }
+    if (first == NULL)
+        return false;
+    if (sub_type != NULL)
+        return problem(err, data, len, first,
+                       "<model> inside a PCI controller with subType='%s'; expected the explicit "
+                       "form (subType and model) or libvirt's form (model and "
+                       "<model name='...'/>), not both",
+                       sub_type);
+    kind = kinds_find(model);
+    if (kind == NULL)
+        return false; /* the kind itself is the problem: diagnose_kind says so */
+    name = controllers_attr(first, "name");
+    if (name == NULL)
+        return problem(err, data, len, first,
+                       "<model> without a name in a PCI controller; expected "
+                       "<model name='IMPLEMENTATION'/>");
+    if (kind->implementation_count == 0)
+        return problem(err, data, len, first,
+                       "<model name='%s'/> in model='%s': %s is a root bus and has no "
+                       "implementation; expected no <model> child",
+                       name, model, model);
+    if (!kind_has_implementation(kind, name)) {
+        kind_list_implementations(kind, list, sizeof(list));
+        return problem(err, data, len, first,
+                       "<model name='%s'/> is not an implementation of model='%s'; expected one "
+                       "of: %s",
+                       name, model, list);
+    }
+    if (expected == DOMCOMPAT_FORM_LEGACY)
+        return problem(err, data, len, first,
+                       "<model name='%s'/> inside a PCI controller is libvirt's form; expected the "
+                       "legacy form (model='%s' only)",
+                       name, model);
+    if (expected == DOMCOMPAT_FORM_EXPLICIT)
+        return problem(err, data, len, first,
+                       "<model name='%s'/> inside a PCI controller is libvirt's form; expected the "
+                       "explicit form (subType='%s' model='%s')",
+                       name, model, name);
+    return false;
+}
+
 static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, const char *data,
                                     size_t len, domcompat_error *err)
 {
     const char *index = controllers_attr(node, "index");
     unsigned long value;
     xmlAttr *attr;
-    xmlNode *child;
 
     for (attr = node->properties; attr != NULL; attr = attr->next)
         if (attr->ns != NULL)
@@ -234,12 +302,8 @@ static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, cons
             err, data, len, node,
             "index='%s' is not an unsigned integer; expected a number from 0 to 4294967295",
             index ? index : "");
-    for (child = node->children; child != NULL; child = child->next)
-        if (is_element(child, "model"))
-            return problem(err, data, len, child,
-                           "<model> inside a PCI controller (libvirt's own spelling) is not "
-                           "read by this version of domcompat; expected the legacy or explicit "
-                           "form");
+    if (diagnose_model_children(node, expected, data, len, err))
+        return true;
     return diagnose_kind(node, expected, data, len, err);
 }
 

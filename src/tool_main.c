@@ -332,7 +332,12 @@ static int set_target(struct invocation *inv, const char *target)
         return EXIT_USAGE;
     }
     if (domcompat_options_set_target(inv->opts, target, &err) != DOMCOMPAT_OK) {
-        usage_error("%s", err.message);
+        if (inv->command == CMD_DOWNGRADE)
+            usage_error("unknown peer '%s'; downgrade converts to legacy or libvirt-X.Y.Z (for "
+                        "example libvirt-9.0.0)",
+                        target);
+        else
+            usage_error("%s", err.message);
         return EXIT_USAGE;
     }
     inv->have_target = 1;

@@ -145,8 +145,18 @@ void report_json_document(FILE *to, const char *file, int status, const domcompa
     }
     fputs(result != NULL && domcompat_result_refusal_count(result) ? "\n  ]" : "]", to);
     if (status != 0 && status != 1 && err != NULL) {
-        fprintf(to, ", \"error\": {\"line\": %lu, \"column\": %lu, \"message\": ", err->line,
-                err->column);
+        /* No position (an I/O error, say) is null, not line 0. */
+        fputs(", \"error\": {\"line\": ", to);
+        if (err->line > 0)
+            fprintf(to, "%lu", err->line);
+        else
+            fputs("null", to);
+        fputs(", \"column\": ", to);
+        if (err->column > 0)
+            fprintf(to, "%lu", err->column);
+        else
+            fputs("null", to);
+        fputs(", \"message\": ", to);
         json_string(to, err->message);
         fputs("}", to);
     }

@@ -17,12 +17,17 @@
 #                        upgrade(downgrade --to P e) == e byte for byte
 #   peer idempotence     downgrade --to P e succeeds: downgrade --to P of
 #                        that output gives it back byte for byte
+# One document is exempt from the peer round trip: an explicit controller
+# written with an end tag and nothing but whitespace inside
+# (<controller ...></controller>, which libvirt never writes) must be opened
+# for a libvirt peer's <model name> child, and reading that back gives the
+# empty-element tag <controller .../>; such documents are skipped, and said so.
 # The peer laws run once per distinct (e, assumptions), and their second step
 # once per distinct output of the first: the same bytes give the same result,
 # so each repeat counts with the result of its first run.
 #
 # The work is spread over LAW_JOBS processes (default: the number of CPUs).
-# Prints one line per failure and, last, "laws: N passed, M failed";
+# Prints one line per failure and, last, "laws: N passed, M failed, K skipped";
 # exits 1 if any law failed, 2 if it cannot run at all.
 set -u
 
@@ -166,6 +171,13 @@ check_peers() {
     local where=$1 e=$2 w=$work/w$shard peer key n=0
     local -A verdict=() detail=()
 
+    if tr '\r\n' '  ' <"$e" |
+        grep -qE "<controller [^>]*subType=[^>]*[^/]>[[:space:]]*</controller>"; then
+        echo "skip $where: peer round trip: an explicit controller with an end tag and nothing inside comes back as <controller .../>"
+        skipped=$((skipped + 1))
+        return
+    fi
+
     for peer in "${peers[@]}"; do
         run downgrade --to "$peer" "$e" "$w.p" || continue
         key=$(cksum <"$w.p")
@@ -211,7 +223,7 @@ document_worker() {
             printf '%s\t%s %s\n' "$line" "$(cksum <"$work/e.$line")" "$assumptions" >>"$work/keys.$shard"
         fi
     done <"$work/documents"
-    echo "$passed $failed" >"$work/count.$shard"
+    echo "$passed $failed $skipped" >"$work/count.$shard"
 }
 
 # Phase 3, worker SHARD: the peer laws on its share of the distinct e.
@@ -224,7 +236,7 @@ peer_worker() {
         read -r -a assume <<<"$assumptions"
         check_peers "$where" "$work/e.$line"
     done <"$work/distinct"
-    echo "$passed $failed" >"$work/count.$shard"
+    echo "$passed $failed $skipped" >"$work/count.$shard"
 }
 
 # Runs WORKER in JOBS processes, prints what they printed, adds up their counts.
@@ -233,22 +245,24 @@ in_parallel() {
 
     for ((shard = 0; shard < jobs; shard++)); do
         rm -f "$work/count.$shard"
-        (passed=0 failed=0 && "$worker") >"$work/out.$shard" &
+        (passed=0 failed=0 skipped=0 && "$worker") >"$work/out.$shard" &
     done
     wait
     for ((shard = 0; shard < jobs; shard++)); do
         cat "$work/out.$shard"
-        if ! read -r p f <"$work/count.$shard" 2>/dev/null; then
+        if ! read -r p f k <"$work/count.$shard" 2>/dev/null; then
             echo "$0: a worker did not finish" >&2
             exit 2
         fi
         total_passed=$((total_passed + p))
         total_failed=$((total_failed + f))
+        total_skipped=$((total_skipped + k))
     done
 }
 
 total_passed=0
 total_failed=0
+total_skipped=0
 list_documents >"$work/documents" || exit 2
 : >"$work/distinct"
 for ((shard = 0; shard < jobs; shard++)); do : >"$work/keys.$shard"; done
@@ -264,5 +278,5 @@ sort -n -t $'\t' -k 1,1 "$work"/keys.* | awk -F '\t' '!seen[$2]++ { print $1 }' 
 
 in_parallel peer_worker
 
-echo "laws: $total_passed passed, $total_failed failed"
+echo "laws: $total_passed passed, $total_failed failed, $total_skipped skipped"
 [ "$total_failed" -eq 0 ]
