@@ -100,6 +100,7 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
     ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL)
         return error_nomem(err);
+    domcompat_limits_default(&ctx->limits);
     if ((rc = compile_stylesheet(&ctx->upgrade, &embedded_upgrade_xsl, err)) != 0 ||
         (rc = compile_stylesheet(&ctx->downgrade, &embedded_downgrade_xsl, err)) != 0 ||
         (rc = compile_schema(&ctx->legacy_schema, &embedded_legacy_rng, err)) != 0 ||
@@ -126,6 +127,25 @@ void domcompat_context_free(domcompat_context *ctx)
     xmlRelaxNGFree(ctx->mixed_schema);
     xsltFreeSecurityPrefs(ctx->security);
     free(ctx);
+}
+
+void domcompat_limits_default(domcompat_limits *out)
+{
+    out->max_size = (size_t)256 * 1024 * 1024;
+    out->max_depth = 64;
+    out->max_attribute_length = (size_t)256 * 1024;
+    out->max_attributes = 256;
+}
+
+int domcompat_context_set_limits(domcompat_context *ctx, const domcompat_limits *limits,
+                                 domcompat_error *err)
+{
+    if (limits->max_size == 0 || limits->max_depth == 0 || limits->max_depth > 256 ||
+        limits->max_attribute_length == 0 || limits->max_attributes == 0)
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "limits must be at least 1, and the depth at most 256");
+    ctx->limits = *limits;
+    return DOMCOMPAT_OK;
 }
 
 /* Every load is refused; the parser reports the failure as an I/O error. */

@@ -17,6 +17,7 @@ struct domcompat_context {
     xmlRelaxNGPtr mixed_schema; /* what conversions accept as input */
     /* Forbids every file and network access; set on each transform. */
     xsltSecurityPrefsPtr security;
+    domcompat_limits limits;
 };
 
 /* The schema of a form; the mixed schema for DOMCOMPAT_FORM_ANY. */

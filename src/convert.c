@@ -20,6 +20,7 @@
 #include "context.h"
 #include "controllers.h"
 #include "error.h"
+#include "bounds.h"
 #include "options.h"
 #include "parse.h"
 #include "result.h"
@@ -71,8 +72,10 @@ static int validate_tree(const struct conversion *c, domcompat_form form, domcom
 
 static int parse_and_validate(struct conversion *c, domcompat_form form, domcompat_error *err)
 {
-    int rc = parse_document(&c->doc, c->data, c->len, err);
+    int rc = bounds_check(&c->ctx->limits, c->data, c->len, err);
 
+    if (rc == DOMCOMPAT_OK)
+        rc = parse_document(&c->doc, c->data, c->len, err);
     if (rc != DOMCOMPAT_OK)
         return rc;
     if (controllers_collect(&c->controllers, c->doc) != 0 ||

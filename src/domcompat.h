@@ -102,8 +102,30 @@ void domcompat_versions_get(domcompat_versions *out);
  */
 typedef struct domcompat_context domcompat_context;
 
+/*
+ * Bounds on one document, checked before it is parsed.  The defaults
+ * (domcompat_limits_default) hold the largest real domains many times
+ * over; a document beyond any of them is refused as invalid input.
+ */
+typedef struct domcompat_limits {
+    size_t max_size;             /* bytes in the document; default 256 MiB */
+    size_t max_depth;            /* elements inside elements; default 64, at most 256 */
+    size_t max_attribute_length; /* bytes in one attribute value; default 256 KiB */
+    size_t max_attributes;       /* attributes of one element; default 256 */
+} domcompat_limits;
+
+void domcompat_limits_default(domcompat_limits *out);
+
 int domcompat_context_new(domcompat_context **out, domcompat_error *err);
 void domcompat_context_free(domcompat_context *ctx);
+
+/*
+ * Replaces the context's limits (see domcompat_limits).  Like creating the
+ * context, do it before threads share it.  Returns DOMCOMPAT_EUSAGE when a
+ * limit is 0 or max_depth exceeds 256 (libxml2's own bound).
+ */
+int domcompat_context_set_limits(domcompat_context *ctx, const domcompat_limits *limits,
+                                 domcompat_error *err);
 
 /*
  * Refuses, for the whole process, every attempt by libxml2 to load an

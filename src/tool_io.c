@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static enum tool_read_status read_all(int fd, size_t size_hint, char **data, size_t *len, char *why,
-                                      size_t why_size)
+static enum tool_read_status read_all(int fd, size_t size_hint, size_t max, char **data,
+                                      size_t *len, char *why, size_t why_size)
 {
     size_t cap = size_hint + 1, used = 0;
     char *buf = malloc(cap);
@@ -24,10 +24,9 @@ static enum tool_read_status read_all(int fd, size_t size_hint, char **data, siz
         if (used == cap) {
             char *grown;
 
-            if (cap > TOOL_MAX_INPUT_BYTES) {
+            if (cap > max) {
                 free(buf);
-                snprintf(why, why_size, "larger than the %zu MiB limit",
-                         TOOL_MAX_INPUT_BYTES >> 20);
+                snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
                 return TOOL_READ_TOO_LARGE;
             }
             grown = realloc(buf, cap * 2);
@@ -51,9 +50,9 @@ static enum tool_read_status read_all(int fd, size_t size_hint, char **data, siz
             break;
         used += (size_t)n;
     }
-    if (used > TOOL_MAX_INPUT_BYTES) {
+    if (used > max) {
         free(buf);
-        snprintf(why, why_size, "larger than the %zu MiB limit", TOOL_MAX_INPUT_BYTES >> 20);
+        snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
         return TOOL_READ_TOO_LARGE;
     }
     *data = buf;
@@ -61,8 +60,8 @@ static enum tool_read_status read_all(int fd, size_t size_hint, char **data, siz
     return TOOL_READ_OK;
 }
 
-enum tool_read_status tool_read_input(const char *path, char **data, size_t *len, char *why,
-                                      size_t why_size)
+enum tool_read_status tool_read_input(const char *path, size_t max, char **data, size_t *len,
+                                      char *why, size_t why_size)
 {
     enum tool_read_status status;
     struct stat st;
@@ -71,7 +70,7 @@ enum tool_read_status tool_read_input(const char *path, char **data, size_t *len
     *data = NULL;
     *len = 0;
     if (strcmp(path, "-") == 0)
-        return read_all(STDIN_FILENO, 64 * 1024, data, len, why, why_size);
+        return read_all(STDIN_FILENO, 64 * 1024, max, data, len, why, why_size);
 
     /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -89,12 +88,12 @@ enum tool_read_status tool_read_input(const char *path, char **data, size_t *len
         close(fd);
         return TOOL_READ_IO_ERROR;
     }
-    if ((unsigned long long)st.st_size > TOOL_MAX_INPUT_BYTES) {
-        snprintf(why, why_size, "larger than the %zu MiB limit", TOOL_MAX_INPUT_BYTES >> 20);
+    if ((unsigned long long)st.st_size > max) {
+        snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
         close(fd);
         return TOOL_READ_TOO_LARGE;
     }
-    status = read_all(fd, (size_t)st.st_size, data, len, why, why_size);
+    status = read_all(fd, (size_t)st.st_size, max, data, len, why, why_size);
     close(fd);
     return status;
 }

@@ -4,9 +4,6 @@
 
 #include <stddef.h>
 
-/* Inputs larger than this are refused before they are read. */
-#define TOOL_MAX_INPUT_BYTES ((size_t)256 * 1024 * 1024)
-
 enum tool_read_status {
     TOOL_READ_OK,
     TOOL_READ_IO_ERROR, /* cannot open or read, or not a regular file */
@@ -15,10 +12,11 @@ enum tool_read_status {
 
 /*
  * Reads all of `path` ("-" for standard input) into *data (malloc'd, to
- * free) and *len.  On failure, `why` holds the reason, without the path.
+ * free) and *len; more than `max` bytes is TOOL_READ_TOO_LARGE, found before
+ * reading them.  On failure, `why` holds the reason, without the path.
  */
-enum tool_read_status tool_read_input(const char *path, char **data, size_t *len, char *why,
-                                      size_t why_size);
+enum tool_read_status tool_read_input(const char *path, size_t max, char **data, size_t *len,
+                                      char *why, size_t why_size);
 
 /* Writes all of `data` to standard output; 0, or -1 with errno set. */
 int tool_write_stdout(const char *data, size_t len);

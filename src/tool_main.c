@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,10 @@ static const char help_text[] =
     "              downgrade: drop <target> values and children the peer would\n"
     "              ignore, and report each, instead of refusing\n"
     "  --format F  check: text (default) or json\n"
+    "  --max-size BYTES, --max-depth N, --max-attribute-length BYTES,\n"
+    "  --max-attributes N\n"
+    "              limits on one document (defaults 256 MiB, 64, 256 KiB, 256);\n"
+    "              a document beyond one is invalid input\n"
     "  --form F    validate against form F; auto (default) detects it\n"
     "  -q, --quiet validate: print nothing for valid documents\n"
     "  -h, --help  show this help\n"
@@ -79,6 +84,7 @@ struct invocation {
     int quiet;
     int json;
     int have_target;
+    domcompat_limits limits;
     char **files;
     int file_count;
 };
@@ -117,13 +123,13 @@ static void report_failure(const char *file, int rc, const domcompat_error *err)
 
 /* Reads FILE; on failure fills `err`, reports unless `quiet`, and returns the exit status; else -1.
  */
-static int read_input(const char *path, const char *name, char **data, size_t *len,
+static int read_input(const char *path, size_t max_size, const char *name, char **data, size_t *len,
                       domcompat_error *err, int quiet)
 {
     char why[256];
     int status;
 
-    switch (tool_read_input(path, data, len, why, sizeof(why))) {
+    switch (tool_read_input(path, max_size, data, len, why, sizeof(why))) {
     case TOOL_READ_OK: return -1;
     case TOOL_READ_TOO_LARGE:
         snprintf(err->message, sizeof(err->message),
@@ -159,7 +165,7 @@ static int run_convert(const domcompat_context *ctx, const struct invocation *in
     const char *output;
     int status, rc;
 
-    if ((status = read_input(path, name, &data, &len, &err, 0)) >= 0)
+    if ((status = read_input(path, inv->limits.max_size, name, &data, &len, &err, 0)) >= 0)
         return status;
     rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
@@ -201,7 +207,7 @@ static int run_check(const domcompat_context *ctx, const struct invocation *inv)
         size_t len;
         int status, rc;
 
-        status = read_input(files[i], name, &data, &len, &err, inv->json);
+        status = read_input(files[i], inv->limits.max_size, name, &data, &len, &err, inv->json);
         if (status < 0) {
             rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
             status = exit_status_of(rc);
@@ -248,7 +254,7 @@ static int run_validate(const domcompat_context *ctx, const struct invocation *i
         size_t len;
         int status, rc;
 
-        if ((status = read_input(files[i], name, &data, &len, &err, 0)) < 0) {
+        if ((status = read_input(files[i], inv->limits.max_size, name, &data, &len, &err, 0)) < 0) {
             rc = domcompat_validate(&detected, ctx, inv->form, data, len, &err);
             if (rc == DOMCOMPAT_OK) {
                 status = EXIT_DONE;
@@ -304,7 +310,35 @@ static const char *command_name(enum command command)
     return names[command];
 }
 
-enum { OPT_ASSUME = 256, OPT_TO, OPT_FROM, OPT_ALLOW_LOSS, OPT_FORMAT, OPT_FORM, OPT_VERSION };
+enum {
+    OPT_ASSUME = 256,
+    OPT_TO,
+    OPT_FROM,
+    OPT_ALLOW_LOSS,
+    OPT_FORMAT,
+    OPT_FORM,
+    OPT_VERSION,
+    OPT_MAX_SIZE,
+    OPT_MAX_DEPTH,
+    OPT_MAX_ATTRIBUTE_LENGTH,
+    OPT_MAX_ATTRIBUTES
+};
+
+/* A limit's value: a positive number of bytes or items. */
+static int parse_limit(const char *text, size_t *out)
+{
+    unsigned long long value;
+    char *end;
+
+    if (*text < '0' || *text > '9')
+        return -1;
+    errno = 0;
+    value = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value == 0 || value > (unsigned long long)SIZE_MAX)
+        return -1;
+    *out = (size_t)value;
+    return 0;
+}
 
 /* Which options each command takes. */
 static int takes(enum command command, int opt)
@@ -357,6 +391,10 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+        {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+        {"max-attribute-length", required_argument, NULL, OPT_MAX_ATTRIBUTE_LENGTH},
+        {"max-attributes", required_argument, NULL, OPT_MAX_ATTRIBUTES},
         {NULL, 0, NULL, 0},
     };
     domcompat_error err;
@@ -364,6 +402,8 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
 
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+qh", options, &which)) != -1) {
+        int long_index = which;
+
         if (opt != '?' && !takes(inv->command, opt)) {
             /* Name the option as the user wrote it, not its argument. */
             if (opt == 'q' && which < 0)
@@ -406,6 +446,22 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_MAX_SIZE:
+        case OPT_MAX_DEPTH:
+        case OPT_MAX_ATTRIBUTE_LENGTH:
+        case OPT_MAX_ATTRIBUTES: {
+            size_t *limit = opt == OPT_MAX_SIZE               ? &inv->limits.max_size
+                            : opt == OPT_MAX_DEPTH            ? &inv->limits.max_depth
+                            : opt == OPT_MAX_ATTRIBUTE_LENGTH ? &inv->limits.max_attribute_length
+                                                              : &inv->limits.max_attributes;
+
+            if (parse_limit(optarg, limit) != 0 || (opt == OPT_MAX_DEPTH && *limit > 256)) {
+                usage_error("--%s %s: expected a positive number%s", options[long_index].name,
+                            optarg, opt == OPT_MAX_DEPTH ? " up to 256" : "");
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'q': inv->quiet = 1; break;
         case 'h':
             fputs(usage_text, stdout);
@@ -439,6 +495,10 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
         fprintf(stderr, "domcompat: internal error: %s\n", err.message);
         return EXIT_FAILURE_IO;
     }
+    if (domcompat_context_set_limits(*ctx, &inv->limits, &err) != DOMCOMPAT_OK) {
+        usage_error("%s", err.message);
+        return EXIT_USAGE;
+    }
     domcompat_forbid_external_loading();
     switch (inv->command) {
     case CMD_VALIDATE: return run_validate(*ctx, inv);
@@ -462,7 +522,8 @@ static int parse_command(const char *word, enum command *out)
 
 int main(int argc, char **argv)
 {
-    struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, 0, 0, NULL, 0};
+    struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, 0, 0, {0, 0, 0, 0},
+                             NULL,        0};
     domcompat_context *ctx = NULL;
     int status;
 
@@ -484,6 +545,7 @@ int main(int argc, char **argv)
                     argv[1]);
         return EXIT_USAGE;
     }
+    domcompat_limits_default(&inv.limits);
     if (domcompat_options_new(&inv.opts) != DOMCOMPAT_OK) {
         fputs("domcompat: out of memory\n", stderr);
         return EXIT_FAILURE_IO;
