@@ -56,7 +56,7 @@ DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads
 
-.PHONY: all check sanitize unit-tests fixture-tests law-tests readme-example install-test header-check \
+.PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example install-test header-check \
         install uninstall clean lint example
 .DELETE_ON_ERROR:
 
@@ -163,6 +163,9 @@ fixture-tests: $(TOOL) $(SCHEMAS)
 law-tests: $(TOOL)
 	tests/run-laws.sh $(TOOL)
 
+hostile-tests: $(TOOL)
+	tests/run-hostile.sh $(TOOL)
+
 # The public header must stand on its own under the strictest flags.
 header-check: src/domcompat.h
 	@mkdir -p $(B)
@@ -195,7 +198,7 @@ install-test: all readme-example
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
 	@echo "install test: 1 passed, 0 failed"
 
-check: all header-check unit-tests fixture-tests law-tests readme-example install-test
+check: all header-check unit-tests fixture-tests hostile-tests law-tests readme-example install-test
 
 # The unit and fixture suites again, built with AddressSanitizer (leaks
 # included) and UndefinedBehaviorSanitizer; any report fails the run.
@@ -204,7 +207,7 @@ SANITIZE_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) B=build-sanitize CFLAGS="$(SANITIZE_CFLAGS)" \
-	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests
+	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests hostile-tests
 
 example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
