@@ -307,22 +307,47 @@ static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, cons
     return diagnose_kind(node, expected, data, len, err);
 }
 
+/* The first controller, in document order, that is not a child of /domain/devices. */
+static xmlNode *misplaced_controller(xmlNode *root)
+{
+    xmlNode *node = root->children;
+
+    while (node != NULL && node != root) {
+        if (is_element(node, "controller") &&
+            !(is_element(node->parent, "devices") && node->parent->parent == root))
+            return node;
+        if (node->type == XML_ELEMENT_NODE && node->children != NULL) {
+            node = node->children;
+            continue;
+        }
+        while (node != root && node->next == NULL)
+            node = node->parent;
+        if (node != root)
+            node = node->next;
+    }
+    return NULL;
+}
+
 bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
                           domcompat_form expected, const char *data, size_t len,
                           domcompat_error *err)
 {
-    xmlNode *root = xmlDocGetRootElement(doc), *child, *node;
+    xmlNode *root = xmlDocGetRootElement(doc), *child, *node, *misplaced;
     const char *type;
     size_t i;
 
     for (i = 0; i < list->count; i++)
         if (diagnose_pci_controller(list->nodes[i], expected, data, len, err))
             return true;
+    if ((misplaced = misplaced_controller(root)) != NULL) {
+        if (misplaced->parent == root)
+            return problem(err, data, len, misplaced,
+                           "<controller> directly inside <domain>; expected it inside <devices>");
+        return problem(err, data, len, misplaced,
+                       "<controller> inside <%s>; expected it inside <devices>",
+                       (const char *)misplaced->parent->name);
+    }
     for (child = root->children; child != NULL; child = child->next) {
-        if (is_element(child, "controller"))
-            return problem(err, data, len, child,
-                           "<controller> directly inside <domain>; expected it inside "
-                           "<devices>");
         if (!is_element(child, "devices"))
             continue;
         for (node = child->children; node != NULL; node = node->next) {

@@ -34,6 +34,8 @@ static void record_error(struct parse_state *st, const xmlError *error)
     st->line = error->line;
     st->column = error->int2;
     snprintf(st->message, sizeof(st->message), "%s", error->message ? error->message : "");
+    /* libxml2 sometimes adds a second line (the offending bytes): one line is the contract. */
+    st->message[strcspn(st->message, "\n")] = '\0';
     len = strlen(st->message);
     while (len > 0 && (st->message[len - 1] == '\n' || st->message[len - 1] == ' '))
         st->message[--len] = '\0';
@@ -200,6 +202,10 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     if (len > INT_MAX)
         return error_set(err, DOMCOMPAT_EINVALID, 0, 0, "the document is larger than %d bytes",
                          INT_MAX);
+    if (len >= 2 && (unsigned char)data[0] == 0x1F && (unsigned char)data[1] == 0x8B)
+        return error_set(err, DOMCOMPAT_EINVALID, 1, 1,
+                         "the document is gzip-compressed, not XML text; decompress it first "
+                         "(for example with gunzip)");
     wide = wide_encoding((const unsigned char *)data, len);
     if (wide != NULL)
         return error_set(err, DOMCOMPAT_EINVALID, 1, 1,

@@ -61,6 +61,38 @@ static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct pci_cont
     return 0;
 }
 
+/* Whether `node` is where controllers belong: a child of /domain/devices. */
+static bool in_devices(const xmlNode *node)
+{
+    const xmlNode *devices = node->parent;
+
+    return devices != NULL && is_element(devices, "devices") && devices->parent != NULL &&
+           devices->parent->type == XML_ELEMENT_NODE && devices->parent->parent != NULL &&
+           devices->parent->parent->type == XML_DOCUMENT_NODE;
+}
+
+/* Copies every controller outside /domain/devices under the skeleton's root. */
+static int copy_misplaced(xmlNode *skeleton_root, xmlNode *root)
+{
+    xmlNode *node = root->children;
+
+    /* Iterative walk: deep documents cannot overflow the stack. */
+    while (node != NULL && node != root) {
+        if (node->type == XML_ELEMENT_NODE && is_element(node, "controller") && !in_devices(node) &&
+            append_copy(skeleton_root, node, true) == NULL)
+            return -1;
+        if (node->type == XML_ELEMENT_NODE && node->children != NULL) {
+            node = node->children;
+            continue;
+        }
+        while (node != root && node->next == NULL)
+            node = node->parent;
+        if (node != root)
+            node = node->next;
+    }
+    return 0;
+}
+
 int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original)
 {
     xmlNode *root = xmlDocGetRootElement(doc), *skeleton_root, *child, *copy, *type;
@@ -77,11 +109,10 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_control
     xmlDocSetRootElement(out->doc, skeleton_root);
     skeleton_root->_private = root;
 
+    if (copy_misplaced(skeleton_root, root) != 0)
+        goto nomem;
     for (child = root->children; child != NULL; child = child->next) {
-        if (is_element(child, "controller")) {
-            if (append_copy(skeleton_root, child, true) == NULL)
-                goto nomem;
-        } else if (is_element(child, "os")) {
+        if (is_element(child, "os")) {
             if ((copy = append_copy(skeleton_root, child, false)) == NULL)
                 goto nomem;
             for (type = child->children; type != NULL; type = type->next)

@@ -9,7 +9,8 @@
  *   - <os> and its <type> children (the rules read arch and machine);
  *   - <devices> with every PCI controller copied whole and every other
  *     controller with its attributes;
- *   - any <controller> directly under <domain>, which the schemas refuse.
+ *   - any <controller> anywhere else, which the schemas refuse (copied
+ *     under <domain>).
  * A document is valid in a form exactly when its skeleton is.  Anything a
  * schema is made to check must be added here too (tests/run-fixtures.sh
  * cross-checks every fixture against the full document with xmllint).

@@ -72,6 +72,11 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
     if (strcmp(path, "-") == 0)
         return read_all(STDIN_FILENO, 64 * 1024, max, data, len, why, why_size);
 
+    /* open() on a socket says "No such device or address": say what it is instead. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(why, why_size, "not a regular file");
+        return TOOL_READ_IO_ERROR;
+    }
     /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {

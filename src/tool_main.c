@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,15 +150,57 @@ static int read_input(const char *path, size_t max_size, const char *name, char 
     return status;
 }
 
-static const char *display_name(const char *path)
+/*
+ * A file name as messages show it: standard input as <stdin>, and a name
+ * with control characters or bytes that are not UTF-8 quoted with C-style
+ * escapes, so every message stays one line of valid UTF-8.
+ */
+static const char *display_name(const char *path, char *buf, size_t size)
 {
-    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+    const unsigned char *p = (const unsigned char *)path;
+    size_t used = 0;
+    bool plain = true;
+
+    if (strcmp(path, "-") == 0)
+        return "<stdin>";
+    for (; *p != '\0' && plain; p++) {
+        size_t n = *p < 0x80             ? 1
+                   : (*p & 0xE0) == 0xC0 ? 2
+                   : (*p & 0xF0) == 0xE0 ? 3
+                   : (*p & 0xF8) == 0xF0 ? 4
+                                         : 0;
+        size_t i;
+
+        plain = *p >= 0x20 && *p != 0x7F && n > 0 && (n != 2 || *p >= 0xC2);
+        for (i = 1; plain && i < n; i++)
+            plain = (p[i] & 0xC0) == 0x80;
+        if (plain)
+            p += n - 1;
+    }
+    if (plain)
+        return path;
+    used = (size_t)snprintf(buf, size, "'");
+    for (p = (const unsigned char *)path; *p != '\0' && used + 5 < size; p++) {
+        if (*p == '\n')
+            used += (size_t)snprintf(buf + used, size - used, "\\n");
+        else if (*p == '\t')
+            used += (size_t)snprintf(buf + used, size - used, "\\t");
+        else if (*p == '\\' || *p == '\'')
+            used += (size_t)snprintf(buf + used, size - used, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7F)
+            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", *p);
+        else
+            buf[used++] = (char)*p;
+    }
+    snprintf(buf + used, size - used, "'");
+    return buf;
 }
 
 static int run_convert(const domcompat_context *ctx, const struct invocation *inv)
 {
     const char *path = inv->file_count ? inv->files[0] : "-";
-    const char *name = display_name(path);
+    char shown[1024];
+    const char *name = display_name(path, shown, sizeof(shown));
     domcompat_result *result = NULL;
     domcompat_error err;
     char *data = NULL;
@@ -200,7 +243,8 @@ static int run_check(const domcompat_context *ctx, const struct invocation *inv)
     if (inv->json)
         report_json_begin(stdout);
     for (i = 0; i < count; i++) {
-        const char *name = display_name(files[i]);
+        char shown[1024];
+        const char *name = display_name(files[i], shown, sizeof(shown));
         domcompat_result *result = NULL;
         domcompat_error err;
         char *data = NULL;
@@ -247,7 +291,8 @@ static int run_validate(const domcompat_context *ctx, const struct invocation *i
     int i, worst = EXIT_DONE;
 
     for (i = 0; i < count; i++) {
-        const char *name = display_name(files[i]);
+        char shown[1024];
+        const char *name = display_name(files[i], shown, sizeof(shown));
         domcompat_form detected;
         domcompat_error err;
         char *data = NULL;
