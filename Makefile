@@ -305,7 +305,7 @@ example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
 
 lint:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
 
 # --- install ---------------------------------------------------------------------------
 

@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         harness_expect_same("downgrade(upgrade(x)) == x", down, down_len, input, size);
         harness_expect_same("upgrade(downgrade(up)) == up", again, again_len, up, up_len);
     } else if (rc == DOMCOMPAT_OK) {
-        if (harness_convert(HARNESS_LEGACY, again, again_len, &down_again, &down_again_len,
-                            NULL) != DOMCOMPAT_OK)
+        if (harness_convert(HARNESS_LEGACY, again, again_len, &down_again, &down_again_len, NULL) !=
+            DOMCOMPAT_OK)
             harness_fail("downgrade of an upgraded legacy document failed");
         harness_expect_same("downgrade(upgrade(down)) == down", down_again, down_again_len, down,
                             down_len);

@@ -163,8 +163,7 @@ int harness_convert(harness_target target, const char *data, size_t len, char **
     return rc;
 }
 
-void harness_expect_same(const char *what, const char *a, size_t a_len, const char *b,
-                         size_t b_len)
+void harness_expect_same(const char *what, const char *a, size_t a_len, const char *b, size_t b_len)
 {
     size_t i;
 
@@ -172,6 +171,6 @@ void harness_expect_same(const char *what, const char *a, size_t a_len, const ch
         if (a[i] != b[i])
             break;
     if (i < a_len || i < b_len)
-        harness_fail("%s: %zu bytes against %zu, first difference at byte %zu", what, a_len,
-                     b_len, i);
+        harness_fail("%s: %zu bytes against %zu, first difference at byte %zu", what, a_len, b_len,
+                     i);
 }
