@@ -56,8 +56,9 @@ DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads
 
-.PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example install-test header-check \
-        install uninstall clean lint example
+.PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example \
+        install-test header-check install uninstall clean lint example \
+        fuzz fuzz-build fuzz-replay fuzz-binaries
 .DELETE_ON_ERROR:
 
 MANPAGE = $(B)/domcompat.1
@@ -209,11 +210,106 @@ sanitize:
 	    $(MAKE) B=build-sanitize CFLAGS="$(SANITIZE_CFLAGS)" \
 	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests hostile-tests
 
+# --- fuzzing ---------------------------------------------------------------------------
+#
+# tests/fuzz/fuzz_*.c are libFuzzer targets.  make fuzz-build builds them with
+# clang, libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer into
+# build-fuzz (without clang: with $(CC) and the replay driver, which runs each
+# input given once); make fuzz runs each for FUZZ_SECONDS on a corpus seeded
+# from the fixtures, then replays tests/fuzz/regressions; make fuzz-replay
+# runs the seeds and regressions through the replay driver built with $(CC).
+
+FUZZ_TARGETS  = fuzz_upgrade fuzz_downgrade fuzz_validate
+FUZZ_SECONDS ?= 60
+CLANG        ?= clang
+# clang's -Wformat=2 also flags the vprintf-style wrappers in src/rules.c.
+FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all -Wno-format-nonliteral
+FUZZ_LDFLAGS  = -fsanitize=fuzzer,address,undefined
+FUZZ_ARGS     = -max_len=65536 -timeout=10 -rss_limit_mb=2048 -dict=build-fuzz/fuzz/domcompat.dict
+FUZZ_ENV      = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# libfuzzer: libFuzzer's main; replay: tests/fuzz/replay.c.
+FUZZ_DRIVER  ?= replay
+FUZZ_SEEDS    = $(wildcard tests/fixtures/*/input.xml tests/fixtures/*/expected.xml)
+
+$(B)/fuzz/obj/%.o: tests/fuzz/%.c tests/fuzz/harness.h src/domcompat.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/harness.o \
+                  $(if $(filter replay,$(FUZZ_DRIVER)),$(B)/fuzz/obj/replay.o) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+
+# The fixtures' documents, one file each; input.xml may be a directory.
+$(B)/fuzz/seeds: $(FUZZ_SEEDS)
+	rm -rf $@ && mkdir -p $@
+	@for f in $^; do \
+	    [ -f "$$f" ] || continue; d=$${f%/*}; cp "$$f" "$@/$${d##*/}-$${f##*/}"; \
+	done
+
+$(B)/fuzz/domcompat.dict: tests/fuzz/domcompat.dict xslt/gen/pci-kinds-dict.xsl $(DATA)
+	@mkdir -p $(@D)
+	{ cat tests/fuzz/domcompat.dict; $(XSLTPROC) --nonet xslt/gen/pci-kinds-dict.xsl $(DATA); } > $@
+
+.PRECIOUS: $(B)/fuzz/obj/%.o
+
+fuzz-binaries: $(FUZZ_TARGETS:%=$(B)/fuzz/%) $(B)/fuzz/seeds $(B)/fuzz/domcompat.dict
+
+# build-fuzz is rebuilt from scratch when the compiler or driver changes.
+fuzz-build:
+	@if command -v $(CLANG) >/dev/null 2>&1; then \
+	    cc="$(CLANG)"; cflags="$(FUZZ_CFLAGS)"; ldflags="$(FUZZ_LDFLAGS)"; driver=libfuzzer; \
+	else \
+	    echo "fuzz-build: no $(CLANG): building the replay driver with $(CC) instead" >&2; \
+	    cc="$(CC)"; cflags="$(SANITIZE_CFLAGS)"; ldflags="-fsanitize=address,undefined"; driver=replay; \
+	fi; \
+	if [ -f build-fuzz/toolchain ] && [ "$$(cat build-fuzz/toolchain)" != "$$cc $$driver" ]; then \
+	    rm -rf build-fuzz; fi; \
+	mkdir -p build-fuzz && echo "$$cc $$driver" > build-fuzz/toolchain && \
+	$(MAKE) B=build-fuzz CC="$$cc" CFLAGS="$$cflags" LDFLAGS="$$ldflags" FUZZ_DRIVER=$$driver \
+	    fuzz-binaries
+
+# Any crash, leak, timeout, sanitizer report or violated invariant fails;
+# the input is left in build-fuzz/crashes/TARGET/.
+fuzz: fuzz-build
+	@command -v $(CLANG) >/dev/null 2>&1 || { \
+	    echo "make fuzz: needs $(CLANG) and libclang-rt-14-dev (sh tools/install-deps.sh)" >&2; exit 1; }
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes/$$t; \
+	    echo "== $$t: $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_ENV) build-fuzz/fuzz/$$t $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$t/ \
+	        build-fuzz/corpus/$$t build-fuzz/fuzz/seeds tests/fuzz/regressions \
+	        > build-fuzz/$$t.log 2>&1; status=$$?; \
+	    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' build-fuzz/$$t.log; \
+	    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' \
+	        build-fuzz/$$t.log; \
+	    if [ $$status -ne 0 ] || \
+	       grep -qE '^==[0-9]+==ERROR|^SUMMARY: |runtime error:|invariant violated' build-fuzz/$$t.log; then \
+	        tail -n 60 build-fuzz/$$t.log; \
+	        echo "$$t: failed (log build-fuzz/$$t.log, input in build-fuzz/crashes/$$t/)" >&2; \
+	        exit 1; \
+	    fi; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "== $$t: tests/fuzz/regressions"; \
+	    $(FUZZ_ENV) build-fuzz/fuzz/$$t -runs=0 tests/fuzz/regressions > build-fuzz/$$t.replay.log 2>&1 || { \
+	        tail -n 60 build-fuzz/$$t.replay.log; exit 1; }; \
+	done
+
+fuzz-replay:
+	$(MAKE) B=build-fuzz-replay CFLAGS="$(SANITIZE_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	    FUZZ_DRIVER=replay fuzz-binaries
+	@for t in $(FUZZ_TARGETS); do \
+	    $(FUZZ_ENV) build-fuzz-replay/fuzz/$$t build-fuzz-replay/fuzz/seeds tests/fuzz/regressions \
+	        || exit 1; \
+	done
+
 example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
 
 lint:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
 
 # --- install ---------------------------------------------------------------------------
 
@@ -241,4 +337,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/domcompat
 
 clean:
-	rm -rf $(B) build-sanitize
+	rm -rf $(B) build-sanitize build-fuzz build-fuzz-replay
