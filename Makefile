@@ -54,10 +54,11 @@ SCHEMAS     = $(B)/schemas/legacy.rng $(B)/schemas/explicit.rng $(B)/schemas/lib
 XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl xslt/checks/*.xsl)
 DATA        = data/pci-kinds.xml
 
-UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads
+UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
+             $(B)/tests/test_rules
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example \
-        install-test header-check install uninstall clean lint example \
+        install-test header-check install uninstall clean lint example valgrind nomem-test \
         fuzz fuzz-build fuzz-replay fuzz-binaries
 .DELETE_ON_ERROR:
 
@@ -304,6 +305,22 @@ fuzz-replay:
 	    $(FUZZ_ENV) build-fuzz-replay/fuzz/$$t build-fuzz-replay/fuzz/seeds tests/fuzz/regressions \
 	        || exit 1; \
 	done
+
+# Every allocation of a representative conversion made to fail in turn
+# (tests/unit/test_nomem.c): an error, never a crash, and nothing left behind.
+nomem-test: $(B)/tests/test_nomem
+	$(B)/tests/test_nomem
+
+# The fixture suite with the tool under valgrind memcheck: any error or
+# definitely or indirectly lost byte fails the case (exit status 99).
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+           --errors-for-leak-kinds=definite,indirect
+valgrind: all
+	rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind
+	printf '#!/bin/sh\nexec $(VALGRIND) $(CURDIR)/$(TOOL) "$$@"\n' > $(B)/valgrind/domcompat
+	chmod +x $(B)/valgrind/domcompat
+	ln -s $(CURDIR)/$(B)/schemas $(B)/valgrind/schemas
+	FIXTURES_ORACLES=0 tests/run-fixtures.sh $(B)/valgrind/domcompat
 
 example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml

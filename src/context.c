@@ -1,6 +1,7 @@
 #include "context.h"
 
 #include <libxml/parser.h>
+#include <libxslt/documents.h>
 #include <libxslt/xslt.h>
 #include <libxslt/xsltutils.h>
 #include <stdio.h>
@@ -158,9 +159,22 @@ static xmlParserInputPtr refuse_external_load(const char *url, const char *id,
     return NULL;
 }
 
+/* libxslt loads document(), imports and includes through a loader of its own. */
+static xmlDocPtr refuse_stylesheet_load(const xmlChar *uri, xmlDictPtr dict, int options,
+                                        void *ctxt, xsltLoadType type)
+{
+    (void)uri;
+    (void)dict;
+    (void)options;
+    (void)ctxt;
+    (void)type;
+    return NULL;
+}
+
 void domcompat_forbid_external_loading(void)
 {
     xmlSetExternalEntityLoader(refuse_external_load);
+    xsltSetLoaderFunc(refuse_stylesheet_load);
 }
 
 xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form)

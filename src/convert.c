@@ -566,10 +566,44 @@ static void conversion_free(struct conversion *c)
     xmlFreeDoc(c->doc);
 }
 
+/*
+ * libxml2 reports some failures (out of memory while copying a node, say)
+ * to whatever handler the thread has; during a call the library installs
+ * this one, so nothing reaches the caller's stderr, and the callers of
+ * those functions see their NULL returns.
+ */
+struct quiet_scope {
+    xmlStructuredErrorFunc handler;
+    void *handler_ctx;
+    bool out_of_memory; /* libxml2 said so: some result of it may be incomplete */
+};
+
+static void on_stray_error(void *scope, xmlErrorPtr error)
+{
+    if (error->code == XML_ERR_NO_MEMORY)
+        ((struct quiet_scope *)scope)->out_of_memory = true;
+}
+
+static void quiet_begin(struct quiet_scope *scope)
+{
+    scope->handler = xmlStructuredError;
+    scope->handler_ctx = xmlStructuredErrorContext;
+    scope->out_of_memory = false;
+    xmlSetStructuredErrorFunc(scope, on_stray_error);
+}
+
+/* Restores the caller's handler and drops libxml2's copy of the last error. */
+static void quiet_end(const struct quiet_scope *scope)
+{
+    xmlSetStructuredErrorFunc(scope->handler_ctx, scope->handler);
+    xmlResetLastError();
+}
+
 int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
                       const domcompat_options *opts, const char *data, size_t len,
                       domcompat_error *err)
 {
+    struct quiet_scope quiet;
     struct conversion c;
     int rc;
 
@@ -581,19 +615,25 @@ int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
     c.opts = opts;
     c.data = data ? data : "";
     c.len = len;
+    quiet_begin(&quiet);
     rc = convert(&c, err);
+    /* libxml2 2.9 may return an incomplete copy after a failed allocation: never trust it. */
+    if (quiet.out_of_memory && (rc == DOMCOMPAT_OK || rc == DOMCOMPAT_EREFUSED))
+        rc = error_nomem(err);
     if (rc == DOMCOMPAT_OK || rc == DOMCOMPAT_EREFUSED) {
         *out = c.result;
         c.result = NULL; /* now owned by the caller */
     }
     domcompat_result_free(c.result);
     conversion_free(&c);
+    quiet_end(&quiet);
     return rc;
 }
 
 int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ctx,
                        domcompat_form form, const char *data, size_t len, domcompat_error *err)
 {
+    struct quiet_scope quiet;
     struct conversion c;
     int rc;
 
@@ -603,10 +643,14 @@ int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ct
     c.ctx = ctx;
     c.data = data ? data : "";
     c.len = len;
+    quiet_begin(&quiet);
     rc = parse_and_validate(&c, form, err);
+    if (quiet.out_of_memory && rc == DOMCOMPAT_OK)
+        rc = error_nomem(err);
     if (detected_out != NULL)
         *detected_out =
             form != DOMCOMPAT_FORM_AUTO || c.doc == NULL ? form : controllers_form(&c.controllers);
     conversion_free(&c);
+    quiet_end(&quiet);
     return rc;
 }

@@ -213,14 +213,16 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
                          "(convert it first, for example with iconv -t UTF-8)",
                          wide);
 
+    /* Errors raised outside the context's channel, its creation included, must not reach stderr. */
+    xmlSetStructuredErrorFunc(&st, on_thread_error);
     ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL)
-        return error_nomem(err);
+    if (ctxt == NULL) {
+        rc = error_nomem(err);
+        goto out;
+    }
     ctxt->_private = &st;
     ctxt->sax->serror = on_parser_error;
     ctxt->sax->internalSubset = on_internal_subset;
-    /* Errors raised outside the context's channel must not reach stderr either. */
-    xmlSetStructuredErrorFunc(&st, on_thread_error);
 
     /* No DTD loading, no entity substitution, no XInclude: all are off by default. */
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
@@ -276,6 +278,8 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     doc = NULL; /* now owned by the caller */
 out:
     xmlSetStructuredErrorFunc(saved_handler_ctx, saved_handler);
+    /* libxml2 keeps a copy of the last error per thread: not a copy of our input. */
+    xmlResetLastError();
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
     return rc;

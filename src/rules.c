@@ -15,14 +15,40 @@
 
 /*
  * Bounds on a transform, far above what the rules need (they visit each
- * PCI controller once) and far below what a runaway would use.
+ * PCI controller once, with a few dozen instructions and XPath steps) and
+ * far below what a runaway would use; the operation budgets grow with the
+ * number of controllers.
  */
 #define RULES_MAX_TEMPLATE_DEPTH 100
+#define RULES_OPS_BASE 100000UL
+#define RULES_OPS_PER_CONTROLLER 2000UL
+#define RULES_XPATH_OPS_BASE 1000000UL
+#define RULES_XPATH_OPS_PER_CONTROLLER 20000UL
 
 struct transform_errors {
     bool libxml_error;
+    xsltTransformContextPtr tctxt;
+    char rule[64]; /* the rule whose template was running at the first error */
     char text[512];
 };
+
+/* The rule at work: the innermost named template, "NAME.upgrade" or "NAME.downgrade". */
+static void note_rule(struct transform_errors *errors)
+{
+    int i;
+
+    if (errors->rule[0] != '\0' || errors->tctxt == NULL)
+        return;
+    for (i = errors->tctxt->templNr - 1; i >= 0; i--) {
+        const xsltTemplate *templ = errors->tctxt->templTab[i];
+
+        if (templ != NULL && templ->name != NULL) {
+            snprintf(errors->rule, sizeof(errors->rule), "%.*s",
+                     (int)strcspn((const char *)templ->name, "."), (const char *)templ->name);
+            return;
+        }
+    }
+}
 
 /* libxslt reports in printf-style pieces; keep the start of the first report. */
 static void on_transform_error(void *state, const char *fmt, ...)
@@ -33,6 +59,7 @@ static void on_transform_error(void *state, const char *fmt, ...)
 
     if (used >= sizeof(errors->text) - 1)
         return;
+    note_rule(errors);
     va_start(ap, fmt);
     vsnprintf(errors->text + used, sizeof(errors->text) - used, fmt, ap);
     va_end(ap);
@@ -167,7 +194,7 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
               xmlDocPtr doc, const struct rule_param *params, size_t param_count,
               size_t controller_count, domcompat_error *err)
 {
-    struct transform_errors errors = {false, ""};
+    struct transform_errors errors = {false, NULL, "", ""};
     size_t i;
     xmlStructuredErrorFunc saved = xmlStructuredError;
     void *saved_ctx = xmlStructuredErrorContext;
@@ -178,6 +205,7 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
     tctxt = xsltNewTransformContext(sheet, doc);
     if (tctxt == NULL)
         return error_nomem(err);
+    errors.tctxt = tctxt;
     xsltSetTransformErrorFunc(tctxt, &errors, on_transform_error);
     xmlSetStructuredErrorFunc(&errors, on_libxml_error);
     if (xsltSetCtxtSecurityPrefs(security, tctxt) != 0) {
@@ -185,6 +213,10 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
         goto out;
     }
     tctxt->maxTemplateDepth = RULES_MAX_TEMPLATE_DEPTH;
+    tctxt->opLimit = RULES_OPS_BASE + RULES_OPS_PER_CONTROLLER * controller_count;
+    if (tctxt->xpathCtxt != NULL)
+        tctxt->xpathCtxt->opLimit =
+            RULES_XPATH_OPS_BASE + RULES_XPATH_OPS_PER_CONTROLLER * controller_count;
     /* Strings, never evaluated as XPath: no value can inject an expression. */
     for (i = 0; i < param_count; i++) {
         if (xsltQuoteOneUserParam(tctxt, BAD_CAST params[i].name, BAD_CAST params[i].value) != 0) {
@@ -201,13 +233,18 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
 
         while (len > 0 && (errors.text[len - 1] == '\n' || errors.text[len - 1] == ' '))
             errors.text[--len] = '\0';
-        rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "the conversion rules failed: %s",
-                       errors.text[0] ? errors.text : "no result");
+        if (errors.rule[0] != '\0')
+            rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "rule %s failed: %s", errors.rule,
+                           errors.text[0] ? errors.text : "no result");
+        else
+            rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "the conversion rules failed: %s",
+                           errors.text[0] ? errors.text : "no result");
         goto out;
     }
     rc = read_outcomes(out, controller_count, err);
 out:
     xmlSetStructuredErrorFunc(saved_ctx, saved);
+    xmlResetLastError();
     xsltFreeTransformContext(tctxt);
     if (rc != DOMCOMPAT_OK)
         rules_run_free(out);

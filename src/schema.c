@@ -34,6 +34,7 @@ int schema_validate(xmlRelaxNGPtr schema, xmlDocPtr doc, struct schema_failure *
     xmlRelaxNGSetValidStructuredErrors(vctxt, on_validity_error, failure);
     rc = xmlRelaxNGValidateDoc(vctxt, doc);
     xmlRelaxNGFreeValidCtxt(vctxt);
+    xmlResetLastError(); /* libxml2's per-thread copy of the last error */
     if (failure->nomem || rc < 0)
         return -1;
     return rc == 0 ? 0 : 1;

@@ -21,6 +21,38 @@ static void link_originals(xmlNode *copy, xmlNode *original)
     }
 }
 
+static size_t count_attributes(const xmlNode *node)
+{
+    const xmlAttr *attr;
+    size_t n = 0;
+
+    for (attr = node->properties; attr != NULL; attr = attr->next)
+        n++;
+    return n;
+}
+
+/*
+ * Whether `copy` has every attribute (and, when `deep`, every element
+ * below) of `node`: libxml2 2.9 returns a partial copy when an allocation
+ * fails inside it, and a missing attribute would read as a removed one.
+ */
+static bool complete_copy(const xmlNode *node, const xmlNode *copy, bool deep)
+{
+    const xmlNode *a, *b;
+
+    if (count_attributes(node) != count_attributes(copy))
+        return false;
+    if (!deep)
+        return true;
+    for (a = node->children, b = copy->children; a != NULL || b != NULL; a = a->next, b = b->next) {
+        if (a == NULL || b == NULL || a->type != b->type)
+            return false;
+        if (a->type == XML_ELEMENT_NODE && !complete_copy(a, b, true))
+            return false;
+    }
+    return true;
+}
+
 /*
  * Appends a copy of `node` to `parent`: with its subtree when `deep`,
  * else with its attributes and namespace declarations only.
@@ -31,6 +63,10 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
 
     if (copy == NULL)
         return NULL;
+    if (!complete_copy(node, copy, deep)) {
+        xmlFreeNode(copy);
+        return NULL;
+    }
     if (xmlAddChild(parent, copy) == NULL) {
         xmlFreeNode(copy);
         return NULL;
@@ -106,6 +142,10 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_control
     skeleton_root = xmlDocCopyNode(root, out->doc, 2);
     if (skeleton_root == NULL)
         goto nomem;
+    if (!complete_copy(root, skeleton_root, false)) {
+        xmlFreeNode(skeleton_root);
+        goto nomem;
+    }
     xmlDocSetRootElement(out->doc, skeleton_root);
     skeleton_root->_private = root;
 

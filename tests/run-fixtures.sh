@@ -25,6 +25,10 @@
 #
 # Prints one line per failure and, last, "fixtures: N passed, M failed";
 # exits 1 if any case failed, 2 if it cannot run at all.
+#
+# FIXTURES_ORACLES=0 runs each case alone, without the oracles and
+# cross-checks (which call the binary again): for slow binaries such as a
+# run under valgrind.
 set -u
 
 if [ $# -ne 1 ]; then
@@ -267,10 +271,13 @@ run_case() {
     compare "stderr" "$dir/expected.stderr" "$work/stderr"
 
     if [ "$expected_status" = 0 ] && [ -f "$dir/expected.xml" ] && [ ${#words[@]} -gt 0 ]; then
-        check_oracles "$dir" "${words[0]}" "$dir/expected.xml" "${words[@]}"
+        [ "${FIXTURES_ORACLES:-1}" = 0 ] ||
+            check_oracles "$dir" "${words[0]}" "$dir/expected.xml" "${words[@]}"
     fi
-    check_skeleton_agrees "$dir/input.xml"
-    check_skeleton_agrees "$dir/expected.xml"
+    if [ "${FIXTURES_ORACLES:-1}" != 0 ]; then
+        check_skeleton_agrees "$dir/input.xml"
+        check_skeleton_agrees "$dir/expected.xml"
+    fi
 }
 
 for dir in "$fixtures"/*/; do
