@@ -8,74 +8,64 @@ static bool is_element(const xmlNode *node, const char *name)
            xmlStrEqual(node->name, BAD_CAST name);
 }
 
-/* Points each copied element at its original, walking both trees together. */
-static void link_originals(xmlNode *copy, xmlNode *original)
-{
-    while (copy != NULL && original != NULL) {
-        if (copy->type == XML_ELEMENT_NODE) {
-            copy->_private = original;
-            link_originals(copy->children, original->children);
-        }
-        copy = copy->next;
-        original = original->next;
-    }
-}
-
-static size_t count_attributes(const xmlNode *node)
-{
-    const xmlAttr *attr;
-    size_t n = 0;
-
-    for (attr = node->properties; attr != NULL; attr = attr->next)
-        n++;
-    return n;
-}
-
-/*
- * Whether `copy` has every attribute (and, when `deep`, every element
- * below) of `node`: libxml2 2.9 returns a partial copy when an allocation
- * fails inside it, and a missing attribute would read as a removed one.
+/* The namespace `ns` within `copy`'s scope, declared on `copy` when missing; NULL if out of memory.
  */
-static bool complete_copy(const xmlNode *node, const xmlNode *copy, bool deep)
+static xmlNs *namespace_in(xmlNode *copy, const xmlNs *ns)
 {
-    const xmlNode *a, *b;
+    xmlNs *found = xmlSearchNsByHref(copy->doc, copy, ns->href);
 
-    if (count_attributes(node) != count_attributes(copy))
-        return false;
-    if (!deep)
-        return true;
-    for (a = node->children, b = copy->children; a != NULL || b != NULL; a = a->next, b = b->next) {
-        if (a == NULL || b == NULL || a->type != b->type)
-            return false;
-        if (a->type == XML_ELEMENT_NODE && !complete_copy(a, b, true))
-            return false;
-    }
-    return true;
+    if (found != NULL && xmlStrEqual(found->prefix, ns->prefix))
+        return found;
+    return xmlNewNs(copy, ns->href, ns->prefix);
 }
 
 /*
- * Appends a copy of `node` to `parent`: with its subtree when `deep`,
- * else with its attributes and namespace declarations only.
+ * Appends to `parent` a copy of `node`: its name, namespace and attributes
+ * and, when `deep`, its elements below (text is read by neither schemas nor
+ * rules).  Each copied element points at its original through `_private`.
+ * Either the copy is complete or nothing is left: libxml2 2.9's own copy
+ * functions return partial copies, and leak, when an allocation fails.
  */
 static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
 {
-    xmlNode *copy = xmlDocCopyNode(node, parent->doc, deep ? 1 : 2);
+    xmlNode *copy = xmlNewDocNode(parent->doc, NULL, node->name, NULL), *child;
+    const xmlAttr *attr;
 
-    if (copy == NULL)
-        return NULL;
-    if (!complete_copy(node, copy, deep)) {
+    if (copy == NULL || copy->name == NULL || xmlAddChild(parent, copy) == NULL) {
         xmlFreeNode(copy);
         return NULL;
     }
-    if (xmlAddChild(parent, copy) == NULL) {
-        xmlFreeNode(copy);
-        return NULL;
+    copy->_private = node;
+    if (node->ns != NULL) {
+        xmlNs *ns = namespace_in(copy, node->ns);
+
+        if (ns == NULL)
+            goto fail;
+        xmlSetNs(copy, ns);
     }
-    if (deep)
-        link_originals(copy, node);
-    else
-        copy->_private = node;
+    for (attr = node->properties; attr != NULL; attr = attr->next) {
+        xmlChar *value = xmlNodeListGetString(node->doc, attr->children, 1);
+        xmlNs *ns = attr->ns ? namespace_in(copy, attr->ns) : NULL;
+        xmlAttr *made = NULL;
+
+        if ((value != NULL || attr->children == NULL) && (ns != NULL || attr->ns == NULL))
+            made = xmlNewNsProp(copy, ns, attr->name, value);
+        /* libxml2 2.9 leaves a name or value out when copying it fails: a failure too. */
+        if (made == NULL || made->name == NULL ||
+            (value != NULL && value[0] != '\0' && made->children == NULL)) {
+            xmlFree(value);
+            goto fail;
+        }
+        xmlFree(value);
+    }
+    for (child = node->children; deep && child != NULL; child = child->next)
+        if (child->type == XML_ELEMENT_NODE && append_copy(copy, child, true) == NULL)
+            goto fail;
     return copy;
+fail:
+    xmlUnlinkNode(copy);
+    xmlFreeNode(copy);
+    return NULL;
 }
 
 static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct pci_controllers *pci,
@@ -139,15 +129,21 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_control
     out->doc = xmlNewDoc(BAD_CAST "1.0");
     if (out->doc == NULL || out->controllers.nodes == NULL)
         goto nomem;
-    skeleton_root = xmlDocCopyNode(root, out->doc, 2);
+    skeleton_root = xmlNewDocNode(out->doc, NULL, BAD_CAST "skeleton", NULL);
     if (skeleton_root == NULL)
         goto nomem;
-    if (!complete_copy(root, skeleton_root, false)) {
-        xmlFreeNode(skeleton_root);
-        goto nomem;
-    }
     xmlDocSetRootElement(out->doc, skeleton_root);
-    skeleton_root->_private = root;
+    /* The root is copied like any element, then takes the placeholder's place. */
+    {
+        xmlNode *placeholder = skeleton_root;
+
+        skeleton_root = append_copy(placeholder, root, false);
+        if (skeleton_root == NULL)
+            goto nomem;
+        xmlUnlinkNode(skeleton_root);
+        xmlDocSetRootElement(out->doc, skeleton_root);
+        xmlFreeNode(placeholder);
+    }
 
     if (copy_misplaced(skeleton_root, root) != 0)
         goto nomem;
