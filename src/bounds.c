@@ -5,19 +5,12 @@
 #include "error.h"
 #include "sourcemap.h"
 
-static bool starts_with(const char *data, size_t len, size_t at, const char *prefix)
+/* Offset one past the next '>' at or after `from`, or `len`. */
+static size_t past_next_gt(const char *data, size_t len, size_t from)
 {
-    size_t n = strlen(prefix);
+    const char *gt = from < len ? memchr(data + from, '>', len - from) : NULL;
 
-    return n <= len - at && memcmp(data + at, prefix, n) == 0;
-}
-
-/* Offset one past `needle` at or after `from`, or `len` when absent. */
-static size_t skip_past(const char *data, size_t len, size_t from, const char *needle)
-{
-    const char *hit = from <= len ? memmem(data + from, len - from, needle, strlen(needle)) : NULL;
-
-    return hit ? (size_t)(hit - data) + strlen(needle) : len;
+    return gt ? (size_t)(gt - data) + 1 : len;
 }
 
 static int exceeded(domcompat_error *err, const char *data, size_t at, const char *what,
@@ -94,22 +87,19 @@ int bounds_check(const domcompat_limits *limits, const char *data, size_t len, d
     while (i < len && rc == DOMCOMPAT_OK) {
         const char *lt = memchr(data + i, '<', len - i);
         bool self_closing = false;
+        size_t next;
 
         if (lt == NULL)
             break;
         i = (size_t)(lt - data);
-        if (starts_with(data, len, i, "<!--"))
-            i = skip_past(data, len, i + 4, "-->");
-        else if (starts_with(data, len, i, "<![CDATA["))
-            i = skip_past(data, len, i + 9, "]]>");
-        else if (starts_with(data, len, i, "<?"))
-            i = skip_past(data, len, i + 2, "?>");
-        else if (starts_with(data, len, i, "<!"))
-            i = skip_past(data, len, i + 2, ">");
-        else if (starts_with(data, len, i, "</")) {
+        if ((next = source_skip_markup(data, len, i)) != i) {
+            i = next ? next : len; /* a comment, CDATA section or PI; 0: unterminated */
+        } else if (i + 1 < len && data[i + 1] == '!') {
+            i = past_next_gt(data, len, i + 2); /* a DOCTYPE: refused by the parser */
+        } else if (i + 1 < len && data[i + 1] == '/') {
             if (depth > 0)
                 depth--;
-            i = skip_past(data, len, i + 2, ">");
+            i = past_next_gt(data, len, i + 2);
         } else {
             size_t start = i;
 

@@ -307,25 +307,27 @@ static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, cons
     return diagnose_kind(node, expected, data, len, err);
 }
 
-/* The first controller, in document order, that is not a child of /domain/devices. */
-static xmlNode *misplaced_controller(xmlNode *root)
+xmlNode *controllers_next_misplaced(xmlNode *root, xmlNode *after)
 {
-    xmlNode *node = root->children;
+    xmlNode *node = after;
 
-    while (node != NULL && node != root) {
+    /* Iterative pre-order walk: deep documents cannot overflow the stack. */
+    for (;;) {
+        if (node == NULL) {
+            node = root->children;
+        } else if (node->type == XML_ELEMENT_NODE && node->children != NULL) {
+            node = node->children;
+        } else {
+            while (node != root && node->next == NULL)
+                node = node->parent;
+            node = node == root ? NULL : node->next;
+        }
+        if (node == NULL)
+            return NULL;
         if (is_element(node, "controller") &&
             !(is_element(node->parent, "devices") && node->parent->parent == root))
             return node;
-        if (node->type == XML_ELEMENT_NODE && node->children != NULL) {
-            node = node->children;
-            continue;
-        }
-        while (node != root && node->next == NULL)
-            node = node->parent;
-        if (node != root)
-            node = node->next;
     }
-    return NULL;
 }
 
 bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
@@ -339,7 +341,7 @@ bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
     for (i = 0; i < list->count; i++)
         if (diagnose_pci_controller(list->nodes[i], expected, data, len, err))
             return true;
-    if ((misplaced = misplaced_controller(root)) != NULL) {
+    if ((misplaced = controllers_next_misplaced(root, NULL)) != NULL) {
         if (misplaced->parent == root)
             return problem(err, data, len, misplaced,
                            "<controller> directly inside <domain>; expected it inside <devices>");

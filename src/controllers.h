@@ -45,6 +45,13 @@ bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
 int controllers_check_indexes(const struct pci_controllers *list, const char *data, size_t len,
                               domcompat_error *err);
 
+/*
+ * The next <controller> after `after` (NULL: from the start), in document
+ * order, that is not where controllers belong (a child of /domain/devices);
+ * NULL when there is none.
+ */
+xmlNode *controllers_next_misplaced(xmlNode *root, xmlNode *after);
+
 /* An attribute's value as written (expanded), or NULL; owned by the tree. */
 const char *controllers_attr(const xmlNode *node, const char *name);
 

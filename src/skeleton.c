@@ -87,35 +87,14 @@ static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct pci_cont
     return 0;
 }
 
-/* Whether `node` is where controllers belong: a child of /domain/devices. */
-static bool in_devices(const xmlNode *node)
-{
-    const xmlNode *devices = node->parent;
-
-    return devices != NULL && is_element(devices, "devices") && devices->parent != NULL &&
-           devices->parent->type == XML_ELEMENT_NODE && devices->parent->parent != NULL &&
-           devices->parent->parent->type == XML_DOCUMENT_NODE;
-}
-
 /* Copies every controller outside /domain/devices under the skeleton's root. */
 static int copy_misplaced(xmlNode *skeleton_root, xmlNode *root)
 {
-    xmlNode *node = root->children;
+    xmlNode *node = NULL;
 
-    /* Iterative walk: deep documents cannot overflow the stack. */
-    while (node != NULL && node != root) {
-        if (node->type == XML_ELEMENT_NODE && is_element(node, "controller") && !in_devices(node) &&
-            append_copy(skeleton_root, node, true) == NULL)
+    while ((node = controllers_next_misplaced(root, node)) != NULL)
+        if (append_copy(skeleton_root, node, true) == NULL)
             return -1;
-        if (node->type == XML_ELEMENT_NODE && node->children != NULL) {
-            node = node->children;
-            continue;
-        }
-        while (node != root && node->next == NULL)
-            node = node->parent;
-        if (node != root)
-            node = node->next;
-    }
     return 0;
 }
 

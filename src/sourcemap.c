@@ -47,6 +47,17 @@ static size_t start_tag_end(const char *data, size_t len, size_t from)
     return 0;
 }
 
+size_t source_skip_markup(const char *data, size_t len, size_t at)
+{
+    if (starts_with(data, len, at, "<!--"))
+        return skip_past(data, len, at + 4, "-->");
+    if (starts_with(data, len, at, "<![CDATA["))
+        return skip_past(data, len, at + 9, "]]>");
+    if (starts_with(data, len, at, "<?"))
+        return skip_past(data, len, at + 2, "?>");
+    return at;
+}
+
 static int push_tag(struct source_map *map, size_t *cap, size_t start, size_t end, bool closed)
 {
     if (map->count == *cap) {
@@ -102,12 +113,8 @@ int source_map_build(struct source_map *out, const char *data, size_t len)
         if (lt == NULL)
             break;
         i = (size_t)(lt - data);
-        if (starts_with(data, len, i, "<!--")) {
-            next = skip_past(data, len, i + 4, "-->");
-        } else if (starts_with(data, len, i, "<![CDATA[")) {
-            next = skip_past(data, len, i + 9, "]]>");
-        } else if (starts_with(data, len, i, "<?")) {
-            next = skip_past(data, len, i + 2, "?>");
+        if ((next = source_skip_markup(data, len, i)) != i) {
+            /* a comment, CDATA section or processing instruction (0: it never ends) */
         } else if (starts_with(data, len, i, "</")) {
             next = skip_past(data, len, i + 2, ">");
             if (next != 0 && open.depth > 0) {
@@ -157,11 +164,8 @@ size_t source_find_doctype(const char *data, size_t len)
         if (lt == NULL)
             break;
         i = (size_t)(lt - data);
-        if (starts_with(data, len, i, "<!--"))
-            next = skip_past(data, len, i + 4, "-->");
-        else if (starts_with(data, len, i, "<?"))
-            next = skip_past(data, len, i + 2, "?>");
-        else
+        next = source_skip_markup(data, len, i);
+        if (next == i)
             return starts_with(data, len, i, "<!DOCTYPE") ? i : len;
         if (next == 0)
             break;

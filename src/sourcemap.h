@@ -43,6 +43,13 @@ int source_map_build(struct source_map *out, const char *data, size_t len);
 void source_map_free(struct source_map *map);
 
 /*
+ * At a '<' that opens a comment, a CDATA section or a processing
+ * instruction, the offset one past its end (0 when it never ends);
+ * elsewhere `at` itself.  The markup every raw scan must step over whole.
+ */
+size_t source_skip_markup(const char *data, size_t len, size_t at);
+
+/*
  * Offset of the "<!DOCTYPE" that precedes the root element, skipping the
  * XML declaration, comments and processing instructions; `len` if none.
  */
