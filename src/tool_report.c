@@ -90,6 +90,15 @@ static void json_string(FILE *to, const char *s)
     fputc('"', to);
 }
 
+/* A line or column: null when there is none (an I/O error, say), never 0. */
+static void json_position(FILE *to, unsigned long value)
+{
+    if (value > 0)
+        fprintf(to, "%lu", value);
+    else
+        fputs("null", to);
+}
+
 static int json_first_document;
 
 void report_json_begin(FILE *to)
@@ -145,17 +154,10 @@ void report_json_document(FILE *to, const char *file, int status, const domcompa
     }
     fputs(result != NULL && domcompat_result_refusal_count(result) ? "\n  ]" : "]", to);
     if (status != 0 && status != 1 && err != NULL) {
-        /* No position (an I/O error, say) is null, not line 0. */
         fputs(", \"error\": {\"line\": ", to);
-        if (err->line > 0)
-            fprintf(to, "%lu", err->line);
-        else
-            fputs("null", to);
+        json_position(to, err->line);
         fputs(", \"column\": ", to);
-        if (err->column > 0)
-            fprintf(to, "%lu", err->column);
-        else
-            fputs("null", to);
+        json_position(to, err->column);
         fputs(", \"message\": ", to);
         json_string(to, err->message);
         fputs("}", to);

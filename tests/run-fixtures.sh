@@ -31,18 +31,9 @@
 # run under valgrind.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 DOMCOMPAT_BINARY" >&2
-    exit 2
-fi
-if [ ! -x "$1" ] || [ -d "$1" ]; then
-    echo "$0: $1: not an executable file" >&2
-    exit 2
-fi
-bin_dir=$(cd "$(dirname "$1")" && pwd) || exit 2
-domcompat="$bin_dir/$(basename "$1")"
+. "$(dirname "$0")/runner-lib.sh"
+runner_setup "$@"
 schemas="$bin_dir/schemas"
-fixtures=$(cd "$(dirname "$0")" && pwd)/fixtures
 
 for tool in xmllint xsltproc virt-xml-validate virsh diff; do
     if ! command -v "$tool" >/dev/null 2>&1; then

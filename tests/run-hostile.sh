@@ -37,16 +37,8 @@
 # cannot run at all.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 DOMCOMPAT_BINARY" >&2
-    exit 2
-fi
-if [ ! -x "$1" ] || [ -d "$1" ]; then
-    echo "$0: $1: not an executable file" >&2
-    exit 2
-fi
-domcompat="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" || exit 2
-fixtures=$(cd "$(dirname "$0")" && pwd)/fixtures
+. "$(dirname "$0")/runner-lib.sh"
+runner_setup "$@"
 limit=${HOSTILE_TIMEOUT:-10}
 
 for tool in timeout cmp stat gzip mkfifo truncate iconv diff; do

@@ -39,17 +39,8 @@ peers=(legacy
     libvirt-4.2.0 libvirt-4.3.0 libvirt-6.2.0 libvirt-6.3.0 libvirt-7.8.0 libvirt-7.9.0
     libvirt-9.0.0)
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 DOMCOMPAT_BINARY" >&2
-    exit 2
-fi
-if [ ! -x "$1" ] || [ -d "$1" ]; then
-    echo "$0: $1: not an executable file" >&2
-    exit 2
-fi
-bin_dir=$(cd "$(dirname "$1")" && pwd) || exit 2
-domcompat="$bin_dir/$(basename "$1")"
-fixtures=$(cd "$(dirname "$0")" && pwd)/fixtures
+. "$(dirname "$0")/runner-lib.sh"
+runner_setup "$@"
 if [ ! -d "$fixtures" ]; then
     echo "$0: $fixtures: no such directory" >&2
     exit 2
