@@ -36,7 +36,8 @@ LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
               src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
-TOOL_SOURCES = src/tool_main.c src/tool_io.c src/tool_report.c
+TOOL_SOURCES = src/tool_main.c src/tool_batch.c src/tool_diff.c src/tool_io.c src/tool_report.c \
+               src/tool_walk.c src/tool_write.c
 
 LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/%.o)
 PIC_OBJECTS  = $(LIB_OBJECTS:$(B)/obj/%.o=$(B)/pic/%.o)
@@ -143,7 +144,7 @@ $(SHARED_LIB): $(PIC_OBJECTS)
 
 # The tool links the library statically, so it runs from the build tree as is.
 $(TOOL): $(TOOL_OBJECTS) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) -lpthread
 
 # Written at install time, so it names the PREFIX of that install; paths
 # under the prefix are relative to it, for pkg-config --define-prefix.

@@ -3,6 +3,7 @@
 #define DOMCOMPAT_TOOL_IO_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 enum tool_read_status {
     TOOL_READ_OK,
@@ -17,6 +18,34 @@ enum tool_read_status {
  */
 enum tool_read_status tool_read_input(const char *path, size_t max, char **data, size_t *len,
                                       char *why, size_t why_size);
+
+/*
+ * A named file opened to be read and perhaps replaced: the directory that
+ * holds it (for a symbolic link named by the user, the directory of the
+ * file it points to, which is what gets rewritten), its name there, its
+ * descriptor and its stat as opened.
+ */
+struct tool_file {
+    int dir_fd;
+    char *name;
+    int fd;
+    struct stat st;
+};
+
+/*
+ * Opens `path` without following a link in its last component (a link
+ * named by the user is resolved first, deliberately), as a regular file, and
+ * without waiting on a FIFO.  On failure `file` holds nothing to close and
+ * `why` the reason, without the path.
+ */
+enum tool_read_status tool_open_file(const char *path, struct tool_file *file, char *why,
+                                     size_t why_size);
+
+/* Reads an opened file as tool_read_input does. */
+enum tool_read_status tool_read_file(const struct tool_file *file, size_t max, char **data,
+                                     size_t *len, char *why, size_t why_size);
+
+void tool_close_file(struct tool_file *file);
 
 /* Writes all of `data` to standard output; 0, or -1 with errno set. */
 int tool_write_stdout(const char *data, size_t len);

@@ -1,31 +1,35 @@
 /*
  * domcompat, the command-line tool: argument handling on top of the public
- * library API (domcompat.h), tool_io (files) and tool_report (messages).
+ * library API (domcompat.h); tool_walk finds the documents, tool_batch
+ * works on them and reports, tool_write writes them.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "domcompat.h"
-#include "tool_io.h"
+#include "tool_batch.h"
 #include "tool_report.h"
-
-/* Exit statuses; documented in --help, the man page and the README. Never renumber. */
-enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
+#include "tool_walk.h"
+#include "tool_write.h"
 
 static const char usage_text[] =
-    "usage: domcompat upgrade [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [FILE]\n"
+    "usage: domcompat upgrade [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [OUTPUT] [FILE...]\n"
     "       domcompat downgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
-    "                           [--allow-loss] [FILE]\n"
-    "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
-    "                       [--format text|json] [FILE...]\n"
-    "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [-q] [FILE...]\n"
-    "       domcompat --help | --version\n";
+    "                           [--allow-loss] [OUTPUT] [FILE...]\n"
+    "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [FILE...]\n"
+    "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
+    "       domcompat --help | --version\n"
+    "OUTPUT: -i, --in-place[=SUFFIX] | -o, --output-dir DIR | -n, --dry-run | --diff\n"
+    "every command: [-r] [--follow-symlinks] [-j N] [--format text|json] [-q] [--max-...]\n";
 
 static const char help_text[] =
     "\n"
@@ -43,10 +47,10 @@ static const char help_text[] =
     "              nothing; lists every problem\n"
     "  validate    check documents against the schema of a form\n"
     "\n"
-    "FILE is read (\"-\" or none: standard input); upgrade and downgrade write the\n"
-    "result to standard output.\n"
+    "FILE is read (\"-\" or none: standard input).  Without an OUTPUT option,\n"
+    "upgrade and downgrade convert one FILE to standard output.\n"
     "\n"
-    "Options:\n"
+    "Conversion:\n"
     "  --to PEER   explicit, legacy (downgrade's default) or libvirt-X.Y.Z: the\n"
     "              form that libvirt version parses (<model name> from 1.2.19)\n"
     "  --from SOURCE\n"
@@ -58,25 +62,59 @@ static const char help_text[] =
     "  --allow-loss\n"
     "              downgrade: drop <target> values and children the peer would\n"
     "              ignore, and report each, instead of refusing\n"
-    "  --format F  check: text (default) or json\n"
+    "\n"
+    "Output (upgrade and downgrade):\n"
+    "  -i, --in-place[=SUFFIX]\n"
+    "              replace each FILE that changes, atomically, keeping its owner,\n"
+    "              mode, SELinux label and ACL; with SUFFIX keep the original as\n"
+    "              FILE+SUFFIX.  Refuses hard-linked and read-only files\n"
+    "  -o, --output-dir DIR\n"
+    "              write every converted document under DIR instead: FILE as\n"
+    "              DIR/NAME, a file found under a directory argument at its path\n"
+    "              below that directory\n"
+    "  -n, --dry-run\n"
+    "              write nothing; say what would change\n"
+    "  --diff      show what changes as a unified diff on standard output; writes\n"
+    "              nothing unless --in-place or --output-dir is given too\n"
+    "  --color[=WHEN]\n"
+    "              colour the diff: auto (default: when standard output is a\n"
+    "              terminal), always or never\n"
+    "  --force     --in-place: rewrite hard-linked and read-only files anyway\n"
+    "\n"
+    "Inputs and reports (every command):\n"
+    "  -r, --recursive\n"
+    "              work on the *.xml files under each directory FILE, sorted by\n"
+    "              name; symbolic links met on the way are skipped and reported\n"
+    "  --follow-symlinks\n"
+    "              --recursive: walk into symbolic links to directories too\n"
+    "  -j, --jobs N\n"
+    "              work on N documents at a time (default: one per processor);\n"
+    "              output and report are the same for every N\n"
+    "  --format F  text (default) or json: a JSON report on standard output of\n"
+    "              every document and each change\n"
+    "  --form F    validate against form F; auto (default) detects it\n"
+    "  -q, --quiet print only errors: no summary, progress or per-file lines\n"
     "  --max-size BYTES, --max-depth N, --max-attribute-length BYTES,\n"
     "  --max-attributes N\n"
     "              limits on one document (defaults 256 MiB, 64, 256 KiB, 256);\n"
     "              a document beyond one is invalid input\n"
-    "  --form F    validate against form F; auto (default) detects it\n"
-    "  -q, --quiet validate: print nothing for valid documents\n"
     "  -h, --help  show this help\n"
     "  --version   show versions of domcompat, libxml2 and libxslt\n"
     "\n"
-    "Exit status:\n"
+    "With several documents, one that fails does not stop the others, and a\n"
+    "summary line ends the run.  The exit status is the worst document's:\n"
     "  0  done (changed, or nothing to change); valid; check: all convert losslessly\n"
     "  1  refused: a controller cannot be represented for the peer, or would lose\n"
     "     something\n"
     "  2  usage error\n"
     "  3  invalid input: not well-formed, not a domain, or not valid in its form\n"
-    "  4  I/O or internal error\n";
+    "  4  I/O or internal error: a file could not be read or written (and was left\n"
+    "     as it was)\n";
 
 enum command { CMD_UPGRADE, CMD_DOWNGRADE, CMD_CHECK, CMD_VALIDATE };
+
+/* How --color was given. */
+enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct invocation {
     enum command command;
@@ -86,6 +124,12 @@ struct invocation {
     int json;
     int have_target;
     domcompat_limits limits;
+    int in_place, dry_run, diff, force;
+    const char *backup_suffix;
+    const char *output_dir;
+    enum color_when color;
+    struct tool_walk_options walk;
+    unsigned jobs;
     char **files;
     int file_count;
 };
@@ -100,225 +144,7 @@ static void usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\n", stderr);
-    fputs(usage_text, stderr);
-}
-
-static int exit_status_of(int rc)
-{
-    switch (rc) {
-    case DOMCOMPAT_OK: return EXIT_DONE;
-    case DOMCOMPAT_EREFUSED: return EXIT_REFUSED;
-    case DOMCOMPAT_EUSAGE: return EXIT_USAGE;
-    case DOMCOMPAT_EINVALID: return EXIT_INVALID;
-    default: return EXIT_FAILURE_IO;
-    }
-}
-
-static void report_failure(const char *file, int rc, const domcompat_error *err)
-{
-    report_error(stderr, file,
-                 rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
-                 err);
-}
-
-/* Reads FILE; on failure fills `err`, reports unless `quiet`, and returns the exit status; else -1.
- */
-static int read_input(const char *path, size_t max_size, const char *name, char **data, size_t *len,
-                      domcompat_error *err, int quiet)
-{
-    char why[256];
-    int status;
-
-    switch (tool_read_input(path, max_size, data, len, why, sizeof(why))) {
-    case TOOL_READ_OK: return -1;
-    case TOOL_READ_TOO_LARGE:
-        snprintf(err->message, sizeof(err->message),
-                 "the document is %s; expected a domain of ordinary size", why);
-        status = EXIT_INVALID;
-        break;
-    default:
-        snprintf(err->message, sizeof(err->message), "%s", why);
-        status = EXIT_FAILURE_IO;
-        break;
-    }
-    err->line = err->column = 0;
-    if (!quiet && status == EXIT_INVALID)
-        fprintf(stderr, "%s: %s\n", name, err->message);
-    else if (!quiet)
-        fprintf(stderr, "domcompat: %s: %s\n", name, err->message);
-    return status;
-}
-
-/*
- * A file name as messages show it: standard input as <stdin>, and a name
- * with control characters or bytes that are not UTF-8 quoted with C-style
- * escapes, so every message stays one line of valid UTF-8.
- */
-static const char *display_name(const char *path, char *buf, size_t size)
-{
-    const unsigned char *p = (const unsigned char *)path;
-    size_t used = 0;
-    bool plain = true;
-
-    if (strcmp(path, "-") == 0)
-        return "<stdin>";
-    for (; *p != '\0' && plain; p++) {
-        size_t n = *p < 0x80             ? 1
-                   : (*p & 0xE0) == 0xC0 ? 2
-                   : (*p & 0xF0) == 0xE0 ? 3
-                   : (*p & 0xF8) == 0xF0 ? 4
-                                         : 0;
-        size_t i;
-
-        plain = *p >= 0x20 && *p != 0x7F && n > 0 && (n != 2 || *p >= 0xC2);
-        for (i = 1; plain && i < n; i++)
-            plain = (p[i] & 0xC0) == 0x80;
-        if (plain)
-            p += n - 1;
-    }
-    if (plain)
-        return path;
-    used = (size_t)snprintf(buf, size, "'");
-    for (p = (const unsigned char *)path; *p != '\0' && used + 5 < size; p++) {
-        if (*p == '\n')
-            used += (size_t)snprintf(buf + used, size - used, "\\n");
-        else if (*p == '\t')
-            used += (size_t)snprintf(buf + used, size - used, "\\t");
-        else if (*p == '\\' || *p == '\'')
-            used += (size_t)snprintf(buf + used, size - used, "\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7F)
-            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", *p);
-        else
-            buf[used++] = (char)*p;
-    }
-    snprintf(buf + used, size - used, "'");
-    return buf;
-}
-
-static int run_convert(const domcompat_context *ctx, const struct invocation *inv)
-{
-    const char *path = inv->file_count ? inv->files[0] : "-";
-    char shown[1024];
-    const char *name = display_name(path, shown, sizeof(shown));
-    domcompat_result *result = NULL;
-    domcompat_error err;
-    char *data = NULL;
-    size_t len, out_len;
-    const char *output;
-    int status, rc;
-
-    if ((status = read_input(path, inv->limits.max_size, name, &data, &len, &err, 0)) >= 0)
-        return status;
-    rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
-    if (rc == DOMCOMPAT_EREFUSED) {
-        report_refusals(stderr, name, result, 0);
-        status = EXIT_REFUSED;
-    } else if (rc != DOMCOMPAT_OK) {
-        report_failure(name, rc, &err);
-        status = exit_status_of(rc);
-    } else {
-        report_losses(stderr, name, result);
-        output = domcompat_result_output(result, &out_len);
-        status = EXIT_DONE;
-        if (tool_write_stdout(output, out_len) != 0) {
-            fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
-            status = EXIT_FAILURE_IO;
-        }
-    }
-    domcompat_result_free(result);
-    free(data);
-    return status;
-}
-
-static char *standard_input[] = {"-"};
-
-/* check: convert each FILE without writing it, and say what would go wrong. */
-static int run_check(const domcompat_context *ctx, const struct invocation *inv)
-{
-    char **files = inv->file_count ? inv->files : standard_input;
-    int count = inv->file_count ? inv->file_count : 1;
-    int i, worst = EXIT_DONE;
-
-    if (inv->json)
-        report_json_begin(stdout);
-    for (i = 0; i < count; i++) {
-        char shown[1024];
-        const char *name = display_name(files[i], shown, sizeof(shown));
-        domcompat_result *result = NULL;
-        domcompat_error err;
-        char *data = NULL;
-        size_t len;
-        int status, rc;
-
-        status = read_input(files[i], inv->limits.max_size, name, &data, &len, &err, inv->json);
-        if (status < 0) {
-            rc = domcompat_convert(&result, ctx, inv->opts, data, len, &err);
-            status = exit_status_of(rc);
-            if (rc == DOMCOMPAT_EREFUSED && !inv->json)
-                report_refusals(stdout, name, result, 1);
-            else if (rc != DOMCOMPAT_OK && rc != DOMCOMPAT_EREFUSED && !inv->json)
-                report_failure(name, rc, &err);
-        }
-        if (inv->json)
-            report_json_document(stdout, name, status, result, &err);
-        domcompat_result_free(result);
-        free(data);
-        if (status > worst)
-            worst = status;
-    }
-    if (inv->json)
-        report_json_end(stdout);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
-        worst = EXIT_FAILURE_IO;
-    }
-    return worst;
-}
-
-static void print_valid(const char *name, domcompat_form form)
-{
-    if (form == DOMCOMPAT_FORM_ANY)
-        printf("%s: valid in every form (no PCI controllers)\n", name);
-    else
-        printf("%s: valid, %s form\n", name, domcompat_form_name(form));
-}
-
-static int run_validate(const domcompat_context *ctx, const struct invocation *inv)
-{
-    char **files = inv->file_count ? inv->files : standard_input;
-    int count = inv->file_count ? inv->file_count : 1;
-    int i, worst = EXIT_DONE;
-
-    for (i = 0; i < count; i++) {
-        char shown[1024];
-        const char *name = display_name(files[i], shown, sizeof(shown));
-        domcompat_form detected;
-        domcompat_error err;
-        char *data = NULL;
-        size_t len;
-        int status, rc;
-
-        if ((status = read_input(files[i], inv->limits.max_size, name, &data, &len, &err, 0)) < 0) {
-            rc = domcompat_validate(&detected, ctx, inv->form, data, len, &err);
-            if (rc == DOMCOMPAT_OK) {
-                status = EXIT_DONE;
-                if (!inv->quiet)
-                    print_valid(name, detected);
-            } else {
-                report_failure(name, rc, &err);
-                status = exit_status_of(rc);
-            }
-        }
-        free(data);
-        if (status > worst)
-            worst = status;
-    }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
-        worst = EXIT_FAILURE_IO;
-    }
-    return worst;
+    fputs("\nTry 'domcompat --help' for more information.\n", stderr);
 }
 
 static void print_version(void)
@@ -366,7 +192,11 @@ enum {
     OPT_MAX_SIZE,
     OPT_MAX_DEPTH,
     OPT_MAX_ATTRIBUTE_LENGTH,
-    OPT_MAX_ATTRIBUTES
+    OPT_MAX_ATTRIBUTES,
+    OPT_DIFF,
+    OPT_COLOR,
+    OPT_FORCE,
+    OPT_FOLLOW_SYMLINKS
 };
 
 /* A limit's value: a positive number of bytes or items. */
@@ -388,14 +218,20 @@ static int parse_limit(const char *text, size_t *out)
 /* Which options each command takes. */
 static int takes(enum command command, int opt)
 {
+    int converts = command == CMD_UPGRADE || command == CMD_DOWNGRADE;
+
     switch (opt) {
     case OPT_ASSUME:
     case OPT_FROM:
     case OPT_TO: return command != CMD_VALIDATE;
     case OPT_ALLOW_LOSS: return command == CMD_DOWNGRADE;
-    case OPT_FORMAT: return command == CMD_CHECK;
-    case OPT_FORM:
-    case 'q': return command == CMD_VALIDATE;
+    case OPT_FORM: return command == CMD_VALIDATE;
+    case 'i':
+    case 'o':
+    case 'n':
+    case OPT_DIFF:
+    case OPT_COLOR:
+    case OPT_FORCE: return converts;
     default: return 1;
     }
 }
@@ -423,6 +259,68 @@ static int set_target(struct invocation *inv, const char *target)
     return -1;
 }
 
+static int parse_jobs(const char *text, unsigned *out)
+{
+    size_t value;
+
+    if (parse_limit(text, &value) != 0 || value > 256)
+        return -1;
+    *out = (unsigned)value;
+    return 0;
+}
+
+/* The combinations of options and files that make no sense; -1 when all is well. */
+static int check_combination(const struct invocation *inv)
+{
+    int converts = inv->command == CMD_UPGRADE || inv->command == CMD_DOWNGRADE;
+    int i, stdin_named = inv->file_count == 0;
+
+    for (i = 0; i < inv->file_count; i++)
+        stdin_named |= strcmp(inv->files[i], "-") == 0;
+    if (inv->in_place && inv->output_dir != NULL) {
+        usage_error("--in-place and --output-dir exclude each other");
+        return EXIT_USAGE;
+    }
+    if ((inv->in_place || inv->output_dir != NULL) && stdin_named) {
+        usage_error("--%s needs FILE arguments; standard input has no file to %s",
+                    inv->in_place ? "in-place" : "output-dir",
+                    inv->in_place ? "replace" : "name the copy after");
+        return EXIT_USAGE;
+    }
+    if (inv->force && !inv->in_place && inv->output_dir == NULL) {
+        usage_error("--force applies to --in-place (and --output-dir) only");
+        return EXIT_USAGE;
+    }
+    if (converts && !inv->in_place && inv->output_dir == NULL && !inv->dry_run && !inv->diff) {
+        if (inv->file_count > 1 || inv->walk.recursive) {
+            usage_error("%s writes one document to standard output; for several, choose "
+                        "--in-place, --output-dir DIR, --dry-run or --diff",
+                        command_name(inv->command));
+            return EXIT_USAGE;
+        }
+        if (inv->json) {
+            usage_error("--format json writes its report to standard output, where the "
+                        "document would go; add --in-place, --output-dir DIR or --dry-run");
+            return EXIT_USAGE;
+        }
+    }
+    if (inv->output_dir != NULL && *inv->output_dir == '\0') {
+        usage_error("--output-dir needs a directory name");
+        return EXIT_USAGE;
+    }
+    if (inv->backup_suffix != NULL &&
+        (*inv->backup_suffix == '\0' || strchr(inv->backup_suffix, '/') != NULL)) {
+        usage_error("--in-place=SUFFIX: '%s' is not a file name suffix (no '/', not empty)",
+                    inv->backup_suffix);
+        return EXIT_USAGE;
+    }
+    if (inv->command == CMD_CHECK && !inv->have_target) {
+        usage_error("check needs --to PEER: explicit, legacy or libvirt-X.Y.Z");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
 /* Parses the command's options; returns -1 to go on, else an exit status. */
 static int parse_arguments(struct invocation *inv, int argc, char **argv)
 {
@@ -440,22 +338,31 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
         {"max-attribute-length", required_argument, NULL, OPT_MAX_ATTRIBUTE_LENGTH},
         {"max-attributes", required_argument, NULL, OPT_MAX_ATTRIBUTES},
+        {"in-place", optional_argument, NULL, 'i'},
+        {"output-dir", required_argument, NULL, 'o'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"diff", no_argument, NULL, OPT_DIFF},
+        {"color", optional_argument, NULL, OPT_COLOR},
+        {"colour", optional_argument, NULL, OPT_COLOR},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"recursive", no_argument, NULL, 'r'},
+        {"follow-symlinks", no_argument, NULL, OPT_FOLLOW_SYMLINKS},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     domcompat_error err;
     int opt, status, which = -1;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+qh", options, &which)) != -1) {
+    while ((opt = getopt_long(argc, argv, "qhi::o:nrj:", options, &which)) != -1) {
         int long_index = which;
 
         if (opt != '?' && !takes(inv->command, opt)) {
             /* Name the option as the user wrote it, not its argument. */
-            if (opt == 'q' && which < 0)
-                usage_error("%s takes no -q", command_name(inv->command));
+            if (which < 0)
+                usage_error("%s takes no -%c", command_name(inv->command), opt);
             else
-                usage_error("%s takes no --%s", command_name(inv->command),
-                            options[which >= 0 ? which : 0].name);
+                usage_error("%s takes no --%s", command_name(inv->command), options[which].name);
             return EXIT_USAGE;
         }
         which = -1;
@@ -507,6 +414,34 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             }
             break;
         }
+        case 'i':
+            inv->in_place = 1;
+            inv->backup_suffix = optarg;
+            break;
+        case 'o': inv->output_dir = optarg; break;
+        case 'n': inv->dry_run = 1; break;
+        case OPT_DIFF: inv->diff = 1; break;
+        case OPT_COLOR:
+            if (optarg == NULL || strcmp(optarg, "always") == 0)
+                inv->color = optarg == NULL ? COLOR_AUTO : COLOR_ALWAYS;
+            else if (strcmp(optarg, "auto") == 0)
+                inv->color = COLOR_AUTO;
+            else if (strcmp(optarg, "never") == 0)
+                inv->color = COLOR_NEVER;
+            else {
+                usage_error("--color=%s: expected auto, always or never", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_FORCE: inv->force = 1; break;
+        case 'r': inv->walk.recursive = 1; break;
+        case OPT_FOLLOW_SYMLINKS: inv->walk.follow_symlinks = 1; break;
+        case 'j':
+            if (parse_jobs(optarg, &inv->jobs) != 0) {
+                usage_error("--jobs %s: expected a number from 1 to 256", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'q': inv->quiet = 1; break;
         case 'h':
             fputs(usage_text, stdout);
@@ -520,21 +455,65 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
     }
     inv->files = argv + optind;
     inv->file_count = argc - optind;
-    if ((inv->command == CMD_UPGRADE || inv->command == CMD_DOWNGRADE) && inv->file_count > 1) {
-        usage_error("%s converts one FILE to standard output; give one FILE", argv[0]);
-        return EXIT_USAGE;
-    }
-    if (inv->command == CMD_CHECK && !inv->have_target) {
-        usage_error("check needs --to PEER: explicit, legacy or libvirt-X.Y.Z");
-        return EXIT_USAGE;
-    }
-    return -1;
+    return check_combination(inv);
 }
+
+/* One processor each, as sched_getaffinity allows; at least one. */
+static unsigned processor_count(void)
+{
+    cpu_set_t set;
+    long online;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set) > 256 ? 256 : (unsigned)CPU_COUNT(&set);
+    online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online < 1 ? 1 : online > 256 ? 256 : (unsigned)online;
+}
+
+static int color_wanted(enum color_when when)
+{
+    const char *term = getenv("TERM");
+
+    if (when != COLOR_AUTO)
+        return when == COLOR_ALWAYS;
+    return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL && term != NULL &&
+           strcmp(term, "dumb") != 0;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: remove the temporary files being written, then die of the signal. */
+static void on_fatal_signal(int sig)
+{
+    tool_write_remove_pending();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_signal_handlers(void)
+{
+    static const int fatal[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction action;
+    size_t i;
+
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_fatal_signal;
+    sigemptyset(&action.sa_mask);
+    for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        sigaction(fatal[i], &action, NULL);
+    /* A reader of the diff or report that goes away is an error to report, not a death. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static char *standard_input[] = {"-"};
 
 /* Compiles the rules, closes libxml2's door to files and network, runs the command. */
 static int run(domcompat_context **ctx, const struct invocation *inv)
 {
+    static const enum tool_task tasks[] = {TOOL_TASK_CONVERT, TOOL_TASK_CONVERT, TOOL_TASK_CHECK,
+                                           TOOL_TASK_VALIDATE};
+    struct tool_inputs inputs;
+    struct tool_batch batch;
     domcompat_error err;
+    int status;
 
     if (domcompat_context_new(ctx, &err) != DOMCOMPAT_OK) {
         fprintf(stderr, "domcompat: internal error: %s\n", err.message);
@@ -545,11 +524,41 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
         return EXIT_USAGE;
     }
     domcompat_forbid_external_loading();
-    switch (inv->command) {
-    case CMD_VALIDATE: return run_validate(*ctx, inv);
-    case CMD_CHECK: return run_check(*ctx, inv);
-    default: return run_convert(*ctx, inv);
+
+    memset(&batch, 0, sizeof(batch));
+    batch.task = tasks[inv->command];
+    batch.command = command_name(inv->command);
+    batch.ctx = *ctx;
+    batch.opts = inv->opts;
+    batch.form = inv->form;
+    batch.max_size = inv->limits.max_size;
+    /* A dry run still checks what --in-place or --output-dir would refuse. */
+    batch.destination = inv->in_place               ? TOOL_IN_PLACE
+                        : inv->output_dir != NULL   ? TOOL_TO_DIR
+                        : inv->dry_run || inv->diff ? TOOL_TO_NOWHERE
+                                                    : TOOL_TO_STDOUT;
+    batch.dry_run = inv->dry_run || batch.destination == TOOL_TO_NOWHERE;
+    batch.output_dir = inv->output_dir;
+    batch.backup_suffix = inv->backup_suffix;
+    batch.force = inv->force;
+    batch.diff = inv->diff;
+    batch.color = inv->diff && color_wanted(inv->color);
+    batch.json = inv->json;
+    batch.quiet = inv->quiet;
+    batch.progress = !inv->quiet && isatty(STDERR_FILENO);
+    batch.jobs = inv->jobs ? inv->jobs : processor_count();
+
+    if (batch.task == TOOL_TASK_CONVERT)
+        install_signal_handlers();
+    if (tool_inputs_collect(&inputs, inv->file_count ? inv->files : standard_input,
+                            inv->file_count ? (size_t)inv->file_count : 1, &inv->walk) != 0) {
+        tool_inputs_free(&inputs);
+        fprintf(stderr, "domcompat: internal error: %s\n", strerror(ENOMEM));
+        return EXIT_FAILURE_IO;
     }
+    status = tool_batch_run(&batch, &inputs);
+    tool_inputs_free(&inputs);
+    return status;
 }
 
 static int parse_command(const char *word, enum command *out)
@@ -567,10 +576,12 @@ static int parse_command(const char *word, enum command *out)
 
 int main(int argc, char **argv)
 {
-    struct invocation inv = {CMD_UPGRADE, NULL, DOMCOMPAT_FORM_AUTO, 0, 0, 0, {0, 0, 0, 0},
-                             NULL,        0};
+    struct invocation inv;
     domcompat_context *ctx = NULL;
     int status;
+
+    memset(&inv, 0, sizeof(inv));
+    inv.form = DOMCOMPAT_FORM_AUTO;
 
     if (argc < 2) {
         usage_error("missing command");

@@ -64,6 +64,11 @@ static void json_string(FILE *to, const char *s)
             fprintf(to, "\\%c", *p++);
             continue;
         }
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            fputs(*p == '\n' ? "\\n" : *p == '\r' ? "\\r" : "\\t", to);
+            p++;
+            continue;
+        }
         if (*p < 0x20) {
             fprintf(to, "\\u%04x", *p++);
             continue;
@@ -99,73 +104,177 @@ static void json_position(FILE *to, unsigned long value)
         fputs("null", to);
 }
 
-static int json_first_document;
-
-void report_json_begin(FILE *to)
+/* A JSON member "name": "string", after a comma unless it is the first. */
+static void json_member(FILE *to, int first, const char *name, const char *value)
 {
-    json_first_document = 1;
-    fputs("[", to);
+    fprintf(to, "%s\"%s\": ", first ? "" : ", ", name);
+    json_string(to, value);
 }
 
-static const char *status_name(int status, const domcompat_result *result)
+static void json_loss(FILE *to, const domcompat_loss *loss)
 {
-    size_t i;
-
-    switch (status) {
-    case 0: return "ok";
-    case 1:
-        for (i = 0; result && i < domcompat_result_refusal_count(result); i++)
-            if (!domcompat_result_refusal(result, i)->loss)
-                return "refused";
-        return "lossy";
-    case 3: return "invalid";
-    default: return "error";
-    }
-}
-
-void report_json_document(FILE *to, const char *file, int status, const domcompat_result *result,
-                          const domcompat_error *err)
-{
-    size_t i;
-
-    fputs(json_first_document ? "\n  {\"file\": " : ",\n  {\"file\": ", to);
-    json_first_document = 0;
-    json_string(to, file);
-    fprintf(to, ", \"status\": \"%s\", \"findings\": [", status_name(status, result));
-    for (i = 0; result != NULL && i < domcompat_result_refusal_count(result); i++) {
-        const domcompat_refusal *r = domcompat_result_refusal(result, i);
-
-        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, \"index\": ", i ? "," : "", r->line,
-                r->column);
-        json_string(to, r->index);
-        fputs(", \"kind\": ", to);
-        json_string(to, r->kind);
-        fputs(", \"implementation\": ", to);
-        json_string(to, r->implementation);
-        fputs(", \"rule\": ", to);
-        json_string(to, r->rule);
-        fprintf(to, ", \"loss\": %s, \"what\": ", r->loss ? "true" : "false");
-        json_string(to, r->reason);
-        fputs(", \"since\": ", to);
-        json_string(to, r->since);
-        fputs(", \"hint\": ", to);
-        json_string(to, r->hint);
-        fputs("}", to);
-    }
-    fputs(result != NULL && domcompat_result_refusal_count(result) ? "\n  ]" : "]", to);
-    if (status != 0 && status != 1 && err != NULL) {
-        fputs(", \"error\": {\"line\": ", to);
-        json_position(to, err->line);
-        fputs(", \"column\": ", to);
-        json_position(to, err->column);
-        fputs(", \"message\": ", to);
-        json_string(to, err->message);
-        fputs("}", to);
-    }
+    fprintf(to, "{\"line\": %lu, \"column\": %lu, ", loss->line, loss->column);
+    json_member(to, 1, "what", loss->what);
+    json_member(to, 0, "since", loss->since);
     fputs("}", to);
 }
 
-void report_json_end(FILE *to)
+static int same_index(const char *a, const char *b)
 {
-    fputs(json_first_document ? "]\n" : "\n]\n", to);
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* Each change, with the losses made in the same controller. */
+static void json_changes(FILE *to, const domcompat_result *result)
+{
+    size_t count = result ? domcompat_result_change_count(result) : 0, i, j;
+
+    fputs(", \"changes\": [", to);
+    for (i = 0; i < count; i++) {
+        const domcompat_change *c = domcompat_result_change(result, i);
+        int first_loss = 1;
+
+        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", c->line, c->column);
+        json_member(to, 1, "index", c->index);
+        json_member(to, 0, "kind", c->kind);
+        json_member(to, 0, "rule", c->rule);
+        json_member(to, 0, "before", c->before);
+        json_member(to, 0, "after", c->after);
+        fputs(", \"losses\": [", to);
+        for (j = 0; j < domcompat_result_loss_count(result); j++) {
+            const domcompat_loss *loss = domcompat_result_loss(result, j);
+
+            if (!same_index(loss->index, c->index) || strcmp(loss->kind, c->kind) != 0)
+                continue;
+            fputs(first_loss ? "" : ", ", to);
+            json_loss(to, loss);
+            first_loss = 0;
+        }
+        fputs("]}", to);
+    }
+    fputs(count ? "\n  ]" : "]", to);
+}
+
+static void json_refusals(FILE *to, const domcompat_result *result)
+{
+    size_t count = result ? domcompat_result_refusal_count(result) : 0, i;
+
+    fputs(", \"refusals\": [", to);
+    for (i = 0; i < count; i++) {
+        const domcompat_refusal *r = domcompat_result_refusal(result, i);
+
+        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", r->line, r->column);
+        json_member(to, 1, "index", r->index);
+        json_member(to, 0, "kind", r->kind);
+        json_member(to, 0, "implementation", r->implementation);
+        json_member(to, 0, "rule", r->rule);
+        fprintf(to, ", \"loss\": %s", r->loss ? "true" : "false");
+        json_member(to, 0, "what", r->reason);
+        json_member(to, 0, "since", r->since);
+        json_member(to, 0, "hint", r->hint);
+        fputs("}", to);
+    }
+    fputs(count ? "\n  ]" : "]", to);
+}
+
+void report_json_document(FILE *to, const struct report_document *doc)
+{
+    fputs("  {", to);
+    json_member(to, 1, "path", doc->path);
+    if (doc->has_output)
+        json_member(to, 0, "output", doc->output);
+    json_member(to, 0, "outcome", doc->outcome);
+    fprintf(to, ", \"exit\": %d", doc->status);
+    if (doc->has_output)
+        fprintf(to, ", \"written\": %s", doc->written ? "true" : "false");
+    if (doc->skipped != NULL)
+        json_member(to, 0, "skipped", doc->skipped);
+    if (doc->with_changes)
+        json_changes(to, doc->result);
+    json_refusals(to, doc->result);
+    if (doc->error != NULL) {
+        fputs(", \"error\": {\"line\": ", to);
+        json_position(to, doc->error->line);
+        fputs(", \"column\": ", to);
+        json_position(to, doc->error->column);
+        json_member(to, 0, "message", doc->error->message);
+        fputs("}", to);
+    }
+    if (doc->diff != NULL)
+        json_member(to, 0, "diff", doc->diff);
+    fputs("}", to);
+}
+
+void report_json_begin(FILE *to, const char *command)
+{
+    fputs("{", to);
+    json_member(to, 1, "command", command);
+    fputs(", \"documents\": [", to);
+}
+
+void report_json_end(FILE *to, size_t documents, const struct report_tally *tally, int status)
+{
+    size_t i;
+
+    fputs(documents ? "\n  ],\n  \"summary\": {" : "],\n  \"summary\": {", to);
+    fprintf(to, "\"documents\": %zu", documents);
+    for (i = 0; i < tally->count; i++)
+        fprintf(to, ", \"%s\": %zu", tally->names[i], tally->counts[i]);
+    fprintf(to, ", \"exit\": %d}\n}\n", status);
+}
+
+void report_summary(FILE *to, size_t documents, const struct report_tally *tally, int dry_run)
+{
+    size_t i;
+    int first = 1;
+
+    fprintf(to, "domcompat: %zu document%s: ", documents, documents == 1 ? "" : "s");
+    for (i = 0; i < tally->count; i++) {
+        if (tally->counts[i] == 0 && !tally->always[i])
+            continue;
+        fprintf(to, "%s%zu %s", first ? "" : ", ", tally->counts[i], tally->names[i]);
+        first = 0;
+    }
+    fputs(dry_run ? " (dry run: nothing written)\n" : "\n", to);
+}
+
+const char *report_display_name(const char *path, char *buf, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)path;
+    size_t used = 0;
+    int plain = 1;
+
+    if (strcmp(path, "-") == 0)
+        return "<stdin>";
+    for (; *p != '\0' && plain; p++) {
+        size_t n = *p < 0x80             ? 1
+                   : (*p & 0xE0) == 0xC0 ? 2
+                   : (*p & 0xF0) == 0xE0 ? 3
+                   : (*p & 0xF8) == 0xF0 ? 4
+                                         : 0;
+        size_t i;
+
+        plain = *p >= 0x20 && *p != 0x7F && n > 0 && (n != 2 || *p >= 0xC2);
+        for (i = 1; plain && i < n; i++)
+            plain = (p[i] & 0xC0) == 0x80;
+        if (plain)
+            p += n - 1;
+    }
+    if (plain)
+        return path;
+    used = (size_t)snprintf(buf, size, "'");
+    for (p = (const unsigned char *)path; *p != '\0' && used + 5 < size; p++) {
+        if (*p == '\n')
+            used += (size_t)snprintf(buf + used, size - used, "\\n");
+        else if (*p == '\t')
+            used += (size_t)snprintf(buf + used, size - used, "\\t");
+        else if (*p == '\\' || *p == '\'')
+            used += (size_t)snprintf(buf + used, size - used, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7F)
+            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", *p);
+        else
+            buf[used++] = (char)*p;
+    }
+    snprintf(buf + used, size - used, "'");
+    return buf;
 }

@@ -19,12 +19,45 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result,
 void report_losses(FILE *to, const char *file, const domcompat_result *result);
 
 /*
- * A JSON report for `check`: report_json_begin(), then one
- * report_json_document() per file, then report_json_end().
+ * A file name as messages show it: standard input as <stdin>, and a name
+ * with control characters or bytes that are not UTF-8 quoted with C-style
+ * escapes, so every message stays one line of valid UTF-8.  Returns `path`
+ * itself or `buf`.
  */
-void report_json_begin(FILE *to);
-void report_json_document(FILE *to, const char *file, int status, const domcompat_result *result,
-                          const domcompat_error *err);
-void report_json_end(FILE *to);
+const char *report_display_name(const char *path, char *buf, size_t size);
+
+/* One document of a JSON report. */
+struct report_document {
+    const char *path;    /* as report_display_name shows it */
+    const char *outcome; /* "changed", "refused", "ok", ... */
+    int status;          /* the document's exit status */
+    int has_output;      /* the run writes documents: "output" and "written" apply */
+    const char *output;  /* where it was written, or NULL */
+    int written;
+    int with_changes; /* list the result's changes */
+    const domcompat_result *result;
+    const domcompat_error *error; /* NULL when none */
+    const char *skipped;          /* why it was skipped, or NULL */
+    const char *diff;             /* NUL-terminated, or NULL */
+};
+
+/* How many documents had each outcome, in the order a summary names them. */
+struct report_tally {
+    const char *const *names;
+    const int *always; /* named even when none had it */
+    size_t *counts;
+    size_t count;
+};
+
+/*
+ * A JSON report: report_json_begin(), the documents, each written with
+ * report_json_document() and separated by ",\n", then report_json_end().
+ */
+void report_json_begin(FILE *to, const char *command);
+void report_json_document(FILE *to, const struct report_document *doc);
+void report_json_end(FILE *to, size_t documents, const struct report_tally *tally, int status);
+
+/* "domcompat: 12 documents: 5 changed, 6 unchanged, 1 refused, 0 invalid" */
+void report_summary(FILE *to, size_t documents, const struct report_tally *tally, int dry_run);
 
 #endif

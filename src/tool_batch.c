@@ -1,0 +1,759 @@
+#include "tool_batch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool_diff.h"
+#include "tool_io.h"
+#include "tool_report.h"
+#include "tool_write.h"
+
+/* What became of one document; each task names its own in report_tally order. */
+enum outcome {
+    OUTCOME_CHANGED,   /* convert */
+    OUTCOME_UNCHANGED, /* convert */
+    OUTCOME_OK,        /* check: converts as is */
+    OUTCOME_LOSSY,     /* check: converts only by dropping something */
+    OUTCOME_VALID,     /* validate */
+    OUTCOME_REFUSED,
+    OUTCOME_INVALID,
+    OUTCOME_FAILED, /* could not be read or written, or an internal error */
+    OUTCOME_SKIPPED,
+    OUTCOME_COUNT
+};
+
+static const char *const outcome_names[OUTCOME_COUNT] = {
+    "changed", "unchanged", "ok", "lossy", "valid", "refused", "invalid", "failed", "skipped",
+};
+
+/* One document's work, kept until it is reported in its turn. */
+struct job {
+    const struct tool_input *input;
+    enum outcome outcome;
+    int status;
+    char *messages; /* for standard error */
+    size_t messages_len;
+    char *output; /* for standard output: a diff, check's lines, or a JSON document */
+    size_t output_len;
+    domcompat_result *result; /* TOOL_TO_STDOUT: holds the document to write */
+    size_t conflicts_with;    /* --output-dir: 1 + the input whose copy has the same path */
+    int done;
+};
+
+/* The state one document's work passes around. */
+struct work {
+    const struct tool_batch *batch;
+    const struct tool_inputs *inputs;
+    struct job *job;
+    const char *name; /* the input's path as messages show it */
+    char name_buf[1024];
+    FILE *messages, *output;
+    struct tool_file file;
+    char *data;
+    size_t len;
+    domcompat_result *result;
+    domcompat_error err;
+    int has_error;
+    const char *skipped; /* why it was skipped, or NULL */
+    char skipped_buf[1200];
+    char *out_path; /* --output-dir: where its copy goes */
+    int written;
+    char *diff;
+    size_t diff_len;
+};
+
+static int exit_status_of(int rc)
+{
+    switch (rc) {
+    case DOMCOMPAT_OK: return EXIT_DONE;
+    case DOMCOMPAT_EREFUSED: return EXIT_REFUSED;
+    case DOMCOMPAT_EUSAGE: return EXIT_USAGE;
+    case DOMCOMPAT_EINVALID: return EXIT_INVALID;
+    default: return EXIT_FAILURE_IO;
+    }
+}
+
+static enum outcome outcome_of_status(int status)
+{
+    return status == EXIT_REFUSED   ? OUTCOME_REFUSED
+           : status == EXIT_INVALID ? OUTCOME_INVALID
+                                    : OUTCOME_FAILED;
+}
+
+/* A document-level problem that is not the library's: an I/O error, a policy refusal. */
+static void fail_with(struct work *w, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail_with(struct work *w, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(w->err.message, sizeof(w->err.message), fmt, ap);
+    va_end(ap);
+    w->err.line = w->err.column = 0;
+    w->has_error = 1;
+    w->job->status = status;
+    w->job->outcome = outcome_of_status(status);
+    if (!w->batch->json)
+        fprintf(w->messages, "%s%s: %s\n", status == EXIT_INVALID ? "" : "domcompat: ", w->name,
+                w->err.message);
+}
+
+static void report_library_error(struct work *w, int rc)
+{
+    w->has_error = 1;
+    w->job->status = exit_status_of(rc);
+    w->job->outcome = outcome_of_status(w->job->status);
+    if (!w->batch->json)
+        report_error(w->messages, w->name,
+                     rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
+                     &w->err);
+}
+
+/* Reads the document; 0, or -1 with the failure reported. */
+static int read_document(struct work *w)
+{
+    const char *path = w->job->input->path;
+    enum tool_read_status status;
+    char why[256];
+
+    if (strcmp(path, "-") == 0)
+        status = tool_read_input(path, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
+    else if ((status = tool_open_file(path, &w->file, why, sizeof(why))) == TOOL_READ_OK)
+        status = tool_read_file(&w->file, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
+    if (status == TOOL_READ_TOO_LARGE)
+        fail_with(w, EXIT_INVALID, "the document is %s; expected a domain of ordinary size", why);
+    else if (status != TOOL_READ_OK)
+        fail_with(w, EXIT_FAILURE_IO, "%s", why);
+    return status == TOOL_READ_OK ? 0 : -1;
+}
+
+/*
+ * Why an in-place rewrite of this file would betray the user's intent, or
+ * NULL.  Mode bits, not access(): as root access() always says yes.
+ */
+static const char *rewrite_refusal(const struct work *w, char *buf, size_t size)
+{
+    const struct stat *st = &w->file.st;
+
+    if (w->batch->force)
+        return NULL;
+    if (st->st_nlink > 1) {
+        snprintf(buf, size,
+                 "has %lu hard links, and replacing it would split them (the other names would "
+                 "keep the old content); --force replaces it anyway",
+                 (unsigned long)st->st_nlink);
+        return buf;
+    }
+    if ((st->st_mode & 0222) == 0 ||
+        (geteuid() != 0 && faccessat(w->file.dir_fd, w->file.name, W_OK, AT_EACCESS) != 0)) {
+        snprintf(buf, size, "is read-only (mode %04o); --force rewrites it anyway",
+                 (unsigned)(st->st_mode & 07777));
+        return buf;
+    }
+    return NULL;
+}
+
+static void report_write_failure(struct work *w, const char *what,
+                                 const struct tool_write_failure *failure)
+{
+    const char *step = tool_write_step_describe(failure->step);
+
+    if (failure->replaced)
+        fail_with(w, EXIT_FAILURE_IO, "%s: %s: %s; the new content may not survive a crash", what,
+                  step, strerror(failure->error));
+    else if (failure->error == 0)
+        fail_with(w, EXIT_FAILURE_IO, "not written: %s; it was left as it is", step);
+    else
+        fail_with(w, EXIT_FAILURE_IO, "not written: %s: %s; %s is unchanged", step,
+                  strerror(failure->error), what);
+}
+
+static int write_in_place(struct work *w, const char *data, size_t len)
+{
+    struct tool_write_plan plan = {w->file.dir_fd, w->file.name,       w->file.fd,
+                                   &w->file.st,    w->file.st.st_mode, w->batch->backup_suffix};
+    struct tool_write_failure failure;
+    char why[256];
+    const char *refusal = rewrite_refusal(w, why, sizeof(why));
+
+    if (refusal != NULL) {
+        fail_with(w, EXIT_FAILURE_IO, "not %s: it %s", w->batch->dry_run ? "rewritable" : "written",
+                  refusal);
+        return -1;
+    }
+    if (w->batch->dry_run)
+        return 0;
+    if (tool_write_atomic(&plan, data, len, &failure) != 0) {
+        w->written = failure.replaced;
+        report_write_failure(w, "the file", &failure);
+        return -1;
+    }
+    w->written = 1;
+    return 0;
+}
+
+/* mkdir -p for the directories of `path` below (and including) the output directory. */
+static int make_parents(char *path)
+{
+    char *slash;
+
+    for (slash = strchr(path + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            *slash = '/';
+            return -1;
+        }
+        *slash = '/';
+    }
+    return 0;
+}
+
+/* Is the file at dir_fd/name already exactly `data`? */
+static int holds_exactly(int dir_fd, const char *name, const char *data, size_t len)
+{
+    struct tool_file existing = {dir_fd, NULL, -1, {0}};
+    char *have = NULL, why[64];
+    size_t have_len = 0;
+    int same = 0;
+
+    existing.fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (existing.fd >= 0 && fstat(existing.fd, &existing.st) == 0 && S_ISREG(existing.st.st_mode) &&
+        (size_t)existing.st.st_size == len &&
+        tool_read_file(&existing, len, &have, &have_len, why, sizeof(why)) == TOOL_READ_OK)
+        same = have_len == len && memcmp(have, data, len) == 0;
+    free(have);
+    if (existing.fd >= 0)
+        close(existing.fd);
+    return same;
+}
+
+/* --output-dir: writes the copy, unless it is there already as it would be written. */
+static int write_copy(struct work *w, const char *data, size_t len)
+{
+    struct tool_write_failure failure;
+    struct tool_write_plan plan;
+    char *slash = strrchr(w->out_path, '/');
+    struct stat there;
+    int dir_fd, rc = -1;
+
+    if (w->batch->dry_run)
+        return 0;
+    if (make_parents(w->out_path) != 0) {
+        fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s", w->out_path,
+                  strerror(errno));
+        return -1;
+    }
+    *slash = '\0';
+    dir_fd = open(w->out_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    *slash = '/';
+    if (dir_fd < 0) {
+        fail_with(w, EXIT_FAILURE_IO, "cannot open the directory of %s: %s", w->out_path,
+                  strerror(errno));
+        return -1;
+    }
+    memset(&plan, 0, sizeof(plan));
+    plan.dir_fd = dir_fd;
+    plan.name = slash + 1;
+    plan.original_fd = -1;
+    plan.mode = w->file.st.st_mode & 0777;
+    if (fstatat(dir_fd, plan.name, &there, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (there.st_dev == w->file.st.st_dev && there.st_ino == w->file.st.st_ino) {
+            /* The copy would be the input itself: that is a rewrite in place, with its rules. */
+            close(dir_fd);
+            return write_in_place(w, data, len);
+        }
+        if (!S_ISREG(there.st_mode)) {
+            fail_with(w, EXIT_FAILURE_IO, "not written: %s exists and is not a regular file",
+                      w->out_path);
+            close(dir_fd);
+            return -1;
+        }
+        if (holds_exactly(dir_fd, plan.name, data, len)) {
+            close(dir_fd);
+            return 0;
+        }
+    }
+    if (tool_write_atomic(&plan, data, len, &failure) != 0) {
+        w->written = failure.replaced;
+        report_write_failure(w, w->out_path, &failure);
+    } else {
+        w->written = 1;
+        rc = 0;
+    }
+    close(dir_fd);
+    return rc;
+}
+
+static void write_diff(struct work *w, const char *data, size_t len)
+{
+    char shown[1024];
+    const char *new_label =
+        w->out_path ? report_display_name(w->out_path, shown, sizeof(shown)) : w->name;
+    FILE *to = w->output;
+
+    if (w->batch->json && (to = open_memstream(&w->diff, &w->diff_len)) == NULL)
+        return;
+    if (tool_diff_write(to, w->name, new_label, w->data, w->len, data, len, w->batch->color) != 0)
+        fail_with(w, EXIT_FAILURE_IO, "cannot show the difference: %s", strerror(errno));
+    if (to != w->output)
+        fclose(to);
+}
+
+static void convert_document(struct work *w)
+{
+    const struct tool_batch *b = w->batch;
+    size_t changes, len;
+    const char *data;
+    int rc;
+
+    rc = domcompat_convert(&w->result, b->ctx, b->opts, w->data, w->len, &w->err);
+    if (rc == DOMCOMPAT_EREFUSED) {
+        w->job->status = EXIT_REFUSED;
+        w->job->outcome = OUTCOME_REFUSED;
+        if (!b->json)
+            report_refusals(w->messages, w->name, w->result, 0);
+        return;
+    }
+    if (rc != DOMCOMPAT_OK) {
+        report_library_error(w, rc);
+        return;
+    }
+    if (!b->json)
+        report_losses(w->messages, w->name, w->result);
+    data = domcompat_result_output(w->result, &len);
+    changes = domcompat_result_change_count(w->result);
+    w->job->outcome = domcompat_result_changed(w->result) ? OUTCOME_CHANGED : OUTCOME_UNCHANGED;
+    if (b->destination == TOOL_TO_STDOUT) {
+        w->job->result = w->result; /* written in its turn, by the reporting thread */
+        w->result = NULL;
+        return;
+    }
+    if (b->diff && w->job->outcome == OUTCOME_CHANGED)
+        write_diff(w, data, len);
+    if (b->destination == TOOL_IN_PLACE && w->job->outcome == OUTCOME_CHANGED &&
+        write_in_place(w, data, len) != 0)
+        return;
+    if (b->destination == TOOL_TO_DIR && write_copy(w, data, len) != 0)
+        return;
+    if (b->json || b->quiet || w->job->outcome != OUTCOME_CHANGED ||
+        (b->diff && b->destination == TOOL_TO_NOWHERE))
+        return;
+    if (b->dry_run)
+        fprintf(w->messages, "%s: would convert %zu PCI controller%s\n", w->name, changes,
+                changes == 1 ? "" : "s");
+    else
+        fprintf(w->messages, "%s: converted %zu PCI controller%s%s%s%s%s%s\n", w->name, changes,
+                changes == 1 ? "" : "s", w->out_path ? " into " : "",
+                w->out_path ? w->out_path : "", b->backup_suffix ? "; original kept as " : "",
+                b->backup_suffix ? w->name : "", b->backup_suffix ? b->backup_suffix : "");
+}
+
+static void check_document(struct work *w)
+{
+    int rc = domcompat_convert(&w->result, w->batch->ctx, w->batch->opts, w->data, w->len, &w->err);
+    size_t i;
+
+    if (rc == DOMCOMPAT_OK) {
+        w->job->outcome = OUTCOME_OK;
+        return;
+    }
+    if (rc != DOMCOMPAT_EREFUSED) {
+        report_library_error(w, rc);
+        return;
+    }
+    w->job->status = EXIT_REFUSED;
+    w->job->outcome = OUTCOME_LOSSY;
+    for (i = 0; i < domcompat_result_refusal_count(w->result); i++)
+        if (!domcompat_result_refusal(w->result, i)->loss)
+            w->job->outcome = OUTCOME_REFUSED;
+    if (!w->batch->json)
+        report_refusals(w->output, w->name, w->result, 1);
+}
+
+static void validate_document(struct work *w)
+{
+    domcompat_form detected;
+    int rc = domcompat_validate(&detected, w->batch->ctx, w->batch->form, w->data, w->len, &w->err);
+
+    if (rc != DOMCOMPAT_OK) {
+        report_library_error(w, rc);
+        return;
+    }
+    w->job->outcome = OUTCOME_VALID;
+    if (w->batch->quiet || w->batch->json)
+        return;
+    if (detected == DOMCOMPAT_FORM_ANY)
+        fprintf(w->output, "%s: valid in every form (no PCI controllers)\n", w->name);
+    else
+        fprintf(w->output, "%s: valid, %s form\n", w->name, domcompat_form_name(detected));
+}
+
+static void skip_document(struct work *w, const char *why)
+{
+    w->job->outcome = OUTCOME_SKIPPED;
+    if (!w->batch->json && !w->batch->quiet)
+        fprintf(w->messages, "%s: skipped: %s\n", w->name, why);
+    snprintf(w->skipped_buf, sizeof(w->skipped_buf), "%s", why);
+    w->skipped = w->skipped_buf;
+}
+
+static void write_json(struct work *w)
+{
+    const struct tool_batch *b = w->batch;
+    struct report_document doc;
+    char *diff = NULL;
+
+    memset(&doc, 0, sizeof(doc));
+    doc.path = w->name;
+    doc.outcome = outcome_names[w->job->outcome];
+    doc.status = w->job->status;
+    doc.has_output = b->task == TOOL_TASK_CONVERT;
+    if (w->job->outcome == OUTCOME_CHANGED || w->job->outcome == OUTCOME_UNCHANGED)
+        doc.output = w->out_path != NULL ? w->out_path
+                     : b->destination == TOOL_IN_PLACE && w->job->outcome == OUTCOME_CHANGED
+                         ? w->name
+                         : NULL;
+    doc.written = w->written;
+    doc.with_changes = b->task != TOOL_TASK_VALIDATE;
+    doc.result = w->result;
+    doc.error = w->has_error ? &w->err : NULL;
+    doc.skipped = w->skipped;
+    if (w->diff != NULL && (diff = malloc(w->diff_len + 1)) != NULL) {
+        memcpy(diff, w->diff, w->diff_len);
+        diff[w->diff_len] = '\0'; /* a NUL inside the diff ends it early; documents have none */
+        doc.diff = diff;
+    }
+    report_json_document(w->output, &doc);
+    free(diff);
+}
+
+static char *output_path_of(const struct tool_batch *b, const struct tool_input *input)
+{
+    size_t len = strlen(b->output_dir) + strlen(input->relative) + 2;
+    char *path = malloc(len);
+
+    if (path != NULL)
+        snprintf(path, len, "%s/%s", b->output_dir, input->relative);
+    return path;
+}
+
+static void process(const struct tool_batch *b, const struct tool_inputs *inputs, struct job *job)
+{
+    const struct tool_input *input = job->input;
+    struct work w;
+
+    memset(&w, 0, sizeof(w));
+    w.batch = b;
+    w.inputs = inputs;
+    w.job = job;
+    w.file.fd = w.file.dir_fd = -1;
+    w.name = report_display_name(input->path, w.name_buf, sizeof(w.name_buf));
+    w.messages = open_memstream(&job->messages, &job->messages_len);
+    w.output = open_memstream(&job->output, &job->output_len);
+    if (w.messages == NULL || w.output == NULL) {
+        if (w.messages != NULL)
+            fclose(w.messages);
+        job->status = EXIT_FAILURE_IO;
+        job->outcome = OUTCOME_FAILED;
+        return;
+    }
+    if (b->destination == TOOL_TO_DIR && (w.out_path = output_path_of(b, input)) == NULL)
+        fail_with(&w, EXIT_FAILURE_IO, "internal error: %s", strerror(ENOMEM));
+    else if (input->skip != NULL)
+        skip_document(&w, input->skip);
+    else if (input->same_as != 0) {
+        char shown[1024], why[1100];
+
+        snprintf(why, sizeof(why), "the same file as %s",
+                 report_display_name(inputs->items[input->same_as - 1].path, shown, sizeof(shown)));
+        skip_document(&w, why);
+    } else if (input->usage)
+        fail_with(
+            &w, EXIT_FAILURE_IO,
+            "not a regular file but a directory (--recursive works on the *.xml files in it)");
+    else if (input->error != 0)
+        fail_with(&w, EXIT_FAILURE_IO, "cannot list this directory: %s", strerror(input->error));
+    else if (job->conflicts_with != 0) {
+        char shown[1024];
+
+        fail_with(
+            &w, EXIT_USAGE, "not written: its copy would be %s, like the one of %s", w.out_path,
+            report_display_name(inputs->items[job->conflicts_with - 1].path, shown, sizeof(shown)));
+    } else if (read_document(&w) == 0) {
+        if (b->task == TOOL_TASK_CONVERT)
+            convert_document(&w);
+        else if (b->task == TOOL_TASK_CHECK)
+            check_document(&w);
+        else
+            validate_document(&w);
+    }
+    if (b->json)
+        write_json(&w);
+    if (fclose(w.messages) != 0 || fclose(w.output) != 0) {
+        job->status = EXIT_FAILURE_IO;
+        job->outcome = OUTCOME_FAILED;
+    }
+    tool_close_file(&w.file);
+    domcompat_result_free(w.result);
+    free(w.data);
+    free(w.out_path);
+    free(w.diff);
+}
+
+/* --- progress --------------------------------------------------------------------- */
+
+struct progress {
+    int shown; /* a progress line is on the terminal now */
+    struct timespec start, last;
+};
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_clear(struct progress *p)
+{
+    if (p->shown)
+        fputs("\r\033[K", stderr);
+    p->shown = 0;
+}
+
+/* "domcompat: 120/1000, 85 documents/s: PATH", at most ten times a second, cut to the width. */
+static void progress_show(struct progress *p, size_t done, size_t total, const char *path)
+{
+    struct timespec now;
+    struct winsize size;
+    char line[512];
+    double elapsed;
+    int width = 80;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (p->shown && seconds_between(&p->last, &now) < 0.1)
+        return;
+    p->last = now;
+    elapsed = seconds_between(&p->start, &now);
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+        width = size.ws_col;
+    snprintf(line, sizeof(line), "domcompat: %zu/%zu, %.0f documents/s: %s", done, total,
+             elapsed > 0 ? (double)done / elapsed : 0.0, path);
+    if (width - 1 < (int)sizeof(line) && width > 1)
+        line[width - 1] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
+    p->shown = 1;
+}
+
+/* --- running and reporting in order ------------------------------------------- */
+
+struct pool {
+    const struct tool_batch *batch;
+    const struct tool_inputs *inputs;
+    struct job *jobs;
+    size_t count, next;
+    volatile int cancelled;
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *pool = arg;
+
+    for (;;) {
+        size_t i = __sync_fetch_and_add(&pool->next, 1);
+
+        if (i >= pool->count)
+            break;
+        if (!pool->cancelled)
+            process(pool->batch, pool->inputs, &pool->jobs[i]);
+        else
+            pool->jobs[i].outcome = OUTCOME_SKIPPED;
+        pthread_mutex_lock(&pool->lock);
+        pool->jobs[i].done = 1;
+        pthread_cond_broadcast(&pool->finished);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    return NULL;
+}
+
+/* --output-dir: two inputs whose copies would have the same path; the later is refused. */
+static int by_relative(const void *a, const void *b)
+{
+    const struct job *x = *(const struct job *const *)a, *y = *(const struct job *const *)b;
+    int c = strcmp(x->input->relative, y->input->relative);
+
+    return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+static int mark_conflicts(struct job *jobs, size_t count)
+{
+    struct job **sorted = malloc((count + 1) * sizeof(*sorted));
+    size_t i, first = 0;
+
+    if (sorted == NULL)
+        return -1;
+    for (i = 0; i < count; i++)
+        sorted[i] = &jobs[i];
+    qsort(sorted, count, sizeof(*sorted), by_relative);
+    for (i = 1; i < count; i++) {
+        if (strcmp(sorted[i]->input->relative, sorted[first]->input->relative) != 0)
+            first = i;
+        else if (sorted[first]->input->skip == NULL && sorted[first]->input->same_as == 0)
+            sorted[i]->conflicts_with = (size_t)(sorted[first] - jobs) + 1;
+    }
+    free(sorted);
+    return 0;
+}
+
+/* Writes one finished job's messages and output; returns -1 when standard output fails. */
+static int report_job(const struct tool_batch *b, struct job *job, size_t index)
+{
+    int rc = 0;
+
+    if (job->messages_len > 0)
+        fwrite(job->messages, 1, job->messages_len, stderr);
+    if (b->json && fputs(index > 0 ? ",\n" : "\n", stdout) == EOF)
+        rc = -1;
+    if (job->output_len > 0 && fwrite(job->output, 1, job->output_len, stdout) != job->output_len)
+        rc = -1;
+    if (job->result != NULL) {
+        size_t len;
+        const char *data = domcompat_result_output(job->result, &len);
+
+        if (tool_write_stdout(data, len) != 0)
+            rc = -1;
+    }
+    free(job->messages);
+    free(job->output);
+    domcompat_result_free(job->result);
+    job->messages = job->output = NULL;
+    job->result = NULL;
+    return rc;
+}
+
+static void tally_for(const struct tool_batch *b, const char **names, int *always, size_t *counts,
+                      const size_t *by_outcome, struct report_tally *tally)
+{
+    static const enum outcome convert[] = {OUTCOME_CHANGED, OUTCOME_UNCHANGED, OUTCOME_REFUSED,
+                                           OUTCOME_INVALID, OUTCOME_FAILED,    OUTCOME_SKIPPED};
+    static const enum outcome check[] = {OUTCOME_OK,      OUTCOME_LOSSY,  OUTCOME_REFUSED,
+                                         OUTCOME_INVALID, OUTCOME_FAILED, OUTCOME_SKIPPED};
+    static const enum outcome validate[] = {OUTCOME_VALID, OUTCOME_INVALID, OUTCOME_FAILED,
+                                            OUTCOME_SKIPPED};
+    const enum outcome *order = b->task == TOOL_TASK_CONVERT ? convert
+                                : b->task == TOOL_TASK_CHECK ? check
+                                                             : validate;
+    size_t n = b->task == TOOL_TASK_VALIDATE ? 4 : 6, i;
+
+    for (i = 0; i < n; i++) {
+        names[i] = outcome_names[order[i]];
+        counts[i] = by_outcome[order[i]];
+        always[i] = order[i] != OUTCOME_FAILED && order[i] != OUTCOME_SKIPPED;
+    }
+    tally->names = names;
+    tally->always = always;
+    tally->counts = counts;
+    tally->count = n;
+}
+
+int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
+{
+    struct pool pool;
+    struct progress progress;
+    pthread_t threads[256];
+    size_t by_outcome[OUTCOME_COUNT] = {0}, counts[OUTCOME_COUNT], i;
+    const char *names[OUTCOME_COUNT];
+    int always[OUTCOME_COUNT];
+    struct report_tally tally;
+    unsigned started = 0, n_threads;
+    int worst = EXIT_DONE, stdout_failed = 0;
+
+    memset(&pool, 0, sizeof(pool));
+    memset(&progress, 0, sizeof(progress));
+    pool.batch = b;
+    pool.inputs = inputs;
+    pool.count = inputs->count;
+    pool.jobs = calloc(inputs->count + 1, sizeof(*pool.jobs));
+    if (pool.jobs == NULL) {
+        fprintf(stderr, "domcompat: internal error: %s\n", strerror(ENOMEM));
+        return EXIT_FAILURE_IO;
+    }
+    for (i = 0; i < inputs->count; i++)
+        pool.jobs[i].input = &inputs->items[i];
+    if (b->destination == TOOL_TO_DIR && mark_conflicts(pool.jobs, pool.count) != 0) {
+        free(pool.jobs);
+        fprintf(stderr, "domcompat: internal error: %s\n", strerror(ENOMEM));
+        return EXIT_FAILURE_IO;
+    }
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.finished, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+
+    n_threads = b->jobs < pool.count ? b->jobs : (unsigned)pool.count;
+    if (n_threads > sizeof(threads) / sizeof(threads[0]))
+        n_threads = sizeof(threads) / sizeof(threads[0]);
+    for (started = 0; n_threads > 1 && started < n_threads; started++)
+        if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
+            break; /* fewer threads than asked; the ones running do all the work */
+    if (b->json)
+        report_json_begin(stdout, b->command);
+
+    for (i = 0; i < pool.count; i++) {
+        struct job *job = &pool.jobs[i];
+
+        if (started == 0) {
+            process(b, inputs, job);
+        } else {
+            pthread_mutex_lock(&pool.lock);
+            while (!job->done)
+                pthread_cond_wait(&pool.finished, &pool.lock);
+            pthread_mutex_unlock(&pool.lock);
+        }
+        if (job->messages_len > 0)
+            progress_clear(&progress);
+        if (report_job(b, job, i) != 0 && !stdout_failed) {
+            /* Whoever reads the diffs or the report has gone: start nothing more. */
+            stdout_failed = 1;
+            pool.cancelled = 1;
+            progress_clear(&progress);
+            fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
+        }
+        by_outcome[job->outcome]++;
+        if (job->status > worst)
+            worst = job->status;
+        if (b->progress && pool.count > 1)
+            progress_show(&progress, i + 1, pool.count, job->input->path);
+    }
+    for (i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    progress_clear(&progress);
+    if (stdout_failed)
+        worst = EXIT_FAILURE_IO;
+
+    tally_for(b, names, always, counts, by_outcome, &tally);
+    if (b->json)
+        report_json_end(stdout, pool.count, &tally, worst);
+    else if (!b->quiet && (pool.count > 1 || b->destination == TOOL_IN_PLACE ||
+                           b->destination == TOOL_TO_DIR || b->dry_run))
+        report_summary(stderr, pool.count, &tally, b->dry_run);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (!stdout_failed)
+            fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
+        worst = EXIT_FAILURE_IO;
+    }
+    pthread_cond_destroy(&pool.finished);
+    pthread_mutex_destroy(&pool.lock);
+    free(pool.jobs);
+    return worst;
+}

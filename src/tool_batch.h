@@ -1,0 +1,49 @@
+/*
+ * Running a command over many documents: each converted (or checked, or
+ * validated) on its own, in parallel with --jobs, and reported in the order
+ * named, so a run's output does not depend on how many jobs ran it.
+ */
+#ifndef DOMCOMPAT_TOOL_BATCH_H
+#define DOMCOMPAT_TOOL_BATCH_H
+
+#include <stddef.h>
+
+#include "domcompat.h"
+#include "tool_walk.h"
+
+enum tool_task { TOOL_TASK_CONVERT, TOOL_TASK_CHECK, TOOL_TASK_VALIDATE };
+
+/* Where converted documents go. */
+enum tool_destination {
+    TOOL_TO_STDOUT,  /* one document, to standard output */
+    TOOL_IN_PLACE,   /* --in-place */
+    TOOL_TO_DIR,     /* --output-dir */
+    TOOL_TO_NOWHERE, /* --dry-run, or --diff alone: nothing is written */
+};
+
+struct tool_batch {
+    enum tool_task task;
+    const char *command; /* "upgrade", "downgrade", "check", "validate" */
+    const domcompat_context *ctx;
+    const domcompat_options *opts;
+    domcompat_form form; /* validate */
+    size_t max_size;
+
+    enum tool_destination destination;
+    int dry_run;
+    const char *output_dir;
+    const char *backup_suffix; /* --in-place=SUFFIX */
+    int force;                 /* rewrite hard-linked and read-only files */
+    int diff, color;
+    int json, quiet;
+    int progress; /* show progress on standard error */
+    unsigned jobs;
+};
+
+/* Runs the batch over every input; returns the run's exit status (the worst document's). */
+int tool_batch_run(const struct tool_batch *batch, const struct tool_inputs *inputs);
+
+/* The exit statuses, documented in --help, the man page and the README. Never renumber. */
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
+
+#endif
