@@ -712,7 +712,9 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
     for (i = 0; i < pool.count; i++) {
         struct job *job = &pool.jobs[i];
 
-        if (started == 0) {
+        if (started == 0 && pool.cancelled) {
+            job->outcome = OUTCOME_SKIPPED;
+        } else if (started == 0) {
             process(b, inputs, job);
         } else {
             pthread_mutex_lock(&pool.lock);
