@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "domcompat.h"
+#include "tool_hook.h"
 #include "tool_io.h"
 #include "tool_report.h"
 
@@ -25,6 +26,7 @@ static const char usage_text[] =
     "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
     "                       [--format text|json] [FILE...]\n"
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [-q] [FILE...]\n"
+    "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n";
 
 static const char help_text[] =
@@ -585,6 +587,8 @@ int main(int argc, char **argv)
         print_version();
         return fflush(stdout) == 0 ? EXIT_DONE : EXIT_FAILURE_IO;
     }
+    if (strcmp(argv[1], "hook") == 0)
+        return tool_hook_main(argc - 1, argv + 1);
     if (parse_command(argv[1], &inv.command) != 0) {
         usage_error("unknown command '%s'; expected upgrade, downgrade, check or validate",
                     argv[1]);
