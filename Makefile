@@ -9,6 +9,8 @@ BINDIR      ?= $(PREFIX)/bin
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 DATADIR     ?= $(PREFIX)/share
+# The hook's default configuration is $(SYSCONFDIR)/domcompat/hook.conf.
+SYSCONFDIR  ?= /etc
 MANDIR      ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR     ?=
@@ -36,7 +38,7 @@ LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
               src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
-TOOL_SOURCES = src/tool_main.c src/tool_batch.c src/tool_diff.c src/tool_io.c src/tool_report.c \
+TOOL_SOURCES = src/tool_main.c src/tool_batch.c src/tool_diff.c src/tool_hook.c src/tool_io.c src/tool_report.c \
                src/tool_walk.c src/tool_write.c
 
 LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/%.o)
@@ -58,9 +60,9 @@ DATA        = data/pci-kinds.xml
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
              $(B)/tests/test_rules
 
-.PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example \
-        install-test header-check install uninstall clean lint example valgrind nomem-test \
-        fuzz fuzz-build fuzz-replay fuzz-binaries
+.PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests \
+        readme-example install-test header-check install uninstall clean lint example valgrind \
+        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries FORCE
 .DELETE_ON_ERROR:
 
 MANPAGE = $(B)/domcompat.1
@@ -88,9 +90,10 @@ $(B)/gen/pci-kinds.man: xslt/gen/pci-kinds-man.xsl $(DATA)
 	@mkdir -p $(@D)
 	$(XSLTPROC) --nonet -o $@ $^
 
-$(MANPAGE): domcompat.1.in $(B)/gen/pci-kinds.man
+$(MANPAGE): domcompat.1.in $(B)/gen/pci-kinds.man $(B)/gen/sysconfdir
 	sed -e '/^@KINDS@$$/{r $(B)/gen/pci-kinds.man' -e 'd;}' \
-	    -e 's/@VERSION@/$(VERSION)/; s/@DATE@/$(RELEASE_DATE)/' domcompat.1.in > $@
+	    -e 's/@VERSION@/$(VERSION)/; s/@DATE@/$(RELEASE_DATE)/' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' domcompat.1.in > $@
 
 $(B)/xslt/%.xsl: xslt/%.xsl $(XSLT_SOURCES) $(B)/gen/pci-kinds.xsl xslt/gen/link.xsl
 	@mkdir -p $(@D)
@@ -133,6 +136,17 @@ $(B)/pic/%.o: $(B)/gen/%.c src/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
+# The hook names its default configuration file, and so does the man page:
+# both are rebuilt when SYSCONFDIR changes.
+$(B)/gen/sysconfdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ 2>/dev/null || echo '$(SYSCONFDIR)' > $@
+
+$(B)/obj/tool_hook.o: ALL_CFLAGS += -DDOMCOMPAT_SYSCONFDIR='"$(SYSCONFDIR)"'
+$(B)/obj/tool_hook.o: $(B)/gen/sysconfdir
+
+FORCE:
+
 $(STATIC_LIB): $(LIB_OBJECTS)
 	rm -f $@
 	$(AR) rcs $@ $^
@@ -169,6 +183,10 @@ law-tests: $(TOOL)
 hostile-tests: $(TOOL)
 	tests/run-hostile.sh $(TOOL)
 
+# domcompat hook called as libvirt calls it, and the README's install lines.
+hook-tests: $(TOOL)
+	tests/run-hook.sh $(TOOL)
+
 # The public header must stand on its own under the strictest flags.
 header-check: src/domcompat.h
 	@mkdir -p $(B)
@@ -201,16 +219,18 @@ install-test: all readme-example
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
 	@echo "install test: 1 passed, 0 failed"
 
-check: all header-check unit-tests fixture-tests hostile-tests law-tests readme-example install-test
+check: all header-check unit-tests fixture-tests hostile-tests hook-tests law-tests readme-example \
+       install-test
 
-# The unit and fixture suites again, built with AddressSanitizer (leaks
-# included) and UndefinedBehaviorSanitizer; any report fails the run.
+# The unit, fixture, hostile-input and hook suites again, built with
+# AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer; any
+# report fails the run.
 SANITIZE_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                   -fno-sanitize-recover=all
 sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) B=build-sanitize CFLAGS="$(SANITIZE_CFLAGS)" \
-	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests hostile-tests
+	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests hostile-tests hook-tests
 
 # --- fuzzing ---------------------------------------------------------------------------
 #

@@ -17,6 +17,7 @@
 
 #include "domcompat.h"
 #include "tool_batch.h"
+#include "tool_hook.h"
 #include "tool_report.h"
 #include "tool_walk.h"
 #include "tool_write.h"
@@ -27,6 +28,7 @@ static const char usage_text[] =
     "                           [--allow-loss] [OUTPUT] [FILE...]\n"
     "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [FILE...]\n"
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
+    "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n"
     "OUTPUT: -i, --in-place[=SUFFIX] | -o, --output-dir DIR | -n, --dry-run | --diff\n"
     "every command: [-r] [--follow-symlinks] [-j N] [--format text|json] [-q] [--max-...]\n";
@@ -46,6 +48,8 @@ static const char help_text[] =
     "  check       would each FILE mean the same hardware on PEER?  Converts\n"
     "              nothing; lists every problem\n"
     "  validate    check documents against the schema of a form\n"
+    "  hook        run as libvirt's /etc/libvirt/hooks/qemu: convert the domain\n"
+    "              of a migration or restore on standard input (see the README)\n"
     "\n"
     "FILE is read (\"-\" or none: standard input).  Without an OUTPUT option,\n"
     "upgrade and downgrade convert one FILE to standard output.\n"
@@ -596,8 +600,10 @@ int main(int argc, char **argv)
         print_version();
         return fflush(stdout) == 0 ? EXIT_DONE : EXIT_FAILURE_IO;
     }
+    if (strcmp(argv[1], "hook") == 0)
+        return tool_hook_main(argc - 1, argv + 1);
     if (parse_command(argv[1], &inv.command) != 0) {
-        usage_error("unknown command '%s'; expected upgrade, downgrade, check or validate",
+        usage_error("unknown command '%s'; expected upgrade, downgrade, check, validate or hook",
                     argv[1]);
         return EXIT_USAGE;
     }

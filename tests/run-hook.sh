@@ -1,0 +1,627 @@
+#!/bin/bash
+# Runs `domcompat hook` the way libvirt runs /etc/libvirt/hooks/qemu: as
+# `qemu GUEST OPERATION SUB-OPERATION EXTRA`, the domain XML on standard
+# input, standard output read as the XML to use ("migrate begin" and
+# "restore begin"; empty: keep it), any exit status but 0 cancelling.
+#
+#   tests/run-hook.sh build/domcompat
+#
+# Each case writes a configuration, runs the hook on a document (mostly the
+# fixtures' own, whose expected outputs and messages it reuses) and checks
+# the exit status, standard output (a file, or empty), standard error
+# (exact, or a pattern) and how much of standard input the hook left unread:
+# all of it when the configuration is wrong (it is checked first), none
+# otherwise.  Then the README's install lines are run in a scratch directory
+# standing in for /etc, with the tool's path put in, and the installed
+# scripts are called as libvirt calls them, in libvirt's environment.
+#
+# Prints one line per failure and, last, "hook: N passed, M failed" (with
+# ", K skipped" when some could not run); exits 1 if any case failed, 2 if it
+# cannot run at all.
+set -u
+
+. "$(dirname "$0")/runner-lib.sh"
+runner_setup "$@"
+readme=$(cd "$(dirname "$0")/.." && pwd)/README.md
+limit=${HOOK_TIMEOUT:-20}
+
+for tool in timeout cmp diff awk sed stat; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "$0: $tool is needed (packages coreutils, diffutils, gawk or mawk, sed)" >&2
+        exit 2
+    fi
+done
+if [ ! -f "$readme" ]; then
+    echo "$0: $readme: not found" >&2
+    exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/domcompat-hook.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+conf=$work/hook.conf
+
+passed=0
+failed=0
+skipped=0
+
+# --- running a case ---------------------------------------------------------------
+
+begin() {
+    name=$1
+    step=
+    problems=()
+    : >"$work/details"
+}
+
+problem() {
+    problems+=("${step:+$step: }$1")
+    shift
+    if [ $# -gt 0 ]; then
+        "$@" 2>&1 | head -n 12 | sed 's/^/    /' >>"$work/details"
+    fi
+}
+
+finish() {
+    if [ ${#problems[@]} -eq 0 ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        local what
+        what=$(printf '%s; ' "${problems[@]}")
+        echo "FAIL $name: ${what%; }"
+        cat "$work/details"
+    fi
+}
+
+skip() {
+    skipped=$((skipped + 1))
+    echo "skip $1: $2"
+}
+
+# config LINE...: the configuration, one argument a line.
+config() {
+    printf '%s\n' "$@" >"$conf"
+}
+
+# run_command INPUT COMMAND...: runs COMMAND with a copy of INPUT on standard
+# input (a regular file, so that what COMMAND leaves unread can be read after
+# it) and a time limit; sets `status`.
+run_command() {
+    local input=$1
+    shift
+    cp -- "$input" "$work/stdin"
+    {
+        timeout -k 2 "$limit" "$@"
+        echo $? >"$work/status"
+        cat >"$work/unread"
+    } <"$work/stdin" >"$work/stdout" 2>"$work/stderr"
+    status=$(cat "$work/status")
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+        problem "did not finish within ${limit} s"
+    fi
+}
+
+# run INPUT ARG...: domcompat hook --config $conf ARG...
+run() {
+    local input=$1
+    shift
+    run_command "$input" "$domcompat" hook --config "$conf" "$@"
+}
+
+expect_status() {
+    if [ "$status" != "$1" ]; then
+        problem "exit status $status, expected $1" cat "$work/stderr"
+    fi
+}
+
+# expect_stdout FILE: standard output is FILE's content; "-": it is empty.
+expect_stdout() {
+    if [ "$1" = - ]; then
+        if [ -s "$work/stdout" ]; then
+            problem "stdout should be empty, has $(wc -c <"$work/stdout") bytes" head -n 5 "$work/stdout"
+        fi
+    elif ! cmp -s "$1" "$work/stdout"; then
+        problem "stdout differs from $1" diff -u --label expected --label actual "$1" "$work/stdout"
+    fi
+}
+
+# expect_stderr TEXT: standard error is TEXT and a newline; "": it is empty.
+expect_stderr() {
+    if [ -z "$1" ]; then
+        : >"$work/expected.stderr"
+    else
+        printf '%s\n' "$1" >"$work/expected.stderr"
+    fi
+    expect_stderr_file "$work/expected.stderr"
+}
+
+expect_stderr_file() {
+    if ! cmp -s "$1" "$work/stderr"; then
+        problem "stderr differs from what was expected" \
+            diff -u --label expected --label actual "$1" "$work/stderr"
+    fi
+}
+
+expect_stderr_match() {
+    if ! grep -E -q -- "$1" "$work/stderr"; then
+        problem "stderr does not match '$1'" cat "$work/stderr"
+    fi
+}
+
+# expect_unread all|none: how much of standard input the command left.
+expect_unread() {
+    if [ "$1" = all ] && ! cmp -s "$work/stdin" "$work/unread"; then
+        problem "read standard input before failing ($(wc -c <"$work/unread") of $(wc -c <"$work/stdin") bytes left)"
+    elif [ "$1" = none ] && [ -s "$work/unread" ]; then
+        problem "left $(wc -c <"$work/unread") bytes of standard input unread"
+    fi
+}
+
+# relabel FILE LABEL: a fixture's expected.stderr, its document named LABEL.
+relabel() {
+    sed "s/^input\\.xml:/$2:/" "$1" >"$work/relabelled.stderr"
+    echo "$work/relabelled.stderr"
+}
+
+# The footer of a refusal that names options, for the configuration $conf.
+footer() {
+    echo "$1: not converted, so libvirt cancels it; in $conf the options named above are 'assume = KIND=IMPLEMENTATION', 'from = SOURCE' and 'allow-loss = yes'"
+}
+
+f=$fixtures
+legacy_q35=$f/peer-libvirt-9.0.0-legacy-input-pins-implementations
+hotplug=$f/peer-libvirt-6.2.0-refuses-hotplug-on-root-and-downstream-ports
+truncated=$work/truncated.xml
+printf '<domain><name>a</na' >"$truncated"
+: >"$work/empty.xml"
+
+# --- migrate begin and restore begin --------------------------------------------
+
+begin migrate-begin-legacy-domain-written-for-libvirt-9.0.0
+config 'to = libvirt-9.0.0'
+run "$legacy_q35/input.xml" q35-typical migrate begin -
+expect_status 0
+expect_stdout "$legacy_q35/expected.xml"
+expect_stderr ""
+expect_unread none
+finish
+
+begin migrate-begin-already-in-the-target-form-writes-nothing
+config 'to = libvirt-9.0.0'
+run "$f/peer-libvirt-9.0.0-libvirt-form-input-unchanged/input.xml" q35 migrate begin -
+expect_status 0
+expect_stdout -
+expect_stderr ""
+expect_unread none
+finish
+
+begin migrate-begin-legacy-domain-for-a-legacy-peer-writes-nothing
+config 'to = legacy'
+run "$f/downgrade-legacy-document-unchanged/input.xml" db01 migrate begin -
+expect_status 0
+expect_stdout -
+expect_stderr ""
+finish
+
+begin migrate-begin-no-pci-controllers-writes-nothing
+config 'to = libvirt-6.2.0'
+run "$f/downgrade-no-pci-controllers-unchanged/input.xml" db01 migrate begin -
+expect_status 0
+expect_stdout -
+expect_stderr ""
+finish
+
+begin migrate-begin-refused-cancels-with-every-reason
+config 'to = libvirt-6.2.0'
+run "$hotplug/input.xml" db01 migrate begin -
+expect_status 1
+expect_stdout -
+{ cat "$(relabel "$hotplug/expected.stderr" 'db01 (migrate begin)')"
+  footer 'db01 (migrate begin)'; } >"$work/want"
+expect_stderr_file "$work/want"
+finish
+
+begin restore-begin-refused-cancels
+config 'to = libvirt-6.2.0'
+run "$hotplug/input.xml" db01 restore begin -
+expect_status 1
+expect_stdout -
+expect_stderr_match '^db01 \(restore begin\):29:7: cannot convert PCI controller index 1 '
+expect_stderr_match '^db01 \(restore begin\): not converted, so libvirt cancels it'
+finish
+
+begin restore-begin-allow-loss-converts-and-reports-each-loss
+config 'to = libvirt-6.2.0' 'allow-loss = yes'
+run "$f/loss-libvirt-6.2.0-hotplug-dropped/input.xml" db01 restore begin -
+expect_status 0
+expect_stdout "$f/loss-libvirt-6.2.0-hotplug-dropped/expected.xml"
+expect_stderr_file "$(relabel "$f/loss-libvirt-6.2.0-hotplug-dropped/expected.stderr" 'db01 (restore begin)')"
+expect_unread none
+finish
+
+begin restore-begin-allow-loss-no-still-refuses
+config 'to = libvirt-6.2.0' 'allow-loss = no'
+run "$f/loss-libvirt-6.2.0-hotplug-dropped/input.xml" db01 restore begin -
+expect_status 1
+expect_stdout -
+finish
+
+begin restore-begin-to-explicit-upgrades
+config 'to = explicit'
+run "$f/upgrade-q35-typical-guest/input.xml" q35 restore begin -
+expect_status 0
+expect_stdout "$f/upgrade-q35-typical-guest/expected.xml"
+expect_stderr ""
+finish
+
+begin migrate-begin-from-and-assume
+config 'to = libvirt-9.0.0' 'from = libvirt-3.2.0' 'assume = pcie-root-port=pcie-root-port'
+run "$f/from-libvirt-3.2.0-downgrade-assume-pcie-root-port/input.xml" db01 migrate begin -
+expect_status 0
+expect_stdout "$f/from-libvirt-3.2.0-downgrade-assume-pcie-root-port/expected.xml"
+expect_stderr ""
+finish
+
+begin migrate-begin-from-without-assume-refuses-and-says-where-to-assume
+config 'to = libvirt-9.0.0' 'from = libvirt-3.2.0'
+run "$f/from-libvirt-3.2.0-downgrade-refuses-ambiguous-pcie-root-port/input.xml" db01 migrate begin -
+expect_status 1
+expect_stdout -
+{ cat "$(relabel "$f/from-libvirt-3.2.0-downgrade-refuses-ambiguous-pcie-root-port/expected.stderr" 'db01 (migrate begin)')"
+  footer 'db01 (migrate begin)'; } >"$work/want"
+expect_stderr_file "$work/want"
+finish
+
+begin migrate-begin-extra-arguments-ignored
+config 'to = libvirt-9.0.0'
+run "$legacy_q35/input.xml" q35-typical migrate begin - more words
+expect_status 0
+expect_stdout "$legacy_q35/expected.xml"
+finish
+
+begin migrate-begin-configuration-with-crlf-line-endings
+printf 'to = libvirt-9.0.0\r\n# written elsewhere\r\n' >"$conf"
+run "$legacy_q35/input.xml" q35-typical migrate begin -
+expect_status 0
+expect_stdout "$legacy_q35/expected.xml"
+finish
+
+begin migrate-begin-not-well-formed-is-invalid
+config 'to = libvirt-9.0.0'
+run "$truncated" db01 migrate begin -
+expect_status 3
+expect_stdout -
+expect_stderr "db01 (migrate begin):1:20: not well-formed XML: expected '>'"
+finish
+
+begin migrate-begin-empty-input-is-invalid
+config 'to = libvirt-9.0.0'
+run "$work/empty.xml" db01 migrate begin -
+expect_status 3
+expect_stdout -
+expect_stderr "db01 (migrate begin):1:1: the document is empty; expected a <domain> element"
+finish
+
+begin restore-begin-doctype-refused-like-any-input
+config 'to = libvirt-9.0.0'
+run "$f/hostile-doctype-system-file/input.xml" db01 restore begin -
+expect_status 3
+expect_stdout -
+expect_stderr_file "$(relabel "$f/hostile-doctype-system-file/expected.stderr" 'db01 (restore begin)')"
+finish
+
+begin guest-name-with-a-control-character-shown-escaped
+config 'to = libvirt-9.0.0'
+run "$truncated" $'db\x01' migrate begin -
+expect_status 3
+expect_stderr "'db\\x01' (migrate begin):1:20: not well-formed XML: expected '>'"
+finish
+
+begin guest-name-starting-with-dash-after-double-dash
+config 'to = libvirt-9.0.0'
+run "$truncated" -- -db migrate begin -
+expect_status 3
+expect_stderr "-db (migrate begin):1:20: not well-formed XML: expected '>'"
+finish
+
+begin unwritable-standard-output-cancels
+config 'to = libvirt-9.0.0'
+"$domcompat" hook --config "$conf" q35-typical migrate begin - <"$legacy_q35/input.xml" >&- 2>"$work/stderr"
+status=$?
+expect_status 4
+expect_stderr_match '^domcompat hook: cannot write to standard output: '
+finish
+
+# --- every other operation: exit 0, nothing written, configuration unread --------
+
+for op in 'prepare begin -' 'start begin -' 'started begin -' 'stopped end -' \
+    'release end shutdown' 'reconnect begin -' 'attach begin -' 'migrate end -' 'restore end -'; do
+    read -r -a words <<<"$op"
+    begin "${words[0]}-${words[1]}-exits-0-and-writes-nothing"
+    config 'to = libvirt-9.0.0'
+    run "$legacy_q35/input.xml" q35-typical "${words[@]}"
+    expect_status 0
+    expect_stdout -
+    expect_stderr ""
+    expect_unread none
+    finish
+done
+
+for op in 'reconnect begin -' 'prepare begin -'; do
+    read -r -a words <<<"$op"
+    begin "${words[0]}-${words[1]}-exits-0-with-a-missing-configuration"
+    run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/missing.conf" q35-typical "${words[@]}"
+    expect_status 0
+    expect_stdout -
+    expect_stderr ""
+    finish
+done
+
+# --- configuration errors: exit 2, FILE:LINE, standard input untouched ------------
+
+# config_case NAME EXPECTED-STDERR LINE...: a configuration that is refused.
+config_case() {
+    local case_name=$1 want=$2
+    shift 2
+    begin "config-$case_name"
+    config "$@"
+    run "$legacy_q35/input.xml" q35-typical migrate begin -
+    expect_status 2
+    expect_stdout -
+    expect_stderr "$want"
+    expect_unread all
+    finish
+}
+
+config_case unknown-key-line-counts-comments-and-blanks \
+    "$conf:4: unknown key 'peer'; expected to, from, assume or allow-loss" \
+    '# domcompat hook' '' 'to = libvirt-9.0.0   # this host' 'peer = libvirt-9.0.0'
+config_case malformed-version \
+    "$conf:1: unknown target 'libvirt-9.0'; expected explicit, legacy or libvirt-X.Y.Z (for example libvirt-9.0.0)" \
+    'to = libvirt-9.0'
+config_case to-twice \
+    "$conf:2: 'to' again (first on line 1); expected it once" \
+    'to = legacy' 'to = libvirt-9.0.0'
+config_case no-to \
+    "$conf: no 'to' line; expected one naming the peer, such as 'to = libvirt-9.0.0'" \
+    '# only a comment' 'from = legacy'
+config_case no-equals-sign \
+    "$conf:1: found 'to libvirt-9.0.0'; expected key = value, the key one of to, from, assume or allow-loss" \
+    'to libvirt-9.0.0'
+config_case empty-value \
+    "$conf:1: 'to' has no value; expected legacy, libvirt-X.Y.Z or explicit" \
+    'to ='
+config_case allow-loss-not-yes-or-no \
+    "$conf:2: allow-loss is 'maybe'; expected yes or no" \
+    'to = libvirt-6.2.0' 'allow-loss = maybe'
+config_case unicode-hyphen-in-value \
+    "$conf:1: found the byte 0xe2; expected key = value in plain ASCII (a '#' starts a comment)" \
+    'to = libvirt‐9.0.0'
+config_case from-explicit \
+    "$conf:2: unknown source 'explicit'; expected legacy or libvirt-X.Y.Z (for example libvirt-3.5.0)" \
+    'to = libvirt-9.0.0' 'from = explicit'
+config_case assume-implementation-not-of-kind \
+    "$conf:2: assumption 'pcie-root-port=pxb-pcie': pxb-pcie is not an implementation of pcie-root-port; expected one of: ioh3420, pcie-root-port" \
+    'to = libvirt-9.0.0' 'assume = pcie-root-port=pxb-pcie'
+config_case assume-contradicting \
+    "$conf:3: assumption 'pcie-root-port=ioh3420' contradicts the earlier pcie-root-port=pcie-root-port" \
+    'to = libvirt-9.0.0' 'assume = pcie-root-port=pcie-root-port' 'assume = pcie-root-port=ioh3420'
+
+begin config-empty-file
+: >"$conf"
+run "$legacy_q35/input.xml" q35-typical restore begin -
+expect_status 2
+expect_stdout -
+expect_stderr "$conf: no 'to' line; expected one naming the peer, such as 'to = libvirt-9.0.0'"
+expect_unread all
+finish
+
+begin config-missing-file
+run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/missing.conf" q35-typical migrate begin -
+expect_status 2
+expect_stdout -
+expect_stderr "domcompat hook: $work/missing.conf: No such file or directory; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
+expect_unread all
+finish
+
+begin config-is-a-directory
+mkdir -p "$work/conf.d"
+run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/conf.d" q35-typical migrate begin -
+expect_status 2
+expect_stdout -
+expect_stderr "domcompat hook: $work/conf.d: not a regular file; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
+expect_unread all
+finish
+
+# The default configuration is the one --help names; it cannot be written
+# here, so its absence is what is checked.
+begin config-default-path
+run_command "$work/empty.xml" "$domcompat" hook --help
+default_conf=$(sed -n 's/.*(default \(.*\)):$/\1/p' "$work/stdout")
+case $default_conf in
+/*/domcompat/hook.conf)
+    if [ -e "$default_conf" ]; then
+        skip "$name" "$default_conf exists on this machine"
+    else
+        run_command "$legacy_q35/input.xml" "$domcompat" hook q35-typical migrate begin -
+        expect_status 2
+        expect_stderr "domcompat hook: $default_conf: No such file or directory; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
+        finish
+    fi
+    ;;
+*)
+    problem "--help names no default configuration ending in /domcompat/hook.conf: '$default_conf'"
+    finish
+    ;;
+esac
+
+# --- usage -------------------------------------------------------------------------
+
+usage_line='usage: domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]'
+
+begin usage-unknown-option
+config 'to = libvirt-9.0.0'
+run "$legacy_q35/input.xml" --bogus q35 migrate begin -
+expect_status 2
+expect_stdout -
+expect_stderr "domcompat hook: unknown option '--bogus' (before GUEST, use -- if its name starts with '-')
+$usage_line"
+expect_unread all
+finish
+
+begin usage-guest-starting-with-dash-needs-double-dash
+config 'to = libvirt-9.0.0'
+run "$legacy_q35/input.xml" -db migrate begin -
+expect_status 2
+expect_stderr_match "^domcompat hook: unknown option '-db'"
+finish
+
+begin usage-too-few-arguments
+run_command "$legacy_q35/input.xml" "$domcompat" hook q35 migrate
+expect_status 2
+expect_stdout -
+expect_stderr "domcompat hook: expected GUEST OPERATION SUB-OPERATION, as libvirt passes them
+$usage_line"
+finish
+
+begin usage-config-without-file
+run_command "$legacy_q35/input.xml" "$domcompat" hook --config
+expect_status 2
+expect_stderr "domcompat hook: --config needs a FILE
+$usage_line"
+finish
+
+begin usage-help
+run_command "$work/empty.xml" "$domcompat" hook --help
+expect_status 0
+expect_stderr ""
+if [ "$(head -n 1 "$work/stdout")" != "$usage_line" ]; then
+    problem "--help does not start with the usage line" head -n 3 "$work/stdout"
+fi
+finish
+
+begin usage-listed-in-the-tool-usage
+run_command "$work/empty.xml" "$domcompat" --help
+expect_status 0
+if ! grep -q -x -F "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]" "$work/stdout"; then
+    problem "domcompat --help does not list hook" head -n 8 "$work/stdout"
+fi
+finish
+
+# --- the README's install lines -----------------------------------------------------
+
+# block NAME: the fenced block after <!-- hook-install: NAME --> in the README.
+block() {
+    awk -v marker="<!-- hook-install: $1 -->" '
+        $0 == marker { found = 1; next }
+        found && /^```/ { if (inside) exit; inside = 1; next }
+        inside { print }
+    ' "$readme"
+}
+
+# install_blocks ROOT NAME...: runs the README blocks NAME... with /etc/ under
+# ROOT and this tool for /usr/local/bin/domcompat; refuses to run anything
+# that would still touch the real /etc or /usr.
+install_blocks() {
+    local root=$1 b
+    shift
+    mkdir -p "$root"
+    : >"$root.sh"
+    for b in "$@"; do
+        if [ -z "$(block "$b")" ]; then
+            problem "README has no block after <!-- hook-install: $b -->"
+            return 1
+        fi
+        block "$b" | sed -e "s|/usr/local/bin/domcompat|$domcompat|g" -e "s|/etc/|$root/etc/|g" >>"$root.sh"
+    done
+    if sed -e "s|$root/etc/||g" -e "s|$domcompat||g" "$root.sh" | grep -q -E '/(etc|usr)/'; then
+        problem "the README's lines name a path outside /etc/ and /usr/local/bin/domcompat" cat "$root.sh"
+        return 1
+    fi
+    if ! (cd "$root" && sh -e "$root.sh") >"$work/install.out" 2>&1; then
+        problem "the README's lines failed" cat "$work/install.out"
+        return 1
+    fi
+}
+
+# as_libvirt SCRIPT INPUT ARG...: SCRIPT run as libvirt runs a hook, with
+# its environment (virCommandAddEnvPassCommon: LC_ALL, PATH, HOME, USER,
+# LOGNAME) and nothing else.
+as_libvirt() {
+    local script=$1 input=$2
+    shift 2
+    run_command "$input" env -i LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME=/root USER=root LOGNAME=root "$script" "$@"
+}
+
+# check_installed SCRIPT [OTHERS]: SCRIPT is executable and behaves as the
+# hook; OTHERS "theirs": another script handles the other operations.
+check_installed() {
+    local script=$1 others=${2:-}
+
+    if [ ! -x "$script" ] || [ "$(stat -c %a "$script")" != 755 ]; then
+        problem "$script is not mode 755"
+        return
+    fi
+    step="migrate begin"
+    as_libvirt "$script" "$legacy_q35/input.xml" q35-typical migrate begin -
+    expect_status 0
+    expect_stdout "$legacy_q35/expected.xml"
+    expect_stderr ""
+    step="restore begin, unchanged"
+    as_libvirt "$script" "$f/peer-libvirt-9.0.0-libvirt-form-input-unchanged/input.xml" q35 restore begin -
+    expect_status 0
+    expect_stdout -
+    step="started begin"
+    as_libvirt "$script" "$legacy_q35/input.xml" q35-typical started begin -
+    expect_status 0
+    expect_stdout -
+    [ "$others" = theirs ] || expect_unread none
+    step="guest -db"
+    as_libvirt "$script" "$truncated" -db migrate begin -
+    expect_status 3
+    expect_stderr "-db (migrate begin):1:20: not well-formed XML: expected '>'"
+    step=
+}
+
+begin readme-install-qemu
+root=$work/root-qemu
+if install_blocks "$root" config qemu; then
+    if ! grep -q -x 'to = libvirt-9.0.0' "$root/etc/domcompat/hook.conf"; then
+        problem "the README's configuration is not the one these checks assume (to = libvirt-9.0.0)"
+    fi
+    check_installed "$root/etc/libvirt/hooks/qemu"
+fi
+finish
+
+begin readme-install-qemu.d
+root=$work/root-qemu.d
+if install_blocks "$root" config qemu.d; then
+    if [ -e "$root/etc/libvirt/hooks/qemu" ]; then
+        problem "the qemu.d lines created /etc/libvirt/hooks/qemu"
+    fi
+    check_installed "$root/etc/libvirt/hooks/qemu.d/domcompat"
+fi
+finish
+
+# An existing shell hook with the merge lines at its top: domcompat takes the
+# two operations, the existing script keeps every other.
+begin readme-install-merge
+root=$work/root-merge
+if install_blocks "$root" config; then
+    { echo '#!/bin/sh'
+      block merge | sed -e "s|/usr/local/bin/domcompat|$domcompat|g" -e "s|/etc/|$root/etc/|g"
+      echo "echo \"\$1 \$2 \$3\" >>'$root/existing.log'"
+      echo 'exit 0'; } >"$root/qemu"
+    chmod 755 "$root/qemu"
+    check_installed "$root/qemu" theirs
+    if [ "$(cat "$root/existing.log" 2>/dev/null)" != "q35-typical started begin" ]; then
+        problem "the existing script did not get exactly the one other operation" cat "$root/existing.log"
+    fi
+fi
+finish
+
+summary="hook: $passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]
