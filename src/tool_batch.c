@@ -329,7 +329,7 @@ static void convert_document(struct work *w)
         report_library_error(w, rc);
         return;
     }
-    if (!b->json)
+    if (!b->json && !b->quiet)
         report_losses(w->messages, w->name, w->result);
     data = domcompat_result_output(w->result, &len);
     changes = domcompat_result_change_count(w->result);

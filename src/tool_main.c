@@ -97,7 +97,7 @@ static const char help_text[] =
     "  --format F  text (default) or json: a JSON report on standard output of\n"
     "              every document and each change\n"
     "  --form F    validate against form F; auto (default) detects it\n"
-    "  -q, --quiet print only errors: no summary, progress or per-file lines\n"
+    "  -q, --quiet print only errors: no summary, progress, per-file or loss lines\n"
     "  --max-size BYTES, --max-depth N, --max-attribute-length BYTES,\n"
     "  --max-attributes N\n"
     "              limits on one document (defaults 256 MiB, 64, 256 KiB, 256);\n"
