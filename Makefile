@@ -36,7 +36,7 @@ LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
               src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
-TOOL_SOURCES = src/tool_main.c src/tool_io.c src/tool_report.c
+TOOL_SOURCES = src/tool_main.c src/tool_io.c src/tool_report.c src/tool_diff.c
 
 LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/%.o)
 PIC_OBJECTS  = $(LIB_OBJECTS:$(B)/obj/%.o=$(B)/pic/%.o)
@@ -55,7 +55,7 @@ XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl xslt/checks/*.xsl)
 DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
-             $(B)/tests/test_rules
+             $(B)/tests/test_rules $(B)/tests/test_diff
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example \
         install-test header-check install uninstall clean lint example valgrind nomem-test \
@@ -154,7 +154,11 @@ PC_INCLUDEDIR = $(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))
 
 $(B)/tests/%: tests/unit/%.c tests/unit/*.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(STATIC_LIB) $(XML_LIBS) $(CMOCKA_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(filter %.o,$^) $(STATIC_LIB) $(XML_LIBS) \
+	    $(CMOCKA_LIBS) -lpthread
+
+# The tool's own modules are not in the library: their tests link their objects.
+$(B)/tests/test_diff $(B)/tests/test_nomem: $(B)/obj/tool_diff.o
 
 unit-tests: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
