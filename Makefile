@@ -58,7 +58,7 @@ XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl xslt/checks/*.xsl)
 DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
-             $(B)/tests/test_rules
+             $(B)/tests/test_rules $(B)/tests/test_diff
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
@@ -169,7 +169,11 @@ PC_INCLUDEDIR = $(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))
 
 $(B)/tests/%: tests/unit/%.c tests/unit/*.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(STATIC_LIB) $(XML_LIBS) $(CMOCKA_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(filter %.o,$^) $(STATIC_LIB) $(XML_LIBS) \
+	    $(CMOCKA_LIBS) -lpthread
+
+# The tool's own modules are not in the library: their tests link their objects.
+$(B)/tests/test_diff $(B)/tests/test_nomem: $(B)/obj/tool_diff.o
 
 unit-tests: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done

@@ -9,7 +9,11 @@
  */
 #include "testutil.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "tool_diff.h"
 
 void *__libc_malloc(size_t size);
 void *__libc_calloc(size_t count, size_t size);
@@ -177,11 +181,54 @@ static void test_nomem__downgrade_survives_every_failed_allocation(void **state)
     fail_every_allocation("libvirt-6.2.0", input);
 }
 
+/* The tool's diff of a conversion: every allocation it makes is needed, so each failure is one. */
+static void test_nomem__diff_reports_every_failed_allocation(void **state)
+{
+    static const char converted[] = Q35_DOMAIN(
+        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'>\n"
+        "      <target chassis='1' port='0x10' hotplug='off'/>\n"
+        "    </controller>\n"
+        "    <controller type='pci' index='2' subType='pci-bridge' model='pci-bridge'/>\n"
+        "    <controller type='pci' index='3' subType='pcie-root-port'/>\n");
+    static char buffer[1 << 16];
+    FILE *sink = fopen("/dev/null", "w");
+    long n, total = 0;
+    int rc;
+
+    (void)state;
+    assert_non_null(sink);
+    /* A buffer of our own: the stream allocates nothing while counting. */
+    assert_int_equal(setvbuf(sink, buffer, _IOFBF, sizeof(buffer)), 0);
+    for (n = -1; n < total; n++) {
+        live_count = 0;
+        allocations = 0;
+        fail_at = n;
+        window = 1;
+        errno = 0;
+        rc = tool_diff_write(sink, "old", "new", input, strlen(input), converted, strlen(converted),
+                             1);
+        window = 0;
+        fail_at = -1;
+        assert_int_equal(live_count, 0);
+        if (n == -1) {
+            assert_int_equal(rc, 0);
+            total = allocations;
+            assert_true(total > 10);
+        } else {
+            assert_int_equal(rc, -1);
+            assert_int_equal(errno, ENOMEM);
+        }
+    }
+    fclose(sink);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nomem__upgrade_survives_every_failed_allocation),
         cmocka_unit_test(test_nomem__downgrade_survives_every_failed_allocation),
+        cmocka_unit_test(test_nomem__diff_reports_every_failed_allocation),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
