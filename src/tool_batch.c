@@ -269,9 +269,12 @@ static int write_copy(struct work *w, const char *data, size_t len)
     plan.mode = w->file.st.st_mode & 0777;
     if (fstatat(dir_fd, plan.name, &there, AT_SYMLINK_NOFOLLOW) == 0) {
         if (there.st_dev == w->file.st.st_dev && there.st_ino == w->file.st.st_ino) {
-            /* The copy would be the input itself: that is a rewrite in place, with its rules. */
+            /*
+             * The copy would be the input itself: that is a rewrite in place, with its rules,
+             * and a document that does not change is not rewritten.
+             */
             close(dir_fd);
-            return write_in_place(w, data, len);
+            return w->job->outcome == OUTCOME_CHANGED ? write_in_place(w, data, len) : 0;
         }
         if (!S_ISREG(there.st_mode)) {
             fail_with(w, EXIT_FAILURE_IO, "not written: %s exists and is not a regular file",
