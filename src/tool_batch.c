@@ -65,7 +65,9 @@ struct work {
     int has_error;
     const char *skipped; /* why it was skipped, or NULL */
     char skipped_buf[1200];
-    char *out_path; /* --output-dir: where its copy goes */
+    char *out_path;        /* --output-dir: where its copy goes */
+    const char *out_shown; /* ... as messages show it */
+    char out_shown_buf[1024];
     int written;
     char *diff;
     size_t diff_len;
@@ -250,7 +252,7 @@ static int write_copy(struct work *w, const char *data, size_t len)
     if (w->batch->dry_run)
         return 0;
     if (make_parents(w->out_path) != 0) {
-        fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s", w->out_path,
+        fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s", w->out_shown,
                   strerror(errno));
         return -1;
     }
@@ -258,7 +260,7 @@ static int write_copy(struct work *w, const char *data, size_t len)
     dir_fd = open(w->out_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     *slash = '/';
     if (dir_fd < 0) {
-        fail_with(w, EXIT_FAILURE_IO, "cannot open the directory of %s: %s", w->out_path,
+        fail_with(w, EXIT_FAILURE_IO, "cannot open the directory of %s: %s", w->out_shown,
                   strerror(errno));
         return -1;
     }
@@ -278,7 +280,7 @@ static int write_copy(struct work *w, const char *data, size_t len)
         }
         if (!S_ISREG(there.st_mode)) {
             fail_with(w, EXIT_FAILURE_IO, "not written: %s exists and is not a regular file",
-                      w->out_path);
+                      w->out_shown);
             close(dir_fd);
             return -1;
         }
@@ -289,7 +291,7 @@ static int write_copy(struct work *w, const char *data, size_t len)
     }
     if (tool_write_atomic(&plan, data, len, &failure) != 0) {
         w->written = failure.replaced;
-        report_write_failure(w, w->out_path, &failure);
+        report_write_failure(w, w->out_shown, &failure);
     } else {
         w->written = 1;
         rc = 0;
@@ -358,7 +360,7 @@ static void convert_document(struct work *w)
     else
         fprintf(w->messages, "%s: converted %zu PCI controller%s%s%s%s%s%s\n", w->name, changes,
                 changes == 1 ? "" : "s", w->out_path ? " into " : "",
-                w->out_path ? w->out_path : "", b->backup_suffix ? "; original kept as " : "",
+                w->out_path ? w->out_shown : "", b->backup_suffix ? "; original kept as " : "",
                 b->backup_suffix ? w->name : "", b->backup_suffix ? b->backup_suffix : "");
 }
 
@@ -471,7 +473,9 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
         job->outcome = OUTCOME_FAILED;
         return;
     }
-    if (b->destination == TOOL_TO_DIR && (w.out_path = output_path_of(b, input)) == NULL)
+    if (b->destination == TOOL_TO_DIR && (w.out_path = output_path_of(b, input)) != NULL)
+        w.out_shown = report_display_name(w.out_path, w.out_shown_buf, sizeof(w.out_shown_buf));
+    if (b->destination == TOOL_TO_DIR && w.out_path == NULL)
         fail_with(&w, EXIT_FAILURE_IO, "internal error: %s", strerror(ENOMEM));
     else if (input->skip != NULL)
         skip_document(&w, input->skip);
@@ -491,7 +495,7 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
         char shown[1024];
 
         fail_with(
-            &w, EXIT_USAGE, "not written: its copy would be %s, like the one of %s", w.out_path,
+            &w, EXIT_USAGE, "not written: its copy would be %s, like the one of %s", w.out_shown,
             report_display_name(inputs->items[job->conflicts_with - 1].path, shown, sizeof(shown)));
     } else if (read_document(&w) == 0) {
         if (b->task == TOOL_TASK_CONVERT)

@@ -14,7 +14,10 @@
 /*
  * Temporary files being written, for tool_write_remove_pending().  A slot is
  * claimed with an atomic compare-and-swap, so each writing thread owns one
- * without a lock a signal handler could be caught holding.
+ * without a lock a signal handler could be caught holding.  A name is
+ * published before the call that creates it, so there is no moment when the
+ * file exists and the handler does not know it.  Each writer uses two: the
+ * new file and the backup's temporary link.
  */
 #define PENDING_SLOTS 512
 static struct pending_temp {
@@ -22,6 +25,15 @@ static struct pending_temp {
     int dir_fd;
     char name[NAME_MAX + 1];
 } pending[PENDING_SLOTS];
+
+/*
+ * Set by the handler.  `creating` counts the writers between publishing a
+ * name and knowing whether they created it; the handler waits for them, and
+ * none starts once `dying` is set (each checks it after counting itself, the
+ * handler reads the count after setting it, so one of them sees the other).
+ */
+static volatile sig_atomic_t dying;
+static volatile int creating;
 
 static struct pending_temp *pending_claim(void)
 {
@@ -39,13 +51,67 @@ static void pending_release(struct pending_temp *slot)
         __sync_lock_release(&slot->state);
 }
 
-void tool_write_remove_pending(void)
+/* The file named in `slot` is renamed or removed: nothing for the handler to remove. */
+static void pending_withdraw(struct pending_temp *slot)
+{
+    if (slot != NULL)
+        slot->state = 1;
+}
+
+/*
+ * Publishes dir_fd/name, about to be created, for the handler.  Returns -1
+ * (EINTR) when a fatal signal is being handled and nothing may be created;
+ * otherwise the caller creates it and then calls creation_end().
+ */
+static int creation_begin(struct pending_temp *slot, int dir_fd, const char *name)
+{
+    if (slot != NULL) {
+        slot->state = 1; /* the handler must not read a half-written name */
+        __sync_synchronize();
+        slot->dir_fd = dir_fd;
+        snprintf(slot->name, sizeof(slot->name), "%s", name);
+        __sync_synchronize();
+        slot->state = 2;
+    }
+    __sync_add_and_fetch(&creating, 1);
+    if (dying) {
+        __sync_sub_and_fetch(&creating, 1);
+        errno = EINTR;
+        return -1;
+    }
+    return 0;
+}
+
+static void creation_end(void)
+{
+    __sync_sub_and_fetch(&creating, 1);
+}
+
+static void remove_published(void)
 {
     size_t i;
 
     for (i = 0; i < PENDING_SLOTS; i++)
         if (pending[i].state == 2)
             unlinkat(pending[i].dir_fd, pending[i].name, 0);
+}
+
+void tool_write_remove_pending(void)
+{
+    const struct timespec pause = {0, 1000000};
+    int waited;
+
+    dying = 1;
+    __sync_synchronize();
+    remove_published();
+    /*
+     * A writer in another thread may be creating its file at this moment:
+     * wait for it, then look again.  Not for long: when the signal
+     * interrupted a writer of this very thread, that one never finishes.
+     */
+    for (waited = 0; creating > 0 && waited < 100; waited++)
+        nanosleep(&pause, NULL);
+    remove_published();
 }
 
 const char *tool_write_step_describe(enum tool_write_step step)
@@ -91,10 +157,11 @@ static void random_suffix(char out[7])
 
 /*
  * Creates ".NAME.XXXXXX" in dir_fd, exclusively and without following a
- * planted symbolic link; a long NAME is shortened so the whole stays a
- * legal file name.
+ * planted symbolic link, published in `slot`; a long NAME is shortened so
+ * the whole stays a legal file name.
  */
-static int create_temp(int dir_fd, const char *name, char *temp, size_t size)
+static int create_temp(struct pending_temp *slot, int dir_fd, const char *name, char *temp,
+                       size_t size)
 {
     int attempt;
 
@@ -104,9 +171,15 @@ static int create_temp(int dir_fd, const char *name, char *temp, size_t size)
 
         random_suffix(suffix);
         snprintf(temp, size, ".%.*s.%s", NAME_MAX - 8, name, suffix);
+        if (creation_begin(slot, dir_fd, temp) != 0)
+            return -1;
         fd = openat(dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd >= 0 || errno != EEXIST)
+        creation_end();
+        if (fd >= 0)
             return fd;
+        pending_withdraw(slot); /* not ours: someone else's file, or none */
+        if (errno != EEXIST)
+            return -1;
     }
     return -1;
 }
@@ -199,8 +272,9 @@ static int unchanged_since_read(const struct tool_write_plan *plan)
  */
 static int keep_backup(const struct tool_write_plan *plan)
 {
+    struct pending_temp *slot = NULL;
     char backup[PATH_MAX], temp[NAME_MAX + 1];
-    int attempt;
+    int attempt, rc = -1, saved;
 
     if ((size_t)snprintf(backup, sizeof(backup), "%s%s", plan->name, plan->backup_suffix) >=
             sizeof(backup) ||
@@ -208,26 +282,38 @@ static int keep_backup(const struct tool_write_plan *plan)
         errno = ENAMETOOLONG;
         return -1;
     }
+    slot = pending_claim();
     for (attempt = 0; attempt < 100; attempt++) {
         char suffix[7];
+        int linked;
 
         random_suffix(suffix);
         snprintf(temp, sizeof(temp), ".%.*s.%s", NAME_MAX - 8, backup, suffix);
-        if (linkat(plan->dir_fd, plan->name, plan->dir_fd, temp, 0) == 0)
+        if (creation_begin(slot, plan->dir_fd, temp) != 0)
+            goto out;
+        linked = linkat(plan->dir_fd, plan->name, plan->dir_fd, temp, 0);
+        creation_end();
+        if (linked == 0)
             break;
+        pending_withdraw(slot);
         if (errno != EEXIST)
-            return -1;
+            goto out;
     }
     if (attempt == 100)
-        return -1;
+        goto out;
     if (renameat(plan->dir_fd, temp, plan->dir_fd, backup) != 0) {
-        int saved = errno;
-
+        saved = errno;
         unlinkat(plan->dir_fd, temp, 0);
         errno = saved;
-        return -1;
+        goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    saved = errno;
+    pending_withdraw(slot);
+    pending_release(slot);
+    errno = saved;
+    return rc;
 }
 
 static int fail(struct tool_write_failure *failure, enum tool_write_step step, int error)
@@ -246,15 +332,11 @@ int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size
     char temp[NAME_MAX + 1];
     int fd, saved;
 
-    fd = create_temp(plan->dir_fd, plan->name, temp, sizeof(temp));
+    fd = create_temp(slot, plan->dir_fd, plan->name, temp, sizeof(temp));
     if (fd < 0) {
+        saved = errno;
         pending_release(slot);
-        return fail(failure, TOOL_STEP_CREATE, errno);
-    }
-    if (slot != NULL) {
-        slot->dir_fd = plan->dir_fd;
-        memcpy(slot->name, temp, sizeof(temp));
-        slot->state = 2;
+        return fail(failure, TOOL_STEP_CREATE, saved);
     }
     if (copy_metadata(plan, fd, &step) != 0)
         goto failed;
@@ -281,8 +363,7 @@ int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size
     step = TOOL_STEP_RENAME;
     if (renameat(plan->dir_fd, temp, plan->dir_fd, plan->name) != 0)
         goto failed;
-    if (slot != NULL)
-        slot->state = 1;
+    pending_withdraw(slot);
     pending_release(slot);
     if (fsync(plan->dir_fd) != 0)
         return fail(failure, TOOL_STEP_SYNC_DIR, errno);
@@ -293,8 +374,7 @@ failed:
     if (fd >= 0)
         close(fd);
     unlinkat(plan->dir_fd, temp, 0);
-    if (slot != NULL)
-        slot->state = 1;
+    pending_withdraw(slot);
     pending_release(slot);
     return fail(failure, step, saved);
 }
