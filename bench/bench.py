@@ -402,7 +402,7 @@ def write_chart(path, bars_time, bars_rss, growth_time, growth_rss, subtitle):
               "peak RSS / xmllint --noout's, same input", 1.5)
     y = 40 + h1 + 20
     line_panel(svg, 10, y, width // 2 - 10, 300, "huge domain: wall time per controller",
-               "microseconds per controller (log; flat = linear)", growth_time, True)
+               "µs per controller (log; flat = linear)", growth_time, True)
     line_panel(svg, width // 2, y, width // 2, 300, "huge domain: peak RSS",
                "MiB (log scale)", growth_rss, True)
     height = y + 300 + 30
