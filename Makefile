@@ -62,7 +62,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
-        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries FORCE
+        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench FORCE
 .DELETE_ON_ERROR:
 
 MANPAGE = $(B)/domcompat.1
@@ -350,8 +350,41 @@ valgrind: all
 example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
 
+# --- benchmark -------------------------------------------------------------------------
+#
+# Times domcompat against xmllint --noout (parsing alone) and a plain xsltproc
+# upgrade on inputs made by GEN_CORPUS under BENCH_DIR, and writes the table
+# and every measurement to bench/results.md and a chart to bench/results.svg
+# (see README.md, Benchmarks).  A report, not a test: not part of check, and
+# a missed target does not fail it.
+
+PYTHON        ?= python3
+GEN_CORPUS    ?= ../shared/bench/gen-corpus.py
+BENCH_DIR     ?= $(B)/bench
+BENCH_REPEAT  ?= 5
+BENCH_COUNT   ?= 1000
+BENCH_HUGE    ?= 20000
+BENCH_SCALES  ?= 1000 10000 100000
+BENCH_SMALL_REPEAT ?= 200
+
+# Measures each command from a small process of its own (see bench/measure.c).
+$(B)/bench/measure: bench/measure.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+bench: all $(B)/bench/measure
+	@test -f "$(GEN_CORPUS)" || { \
+	    echo "make bench: no corpus generator at $(GEN_CORPUS); set GEN_CORPUS=PATH/gen-corpus.py" >&2; \
+	    exit 2; }
+	$(PYTHON) bench/bench.py --tool $(TOOL) --measure $(B)/bench/measure \
+	    --gen-corpus "$(GEN_CORPUS)" --dir "$(BENCH_DIR)" \
+	    --repeat $(BENCH_REPEAT) --count $(BENCH_COUNT) --huge $(BENCH_HUGE) \
+	    --scales "$(BENCH_SCALES)" --small-repeat $(BENCH_SMALL_REPEAT) \
+	    --results bench/results.md --chart bench/results.svg
+
 lint:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
+	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h \
+	    bench/*.c
 
 # --- install ---------------------------------------------------------------------------
 
