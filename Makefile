@@ -58,7 +58,7 @@ DATA        = data/pci-kinds.xml
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
              $(B)/tests/test_rules
 
-.PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests readme-example \
+.PHONY: all check sanitize unit-tests fixture-tests hostile-tests law-tests batch-tests readme-example \
         install-test header-check install uninstall clean lint example valgrind nomem-test \
         fuzz fuzz-build fuzz-replay fuzz-binaries
 .DELETE_ON_ERROR:
@@ -169,6 +169,16 @@ law-tests: $(TOOL)
 hostile-tests: $(TOOL)
 	tests/run-hostile.sh $(TOOL)
 
+# Fault injection for the write path (tests/faults/): an LD_PRELOAD library,
+# so the tool under test is the real one.  Not for sanitizer builds, whose
+# runtime must come first.
+$(B)/tests/fault-shim.so: tests/faults/fault-shim.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+batch-tests: $(TOOL) $(B)/tests/fault-shim.so
+	tests/run-batch.sh $(TOOL)
+
 # The public header must stand on its own under the strictest flags.
 header-check: src/domcompat.h
 	@mkdir -p $(B)
@@ -201,7 +211,8 @@ install-test: all readme-example
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
 	@echo "install test: 1 passed, 0 failed"
 
-check: all header-check unit-tests fixture-tests hostile-tests law-tests readme-example install-test
+check: all header-check unit-tests fixture-tests hostile-tests law-tests batch-tests readme-example \
+       install-test
 
 # The unit and fixture suites again, built with AddressSanitizer (leaks
 # included) and UndefinedBehaviorSanitizer; any report fails the run.
@@ -327,7 +338,8 @@ example: $(TOOL)
 	$(TOOL) upgrade examples/q35-guest.xml
 
 lint:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
+	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h \
+	    tests/faults/*.c
 
 # --- install ---------------------------------------------------------------------------
 
