@@ -60,7 +60,7 @@ DATA        = data/pci-kinds.xml
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
              $(B)/tests/test_rules $(B)/tests/test_diff
 
-.PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests \
+.PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
         nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench FORCE
 .DELETE_ON_ERROR:
@@ -191,6 +191,16 @@ hostile-tests: $(TOOL)
 hook-tests: $(TOOL)
 	tests/run-hook.sh $(TOOL)
 
+# Fault injection for the write path (tests/faults/): an LD_PRELOAD library,
+# so the tool under test is the real one.  Not for sanitizer builds, whose
+# runtime must come first.
+$(B)/tests/fault-shim.so: tests/faults/fault-shim.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+batch-tests: $(TOOL) $(B)/tests/fault-shim.so
+	tests/run-batch.sh $(TOOL)
+
 # The public header must stand on its own under the strictest flags.
 header-check: src/domcompat.h
 	@mkdir -p $(B)
@@ -223,7 +233,7 @@ install-test: all readme-example
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
 	@echo "install test: 1 passed, 0 failed"
 
-check: all header-check unit-tests fixture-tests hostile-tests hook-tests law-tests readme-example \
+check: all header-check unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests readme-example \
        install-test
 
 # The unit, fixture, hostile-input and hook suites again, built with
@@ -384,7 +394,7 @@ bench: all $(B)/bench/measure
 
 lint:
 	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h \
-	    bench/*.c
+	    bench/*.c tests/faults/*.c
 
 # --- install ---------------------------------------------------------------------------
 

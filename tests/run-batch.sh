@@ -1,0 +1,1251 @@
+#!/bin/bash
+# Batch and in-place conversion lose nothing: whatever fails, every file is
+# its complete old content or its complete new one.
+#
+#   tests/run-batch.sh build/domcompat
+#
+# Needs the fault-injection library tests/faults/fault-shim.c built beside
+# the binary (build/tests/fault-shim.so; `make batch-tests` builds both).
+# The binary must be an ordinary build: one built with AddressSanitizer
+# cannot take an LD_PRELOAD library ahead of its runtime.
+#
+# The cases, each in a fresh temporary directory:
+#
+#   - faults: each call of the write path (openat creating the temporary
+#     file, fchown, fchmod, fsetxattr, write, fsync, close, linkat, renameat)
+#     made to fail in turn, the 1st, 2nd, ... until a run no longer reaches
+#     it, over four files with -j 1, with --in-place and --in-place=.bak: exit
+#     status 4, one message naming the step and the error, the failing file
+#     old (or new when only the directory sync failed), every other file
+#     converted, owner, mode and ACL kept, no temporary file left; a write
+#     interrupted by a signal (EINTR) retried; SIGTERM and SIGKILL at each of
+#     those calls;
+#   - real errors: a short write then EFBIG under `ulimit -f`, ENOSPC on a
+#     tiny tmpfs (root), a read-only file system (root) or directory
+#     (others), an immutable file (root, chattr);
+#   - a file modified, replaced or removed by another program during the
+#     run: "changed or vanished", the other program's content kept;
+#   - policies: read-only and hard-linked files refused without --force,
+#     a symbolic link named on the command line rewritten in its target's
+#     directory and kept a link, links met while walking skipped, the same
+#     file named twice converted once, output directory = input directory
+#     handled in place, --in-place=SUFFIX backups, unchanged files not
+#     rewritten, refused and invalid documents never written, owner, group,
+#     mode and ACL kept (owner changes need root; ACLs need setfacl and a file
+#     system that has them), odd file names quoted in messages and the JSON
+#     report valid;
+#   - the exit status is the worst document's and the summary counts right;
+#   - a large batch killed with SIGKILL (and stopped with SIGTERM) at
+#     different moments: every file old or new, stale temporary files
+#     counted (none after SIGTERM); a second run finishes the work;
+#   - -j 1 and -j 4 give byte-identical output trees, messages, JSON reports
+#     and diffs on a generated corpus with refused, invalid, unchanged,
+#     duplicate and linked documents.
+#
+# The corpora come from ../shared/bench/gen-corpus.py (GEN_CORPUS overrides
+# the path); without it, from the fixtures' documents, as a line says.
+#
+# Prints one line per failure ("FAIL NAME: what"), "skip NAME: why" for a case
+# that cannot run here, a few "note" lines, and last "batch: N passed, M
+# failed, K skipped"; exits 1 if any case failed, 2 if it cannot run at all.
+set -u
+
+# shellcheck source=tests/runner-lib.sh
+. "$(dirname "$0")/runner-lib.sh"
+runner_setup "$@"
+limit=${BATCH_TIMEOUT:-60}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+shim=${FAULT_SHIM:-$bin_dir/tests/fault-shim.so}
+gen_corpus=${GEN_CORPUS:-$repo/../shared/bench/gen-corpus.py}
+
+for tool in timeout cmp stat sha256sum find sort diff iconv python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "$0: $tool is needed (packages coreutils, findutils, diffutils, libc-bin, python3)" >&2
+        exit 2
+    fi
+done
+if [ ! -f "$shim" ]; then
+    echo "$0: $shim is missing: build it with make batch-tests" >&2
+    exit 2
+fi
+if ldd "$domcompat" 2>/dev/null | grep -q -E 'lib(a|ub)san'; then
+    echo "$0: $domcompat is built with sanitizers, which refuse an LD_PRELOAD library; use the normal build" >&2
+    exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/domcompat-batch.XXXXXX") || exit 2
+mounts=()
+immutable=()
+cleanup() {
+    local m f
+    for f in "${immutable[@]}"; do chattr -i "$f" 2>/dev/null; done
+    for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    chmod -R u+rwX "$work" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM HUP
+
+out=$work/stdout
+err=$work/stderr
+is_root=
+[ "$(id -u)" = 0 ] && is_root=1
+
+passed=0
+failed=0
+skipped=0
+problems=()
+case_name=
+
+begin() {
+    case_name=$1
+    problems=()
+    : >"$work/details"
+}
+
+problem() {
+    problems+=("$1")
+    shift
+    if [ $# -gt 0 ]; then
+        "$@" 2>&1 | head -n 12 | sed 's/^/    /' >>"$work/details"
+    fi
+}
+
+end() {
+    if [ ${#problems[@]} -eq 0 ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        local what
+        what=$(printf '%s; ' "${problems[@]}")
+        echo "FAIL $case_name: ${what%; }"
+        cat "$work/details"
+    fi
+}
+
+skip() {
+    skipped=$((skipped + 1))
+    echo "skip $1: $2"
+}
+
+note() {
+    echo "note $1: $2"
+}
+
+# run [VAR=VALUE...] -- ARG...: domcompat ARG... under a time limit, with
+# those variables; standard output in $out, error in $err, status in $status.
+run() {
+    local envs=()
+    while [ "$1" != -- ]; do
+        envs+=("$1")
+        shift
+    done
+    shift
+    # (the braces keep bash's "Killed" notice out of the report)
+    { timeout -k 2 "$limit" env "${envs[@]}" "$domcompat" "$@" >"$out" 2>"$err" </dev/null; } 2>/dev/null
+    status=$?
+}
+
+expect_status() {
+    if [ "$status" != "$1" ]; then
+        problem "exit status $status, expected $1" cat "$err"
+    fi
+}
+
+# expect_err ERE: a line of standard error matches.
+expect_err() {
+    if ! grep -E -q -- "$1" "$err"; then
+        problem "stderr does not match /$1/" cat "$err"
+    fi
+}
+
+# expect_err_line TEXT: a line of standard error is exactly TEXT.
+expect_err_line() {
+    if ! grep -F -x -q -- "$1" "$err"; then
+        problem "stderr lacks the line '$1'" cat "$err"
+    fi
+}
+
+# Every message one line of valid UTF-8 (a name with a newline is quoted).
+expect_err_utf8() {
+    if ! iconv -f UTF-8 -t UTF-8 <"$err" >/dev/null 2>&1; then
+        problem "stderr is not valid UTF-8" cat -A "$err"
+    fi
+}
+
+expect_err_lines() {
+    local lines
+    lines=$(wc -l <"$err")
+    if [ "$lines" != "$1" ]; then
+        problem "stderr has $lines lines, expected $1" cat -A "$err"
+    fi
+}
+
+# same_bytes FILE EXPECTED WHAT
+same_bytes() {
+    if [ ! -f "$1" ]; then
+        problem "$3: $(basename "$1") is missing"
+    elif ! cmp -s -- "$1" "$2"; then
+        problem "$3: $(basename "$1") is not the expected content" \
+            diff -u --label expected --label actual "$2" "$1"
+    fi
+}
+
+# identity FILE: what must not change about a file left alone.
+identity() {
+    stat -c '%i %s %Y.%y %Z %a %u %g %h' -- "$1" 2>/dev/null || echo absent
+}
+
+# kept FILE: what a failed or interrupted rewrite must leave as it was.
+kept() {
+    stat -c '%i %s %y %a %u %g' -- "$1" 2>/dev/null || echo absent
+}
+
+# Temporary files (".NAME.XXXXXX") anywhere under DIR.
+temp_files() {
+    find "$1" -name '.*' ! -name . -print
+}
+
+# expect_only DIR NAME...: DIR holds those names and nothing else.
+expect_only() {
+    local dir=$1 path name allowed found extra=
+    shift
+    for path in "$dir"/* "$dir"/.*; do
+        name=${path##*/}
+        if [ "$name" = . ] || [ "$name" = .. ] || { [ ! -e "$path" ] && [ ! -L "$path" ]; }; then
+            continue
+        fi
+        found=
+        for allowed in "$@"; do
+            [ "$name" = "$allowed" ] && found=1
+        done
+        [ -n "$found" ] || extra="$extra $name"
+    done
+    [ -z "$extra" ] || problem "unexpected files in ${dir##*/}:$extra"
+}
+
+expect_no_temp() {
+    local left
+    left=$(temp_files "$1")
+    if [ -n "$left" ]; then
+        problem "temporary files left: $(echo "$left" | tr '\n' ' ')"
+    fi
+}
+
+# --- documents ------------------------------------------------------------------
+
+# legacy NAME: a q35 guest in the legacy form; each name gives other bytes.
+legacy() {
+    cat <<EOF
+<domain type='kvm'>
+  <name>$1</name>
+  <memory unit='KiB'>2097152</memory>
+  <vcpu placement='static'>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
+  </os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'>
+      <target chassis='1' port='0x10'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </controller>
+    <controller type='pci' index='2' model='dmi-to-pci-bridge'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x0'/>
+    </controller>
+  </devices>
+</domain>
+EOF
+}
+
+# A pci-root in a guest that does not say whether it is pSeries: refused.
+refused_doc() {
+    cat <<'EOF'
+<domain type='kvm'>
+  <name>unknown-architecture</name>
+  <os>
+    <type>hvm</type>
+  </os>
+  <devices>
+    <controller type='pci' index='0' model='pci-root'/>
+  </devices>
+</domain>
+EOF
+}
+
+docs=$work/docs
+mkdir "$docs" || exit 2
+legacy old-guest >"$docs/legacy.xml"
+refused_doc >"$docs/refused.xml"
+printf '<domain><name>a</na' >"$docs/invalid.xml"
+if ! "$domcompat" upgrade "$docs/legacy.xml" >"$docs/legacy.new" 2>"$err" ||
+    cmp -s "$docs/legacy.xml" "$docs/legacy.new"; then
+    echo "$0: $domcompat does not upgrade the base document:" >&2
+    cat "$err" >&2
+    exit 2
+fi
+cp "$docs/legacy.new" "$docs/explicit.xml"
+"$domcompat" upgrade "$docs/refused.xml" >/dev/null 2>&1
+if [ $? != 1 ]; then
+    echo "$0: the refused document is not refused" >&2
+    exit 2
+fi
+
+# put DIR NAME KIND: writes a document of KIND (legacy, explicit, refused,
+# invalid) as DIR/NAME, and its expected content after upgrade as
+# DIR.expect/NAME (the same bytes unless it converts).
+put() {
+    mkdir -p "$1" "$1.expect"
+    case $3 in
+    legacy)
+        legacy "guest-$(printf '%s' "$2" | tr -c 'a-zA-Z0-9.-' _)" >"$1/$2"
+        "$domcompat" upgrade "$1/$2" >"$1.expect/$2" 2>/dev/null
+        ;;
+    *)
+        cp "$docs/$3.xml" "$1/$2"
+        cp "$docs/$3.xml" "$1.expect/$2"
+        ;;
+    esac
+}
+
+# Has the file system of DIR POSIX ACLs, and setfacl?
+acl_ok() {
+    command -v setfacl >/dev/null 2>&1 && command -v getfacl >/dev/null 2>&1 &&
+        : >"$1/.acl-probe" && setfacl -m u:65534:rw "$1/.acl-probe" 2>/dev/null
+    local rc=$?
+    rm -f "$1/.acl-probe"
+    return $rc
+}
+
+acl_of() {
+    getfacl -c -p -- "$1" 2>/dev/null | grep -v '^$'
+}
+
+# --- faults at each call of the write path ----------------------------------------------
+
+# Four files, worked on in this order: a and b and d convert, c is already
+# explicit.  As root, b belongs to another user (so fchown is called); d has
+# an ACL when the file system allows (so fsetxattr is called).
+fsrc=$work/faults/src
+mkdir -p "$fsrc" || exit 2
+for f in a b d; do put "$fsrc" "$f.xml" legacy; done
+put "$fsrc" c.xml explicit
+chmod 0640 "$fsrc/b.xml"
+have_fchown=
+if [ -n "$is_root" ] && chown 65534:65534 "$fsrc/b.xml" 2>/dev/null; then
+    have_fchown=1
+fi
+have_acl=
+if acl_ok "$fsrc" && setfacl -m u:65534:rw,g:65534:r "$fsrc/d.xml"; then
+    have_acl=1
+fi
+frun=$work/faults/run
+fault_log=$work/faults/log
+
+# fault_run SPEC SUFFIX: the four files afresh, converted with the fault SPEC.
+fault_run() {
+    local suffix=$2 f
+    rm -rf "$frun"
+    cp -a "$fsrc" "$frun"
+    : >"$fault_log"
+    for f in a b c d; do
+        kept "$frun/$f.xml" >"$work/faults/$f.before"
+    done
+    run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="$1" DOMCOMPAT_FAULT_LOG="$fault_log" -- \
+        upgrade -j 1 "-i$suffix" "$frun/a.xml" "$frun/b.xml" "$frun/c.xml" "$frun/d.xml"
+}
+
+# check_files SUFFIX FAILED WHICH TEMPS: after a fault run, each file is new,
+# except FAILED (a letter, "" or "all") which is WHICH (old, new or either); at
+# most TEMPS temporary files are left; with SUFFIX, each converted file's
+# backup holds its old bytes.  c.xml needs no change and must stay as it was.
+check_files() {
+    local suffix=$1 failing=$2 which=$3 temps=$4 f state actual name left=0
+    for f in a b c d; do
+        state=new
+        [ "$f" = "$failing" ] || [ "$failing" = all ] && state=$which
+        if cmp -s "$frun/$f.xml" "$fsrc.expect/$f.xml"; then
+            actual=new
+        elif cmp -s "$frun/$f.xml" "$fsrc/$f.xml"; then
+            actual=old
+        else
+            actual=neither
+            problem "$f.xml is neither its old nor its new content" \
+                diff -u --label new --label actual "$fsrc.expect/$f.xml" "$frun/$f.xml"
+        fi
+        [ "$f" = c ] && [ "$actual" = new ] && actual=unchanged
+        case $state/$actual in
+        new/old) problem "$f.xml was not converted" ;;
+        old/new) problem "$f.xml was rewritten" ;;
+        esac
+        # Left alone: the same inode, size, mtime, mode and owner (a backup
+        # link, made or left, adds a link and a ctime).
+        if { [ "$actual" = old ] || [ "$actual" = unchanged ]; } &&
+            [ "$(kept "$frun/$f.xml")" != "$(cat "$work/faults/$f.before")" ]; then
+            problem "$f.xml's stat changed: $(cat "$work/faults/$f.before") -> $(kept "$frun/$f.xml")"
+        fi
+        if [ -n "$suffix" ] && [ "$actual" = new ] && [ ! -f "$frun/$f.xml$suffix" ]; then
+            problem "$f.xml$suffix (the backup) is missing"
+        fi
+    done
+    # Owner, mode and ACL came along to the new files.
+    if [ "$(stat -c '%a %u %g' "$frun/b.xml")" != "$(stat -c '%a %u %g' "$fsrc/b.xml")" ]; then
+        problem "b.xml: mode, owner or group not kept: $(stat -c '%a %u %g' "$frun/b.xml")"
+    fi
+    if [ -n "$have_acl" ] && [ "$(acl_of "$frun/d.xml")" != "$(acl_of "$fsrc/d.xml")" ]; then
+        problem "d.xml: its ACL was not kept" acl_of "$frun/d.xml"
+    fi
+    # Nothing else in the directory but backups of the originals.
+    for name in "$frun"/* "$frun"/.*; do
+        name=${name##*/}
+        case $name in
+        . | .. | a.xml | b.xml | c.xml | d.xml | '*' | '.*') ;;
+        [abd].xml"$suffix")
+            if [ -z "$suffix" ]; then
+                problem "unexpected file $name"
+            elif ! cmp -s "$frun/$name" "$fsrc/${name%%.*}.xml"; then
+                problem "$name does not hold the original"
+            fi
+            ;;
+        .*) left=$((left + 1)) ;;
+        *) problem "unexpected file $name" ;;
+        esac
+    done
+    if [ "$left" -gt "$temps" ]; then
+        problem "$left temporary files left: $(temp_files "$frun" | tr '\n' ' ')"
+    fi
+}
+
+# where_fails CALL SUFFIX N: "FILE PHASE" for the Nth call of CALL in a
+# run over the four files: the file it writes, and for a call made twice
+# per file (fsync: the new file, then the directory; renameat with a
+# backup: the backup's link, then the new file) which of the two.
+# Nothing when the run makes no Nth call.
+where_fails() {
+    local call=$1 suffix=$2 n=$3 per=1 first=0 k files=(a b d)
+    case $call in
+    fchown) [ -n "$have_fchown" ] && files=(b) || files=() ;;
+    fsetxattr) [ -n "$have_acl" ] && files=(d) || files=() ;;
+    linkat) [ -n "$suffix" ] || files=() ;;
+    fsync) per=2 ;;
+    renameat) if [ -n "$suffix" ]; then per=2; else first=1; fi ;;
+    esac
+    k=$(((n - 1) / per))
+    if [ "$k" -lt ${#files[@]} ]; then
+        echo "${files[k]} $((first + (n - 1) % per))"
+    fi
+}
+
+# The message for a failure at CALL (PHASE as above) with ERROR.
+message_of() {
+    local call=$1 phase=$2 error=$3 step
+    case $call/$phase in
+    openat/*) step='cannot create a temporary file beside it' ;;
+    fchown/*) step="cannot give the new file the original's owner and group" ;;
+    fchmod/*) step="cannot give the new file the original's mode" ;;
+    fsetxattr/*) step="cannot give the new file the original's SELinux label or ACL" ;;
+    write/*) step='cannot write the new content' ;;
+    fsync/0) step='cannot flush the new content to disk' ;;
+    fsync/1)
+        echo "the file: replaced, but its directory cannot be synced to disk: $error; the new content may not survive a crash"
+        return
+        ;;
+    close/*) step='cannot close the new file' ;;
+    linkat/* | renameat/0) step='cannot keep the original as the backup' ;;
+    renameat/1) step='cannot rename the new file over it' ;;
+    esac
+    echo "not written: $step: $error; the file is unchanged"
+}
+
+strerror_of() {
+    case $1 in
+    EIO) echo 'Input/output error' ;;
+    ENOSPC | short) echo 'No space left on device' ;;
+    EDQUOT) echo 'Disk quota exceeded' ;;
+    EPERM) echo 'Operation not permitted' ;;
+    ENOTSUP) echo 'Operation not supported' ;;
+    EMLINK) echo 'Too many links' ;;
+    esac
+}
+
+# fault_case CALL ACTION SUFFIX: the Nth call fails, for N = 1, 2, ... until
+# a run no longer makes an Nth call (which must then convert everything).
+# Each failure must be at the file and step the Nth call belongs to.
+fault_case() {
+    local call=$1 action=$2 suffix=$3 n=1 where file phase which
+    begin "fault-$call-$action-in-place${suffix:+=$suffix}"
+    while [ $n -le 20 ]; do
+        local before=${#problems[@]}
+        fault_run "$call:$n:$action" "$suffix"
+        where=$(where_fails "$call" "$suffix" "$n")
+        if [ ! -s "$fault_log" ]; then
+            if [ -n "$where" ] || [ $n = 1 ]; then
+                problem "call $n of $call was never made; the writer should make it (${where:-none at all})"
+            fi
+            expect_status 0
+            check_files "$suffix" "" new 0
+            break
+        fi
+        if [ -z "$where" ]; then
+            problem "call $n of $call was made; the writer should not make it" cat "$err"
+            break
+        fi
+        read -r file phase <<<"$where"
+        which=old
+        [ "$call/$phase" = fsync/1 ] && which=new
+        expect_status 4
+        expect_err_line "domcompat: $frun/$file.xml: $(message_of "$call" "$phase" "$(strerror_of "$action")")"
+        expect_err_line "domcompat: 4 documents: 2 changed, 1 unchanged, 0 refused, 0 invalid, 1 failed"
+        expect_err_lines 4
+        check_files "$suffix" "$file" "$which" 0
+        if [ ${#problems[@]} -gt "$before" ]; then
+            problems[before]="call $n: ${problems[before]}"
+            break
+        fi
+        n=$((n + 1))
+    done
+    [ $n -gt 20 ] && problem "still reaching the fault at call 20"
+    end
+}
+
+for suffix in "" .bak; do
+    fault_case openat ENOSPC "$suffix"
+    if [ -n "$have_fchown" ]; then
+        fault_case fchown EPERM "$suffix"
+    fi
+    fault_case fchmod EPERM "$suffix"
+    if [ -n "$have_acl" ]; then
+        fault_case fsetxattr ENOTSUP "$suffix"
+    fi
+    fault_case write ENOSPC "$suffix"
+    fault_case write short "$suffix"
+    fault_case fsync EIO "$suffix"
+    fault_case close EIO "$suffix"
+    fault_case renameat EIO "$suffix"
+done
+fault_case write EDQUOT ""
+fault_case linkat EMLINK .bak
+[ -n "$have_fchown" ] || skip fault-fchown "not root: files of another owner cannot be made"
+[ -n "$have_acl" ] || skip fault-fsetxattr "no setfacl, or no ACLs on this file system: the ACL copy is not exercised"
+
+# A write interrupted before it wrote anything is made again.
+begin fault-write-EINTR-retried
+fault_run write:2:EINTR ""
+[ -s "$fault_log" ] || problem "the fault was not reached"
+expect_status 0
+check_files "" "" new 0
+end
+
+# The library sees the writer's calls and only them: glibc's stdio writes
+# the messages through internal symbols, which are not counted.
+begin fault-shim-counts-only-the-writer
+rm -rf "$frun" && cp -a "$fsrc" "$frun"
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT_TRACE="$work/faults/trace" -- \
+    upgrade -j 1 -i "$frun/a.xml" "$frun/b.xml" "$frun/c.xml" "$frun/d.xml"
+expect_status 0
+for call in openat write close renameat; do
+    count=$(grep -c "^$call " "$work/faults/trace")
+    [ "$count" = 3 ] || problem "$count calls of $call counted for 3 files written, expected 3" cat "$work/faults/trace"
+done
+count=$(grep -c "^fsync " "$work/faults/trace")
+[ "$count" = 6 ] || problem "$count calls of fsync counted, expected 6 (each file and its directory)"
+end
+
+# kill_case SIGNAL WHEN SUFFIX: the process gets SIGNAL at each call in
+# turn, just before it (WHEN kill) or as it returns (kill-after).  SIGTERM's
+# handler removes the temporary files; SIGKILL may leave two (the new file
+# and the backup's link).
+kill_case() {
+    local sig=$1 when=$2 suffix=$3 call n stale=0 allowed=0
+    begin "signal-$sig-$([ "$when" = kill ] && echo before || echo after)-each-call-in-place${suffix:+=$suffix}"
+    [ "$sig" = 9 ] && allowed=2
+    for call in openat fchown fchmod fsetxattr write fsync close linkat renameat; do
+        for n in 1 2 3 4 5 6 7; do
+            local before=${#problems[@]}
+            fault_run "$call:$n:$when=$sig" "$suffix"
+            [ -s "$fault_log" ] || break
+            expect_status $((128 + sig))
+            check_files "$suffix" all either "$allowed"
+            stale=$((stale + $(temp_files "$frun" | wc -l)))
+            if [ ${#problems[@]} -gt "$before" ]; then
+                problems[before]="$call $n: ${problems[before]}"
+                break 2
+            fi
+        done
+    done
+    [ "$sig" = 9 ] && note "$case_name" "$stale stale temporary files in all, as SIGKILL allows"
+    end
+}
+for when in kill kill-after; do
+    kill_case 15 "$when" ""
+    kill_case 15 "$when" .bak
+done
+kill_case 9 kill ""
+kill_case 9 kill-after .bak
+
+# --- real errors -----------------------------------------------------------------
+
+# A short write then EFBIG: a file size limit below the bigger document.
+begin real-efbig-under-ulimit
+d=$work/efbig
+mkdir "$d"
+put "$d" small.xml legacy
+{ legacy big; head -c 6000 /dev/zero | tr '\0' ' '; } >"$d/big.xml"
+"$domcompat" upgrade "$d/big.xml" >"$d.expect/big.xml" 2>/dev/null
+cp "$d/big.xml" "$d/big.old"
+before=$(identity "$d/big.xml")
+(trap '' XFSZ; ulimit -f 4 && exec timeout -k 2 "$limit" "$domcompat" upgrade -j 1 -i "$d/big.xml" "$d/small.xml") \
+    >"$out" 2>"$err" </dev/null
+status=$?
+expect_status 4
+expect_err "^domcompat: $d/big\\.xml: not written: cannot write the new content: File too large; the file is unchanged\$"
+same_bytes "$d/big.xml" "$d/big.old" "big.xml"
+[ "$(identity "$d/big.xml")" = "$before" ] || problem "big.xml's stat changed"
+same_bytes "$d/small.xml" "$d.expect/small.xml" "small.xml"
+rm -f "$d/big.old"
+expect_no_temp "$d"
+expect_only "$d" big.xml small.xml
+end
+
+# mount_tmpfs DIR OPTIONS: a tmpfs for the test (root only); 0 when mounted.
+mount_tmpfs() {
+    mkdir -p "$1"
+    if mount -t tmpfs -o "$2" domcompat-test "$1" 2>/dev/null; then
+        mounts+=("$1")
+        return 0
+    fi
+    return 1
+}
+
+# A full file system: there is room for the small document's new copy, not
+# for the big one's.
+d=$work/enospc
+if [ -n "$is_root" ] && mount_tmpfs "$d" size=64k,mode=0755; then
+    begin real-enospc-on-full-tmpfs
+    legacy small >"$d/small.xml"
+    { legacy big; head -c 5000 /dev/zero | tr '\0' ' '; } >"$d/big.xml"
+    "$domcompat" upgrade "$d/small.xml" >"$work/enospc-small.new"
+    "$domcompat" upgrade "$d/big.xml" >"$work/enospc-big.new"
+    cp "$d/big.xml" "$work/enospc-big.old"
+    dd if=/dev/zero of="$d/filler" bs=4k >/dev/null 2>&1
+    truncate -s -4096 "$d/filler"
+    run -- upgrade -j 1 -i "$d/big.xml" "$d/small.xml"
+    expect_status 4
+    expect_err "^domcompat: $d/big\\.xml: not written: cannot write the new content: No space left on device; the file is unchanged\$"
+    same_bytes "$d/big.xml" "$work/enospc-big.old" big.xml
+    same_bytes "$d/small.xml" "$work/enospc-small.new" small.xml
+    expect_no_temp "$d"
+    end
+else
+    skip real-enospc-on-full-tmpfs "cannot mount a tmpfs here (needs root)"
+fi
+
+# A directory the temporary file cannot be created in.  Root writes to any
+# directory, so there it is a read-only file system.
+begin unwritable-directory
+d=$work/unwritable
+mkdir -p "$d/dir"
+put "$d/dir" a.xml legacy
+cp "$d/dir/a.xml" "$work/unwritable-a.old"
+how=
+if [ -z "$is_root" ]; then
+    chmod 555 "$d/dir" && how=permission
+elif mkdir -p "$d/ro" && mount --bind "$d/dir" "$d/ro" 2>/dev/null; then
+    mounts+=("$d/ro")
+    if mount -o remount,bind,ro "$d/ro" 2>/dev/null; then how=read-only; fi
+fi
+if [ -n "$how" ]; then
+    target=$d/dir
+    [ "$how" = read-only ] && target=$d/ro
+    before=$(identity "$target/a.xml")
+    run -- upgrade -i "$target/a.xml"
+    expect_status 4
+    if [ "$how" = permission ]; then
+        expect_err "^domcompat: $target/a\\.xml: not written: cannot create a temporary file beside it: Permission denied; the file is unchanged\$"
+    else
+        expect_err "^domcompat: $target/a\\.xml: not written: cannot create a temporary file beside it: Read-only file system; the file is unchanged\$"
+    fi
+    same_bytes "$target/a.xml" "$work/unwritable-a.old" a.xml
+    [ "$(identity "$target/a.xml")" = "$before" ] || problem "a.xml's stat changed"
+    expect_no_temp "$d/dir"
+    expect_only "$d/dir" a.xml
+    chmod 755 "$d/dir"
+    end
+else
+    skip unwritable-directory "root, and no read-only bind mount possible: a permission test could not fail"
+fi
+
+# An immutable file: the rename over it fails; clean error, temp removed.
+d=$work/immutable
+mkdir "$d"
+put "$d" a.xml legacy
+cp "$d/a.xml" "$work/immutable-a.old"
+if [ -n "$is_root" ] && command -v chattr >/dev/null 2>&1 && chattr +i "$d/a.xml" 2>/dev/null; then
+    immutable+=("$d/a.xml")
+    begin immutable-file
+    run -- upgrade -i "$d/a.xml"
+    expect_status 4
+    expect_err "^domcompat: $d/a\\.xml: not written: cannot rename the new file over it: Operation not permitted; the file is unchanged\$"
+    chattr -i "$d/a.xml"
+    same_bytes "$d/a.xml" "$work/immutable-a.old" a.xml
+    expect_no_temp "$d"
+    end
+else
+    skip immutable-file "chattr +i is not possible here (needs root and a file system with the flag)"
+fi
+
+# --- another program changes the file during the run -------------------------------
+
+# Just before the check that the file is still the one read (at the close of
+# the new file), another program appends to it, replaces it, or removes it.
+for action in append replace unlink; do
+    begin "changed-during-run-$action"
+    d=$work/changed-$action
+    mkdir "$d"
+    put "$d" a.xml legacy
+    put "$d" b.xml legacy
+    run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="close:1:$action=$d/a.xml" DOMCOMPAT_FAULT_LOG="$work/changed.log" -- \
+        upgrade -j 1 -i "$d/a.xml" "$d/b.xml"
+    expect_status 4
+    expect_err_line "domcompat: $d/a.xml: not written: it changed or vanished while being converted; it was left as it is"
+    case $action in
+    unlink) [ ! -e "$d/a.xml" ] || problem "a.xml came back" ;;
+    append)
+        { legacy guest-a.xml; echo '<!-- written by another program during the run -->'; } >"$work/changed.other"
+        same_bytes "$d/a.xml" "$work/changed.other" "the other program's a.xml"
+        ;;
+    replace)
+        echo '<!-- written by another program during the run -->' >"$work/changed.other"
+        same_bytes "$d/a.xml" "$work/changed.other" "the other program's a.xml"
+        ;;
+    esac
+    same_bytes "$d/b.xml" "$d.expect/b.xml" b.xml
+    expect_no_temp "$d"
+    expect_only "$d" a.xml b.xml
+    end
+done
+
+# --- policies --------------------------------------------------------------------
+
+# A read-only file is refused without --force, even as root; with it, it is
+# rewritten and stays read-only.
+begin read-only-file
+d=$work/read-only
+mkdir "$d"
+put "$d" a.xml legacy
+chmod 0444 "$d/a.xml"
+before=$(identity "$d/a.xml")
+run -- upgrade -i "$d/a.xml"
+expect_status 4
+expect_err_line "domcompat: $d/a.xml: not written: it is read-only (mode 0444); --force rewrites it anyway"
+[ "$(identity "$d/a.xml")" = "$before" ] || problem "a.xml's stat changed"
+run -- upgrade -n -i "$d/a.xml"
+expect_status 4
+expect_err_line "domcompat: $d/a.xml: not rewritable: it is read-only (mode 0444); --force rewrites it anyway"
+run -- upgrade -i --force "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml with --force"
+[ "$(stat -c %a "$d/a.xml")" = 444 ] || problem "mode after --force: $(stat -c %a "$d/a.xml"), expected 444"
+expect_no_temp "$d"
+end
+
+# Hard links: replacing one name would split them.
+begin hard-linked-file
+d=$work/hard-links
+mkdir "$d"
+put "$d" a.xml legacy
+ln "$d/a.xml" "$d/other-name"
+before=$(identity "$d/a.xml")
+run -- upgrade -i "$d/a.xml"
+expect_status 4
+expect_err_line "domcompat: $d/a.xml: not written: it has 2 hard links, and replacing it would split them (the other names would keep the old content); --force replaces it anyway"
+[ "$(identity "$d/a.xml")" = "$before" ] || problem "a.xml's stat changed"
+# Both names given: one file, refused once, the other name skipped.
+run -- upgrade -i "$d/a.xml" "$d/other-name"
+expect_status 4
+expect_err_line "$d/other-name: skipped: the same file as $d/a.xml"
+run -- upgrade -i --force "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml with --force"
+cmp -s "$d/other-name" "$d.expect/a.xml" && problem "the other name changed too: --force splits the links"
+end
+
+# A symbolic link named on the command line: its target is rewritten, in the
+# target's directory; the link stays a link.  (autostart/NAME.xml -> ../NAME.xml)
+begin symlink-named-rewrites-its-target
+d=$work/symlink-named
+mkdir -p "$d/qemu/autostart"
+put "$d/qemu" guest.xml legacy
+ln -s ../guest.xml "$d/qemu/autostart/guest.xml"
+run -- upgrade -i "$d/qemu/autostart/guest.xml"
+expect_status 0
+[ -L "$d/qemu/autostart/guest.xml" ] || problem "the link was replaced by a file"
+[ "$(readlink "$d/qemu/autostart/guest.xml")" = ../guest.xml ] || problem "the link points elsewhere now"
+same_bytes "$d/qemu/guest.xml" "$d/qemu.expect/guest.xml" "the target"
+expect_no_temp "$d/qemu/autostart"
+expect_no_temp "$d/qemu"
+# Where the temporary file is made: killed before the rename, it is left in
+# the target's directory.
+put "$d/qemu" guest.xml legacy
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="fsync:1:kill=9" -- upgrade -i "$d/qemu/autostart/guest.xml"
+expect_status 137
+temp_files "$d/qemu" | grep -q -v /autostart/ || problem "no temporary file in the target's directory"
+[ -z "$(temp_files "$d/qemu/autostart")" ] || problem "a temporary file in the link's directory"
+end
+
+# Links met while walking are skipped and reported, their targets untouched.
+begin symlink-met-while-walking-is-skipped
+d=$work/symlink-walked
+mkdir -p "$d/qemu/autostart" "$d/elsewhere"
+put "$d/qemu" guest.xml legacy
+put "$d/elsewhere" sub.xml legacy
+ln -s ../guest.xml "$d/qemu/autostart/guest.xml"
+ln -s ../elsewhere "$d/qemu/linked-dir"
+before=$(identity "$d/qemu/guest.xml")
+run -- upgrade -i -r "$d/qemu/autostart"
+expect_status 0
+expect_err_line "$d/qemu/autostart/guest.xml: skipped: a symbolic link met while walking a directory; name it to convert the file it points to"
+expect_err_line "domcompat: 1 document: 0 changed, 0 unchanged, 0 refused, 0 invalid, 1 skipped"
+[ "$(identity "$d/qemu/guest.xml")" = "$before" ] || problem "the link's target was rewritten"
+[ -L "$d/qemu/autostart/guest.xml" ] || problem "the link is gone"
+# Without --follow-symlinks a linked directory is not walked; with it, it is.
+run -- upgrade -n -r "$d/qemu"
+expect_err_line "domcompat: 2 documents: 1 changed, 0 unchanged, 0 refused, 0 invalid, 1 skipped (dry run: nothing written)"
+run -- upgrade -n -r --follow-symlinks "$d/qemu"
+expect_err_line "$d/qemu/linked-dir/sub.xml: would convert 3 PCI controllers"
+end
+
+# The same file named twice, as a and ./a, and through a link: converted once.
+begin same-file-named-twice
+d=$work/twice
+mkdir "$d"
+put "$d" a.xml legacy
+ln -s a.xml "$d/link.xml"
+(cd "$d" && exec timeout -k 2 "$limit" "$domcompat" upgrade -i a.xml ./a.xml link.xml "$d/a.xml" a.xml) \
+    >"$out" 2>"$err" </dev/null
+status=$?
+expect_status 0
+expect_err_line "a.xml: converted 3 PCI controllers"
+expect_err_line "./a.xml: skipped: the same file as a.xml"
+expect_err_line "link.xml: skipped: the same file as a.xml"
+expect_err_line "$d/a.xml: skipped: the same file as a.xml"
+expect_err_line "domcompat: 5 documents: 1 changed, 0 unchanged, 0 refused, 0 invalid, 4 skipped"
+expect_err_lines 6
+same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+[ -L "$d/link.xml" ] || problem "the link is gone"
+# --output-dir: one copy, no conflict with itself.
+run -- upgrade -o "$d/out" "$d/a.xml" "$d/./a.xml"
+expect_status 0
+expect_err_line "$d/./a.xml: skipped: the same file as $d/a.xml"
+end
+
+# --output-dir naming the input's own directory is an in-place rewrite, with
+# its rules: atomic, read-only and hard-linked files refused, unchanged
+# files left alone.
+begin output-dir-is-the-input-directory
+d=$work/same-dir
+mkdir "$d"
+put "$d" a.xml legacy
+put "$d" ro.xml legacy
+put "$d" same.xml explicit
+chmod 0444 "$d/ro.xml"
+chmod 0604 "$d/a.xml"
+ino=$(stat -c %i "$d/a.xml")
+before_ro=$(identity "$d/ro.xml")
+before_same=$(identity "$d/same.xml")
+sleep 0.01
+run -- upgrade -j 1 -o "$d/." "$d/a.xml" "$d/ro.xml" "$d/same.xml"
+expect_status 4
+same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+[ "$(stat -c %i "$d/a.xml")" != "$ino" ] || problem "a.xml was rewritten in place, not replaced"
+[ "$(stat -c %a "$d/a.xml")" = 604 ] || problem "a.xml's mode was not kept"
+expect_err_line "domcompat: $d/ro.xml: not written: it is read-only (mode 0444); --force rewrites it anyway"
+[ "$(identity "$d/ro.xml")" = "$before_ro" ] || problem "ro.xml changed"
+[ "$(identity "$d/same.xml")" = "$before_same" ] || problem "same.xml needs no change and was rewritten: $before_same -> $(identity "$d/same.xml")"
+expect_err_line "domcompat: 3 documents: 1 changed, 1 unchanged, 0 refused, 0 invalid, 1 failed"
+expect_no_temp "$d"
+end
+
+# --in-place=SUFFIX keeps the original, inode and all, as FILE+SUFFIX, and
+# replaces an older backup.
+begin backup-suffix
+d=$work/backup
+mkdir "$d"
+put "$d" a.xml legacy
+put "$d" same.xml explicit
+echo 'an older backup' >"$d/a.xml.orig"
+cp "$d/a.xml" "$work/backup-a.old"
+ino=$(stat -c %i "$d/a.xml")
+mtime=$(stat -c %y "$d/a.xml")
+run -- upgrade -i.orig "$d/a.xml" "$d/same.xml"
+expect_status 0
+expect_err_line "$d/a.xml: converted 3 PCI controllers; original kept as $d/a.xml.orig"
+same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+same_bytes "$d/a.xml.orig" "$work/backup-a.old" "a.xml.orig"
+[ "$(stat -c '%i %y %h' "$d/a.xml.orig")" = "$ino $mtime 1" ] || problem "the backup is not the original file: $(stat -c '%i %y %h' "$d/a.xml.orig")"
+[ ! -e "$d/same.xml.orig" ] || problem "an unchanged file got a backup"
+expect_no_temp "$d"
+run -- upgrade -i/x "$d/a.xml"
+expect_status 2
+end
+
+# A file that needs no change is not rewritten: inode, mtime and ctime stay.
+begin unchanged-file-not-rewritten
+d=$work/unchanged
+mkdir "$d"
+put "$d" same.xml explicit
+before=$(identity "$d/same.xml")
+sleep 0.01
+run -- upgrade -i "$d/same.xml"
+expect_status 0
+expect_err_line "domcompat: 1 document: 0 changed, 1 unchanged, 0 refused, 0 invalid"
+[ "$(identity "$d/same.xml")" = "$before" ] || problem "same.xml was rewritten: $before -> $(identity "$d/same.xml")"
+expect_no_temp "$d"
+end
+
+# Refused and invalid documents are never written, in place or as copies.
+begin refused-and-invalid-never-written
+d=$work/never
+mkdir "$d"
+put "$d" refused.xml refused
+put "$d" invalid.xml invalid
+before_r=$(identity "$d/refused.xml")
+before_i=$(identity "$d/invalid.xml")
+run -- upgrade -i.bak "$d/refused.xml" "$d/invalid.xml"
+expect_status 3
+run -- upgrade -o "$d/out" "$d/refused.xml" "$d/invalid.xml"
+expect_status 3
+[ "$(identity "$d/refused.xml")" = "$before_r" ] || problem "refused.xml changed"
+[ "$(identity "$d/invalid.xml")" = "$before_i" ] || problem "invalid.xml changed"
+expect_only "$d" refused.xml invalid.xml out
+[ ! -d "$d/out" ] || expect_only "$d/out"
+end
+
+# Owner, group, mode (setgid included) and ACL come along to the new file.
+begin owner-group-mode-acl-kept
+d=$work/metadata
+mkdir "$d"
+put "$d" a.xml legacy
+put "$d" b.xml legacy
+chmod 2640 "$d/a.xml"
+if [ -n "$is_root" ]; then
+    chown 65534:65534 "$d/a.xml" "$d/b.xml" && chmod 2640 "$d/a.xml"
+fi
+acl=
+if acl_ok "$d" && setfacl -m u:1234:rw,g:4321:r,m::rw "$d/b.xml"; then
+    acl=1
+    acl_of "$d/b.xml" >"$work/metadata.acl"
+fi
+meta_a=$(stat -c '%a %u %g' "$d/a.xml")
+meta_b=$(stat -c '%a %u %g' "$d/b.xml")
+ino=$(stat -c %i "$d/a.xml")
+run -- upgrade -i "$d/a.xml" "$d/b.xml"
+expect_status 0
+same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+[ "$(stat -c %i "$d/a.xml")" != "$ino" ] || problem "a.xml was not replaced"
+[ "$(stat -c '%a %u %g' "$d/a.xml")" = "$meta_a" ] || problem "a.xml: $meta_a became $(stat -c '%a %u %g' "$d/a.xml")"
+[ "$(stat -c '%a %u %g' "$d/b.xml")" = "$meta_b" ] || problem "b.xml: $meta_b became $(stat -c '%a %u %g' "$d/b.xml")"
+if [ -n "$acl" ] && [ "$(acl_of "$d/b.xml")" != "$(cat "$work/metadata.acl")" ]; then
+    problem "b.xml's ACL was not kept" diff -u "$work/metadata.acl" <(acl_of "$d/b.xml")
+fi
+end
+[ -n "$is_root" ] || skip owner-kept "not root: a file of another owner cannot be made (mode is checked)"
+[ -n "${acl:-}" ] || skip acl-kept "no setfacl, or no ACLs on this file system (mode and owner are checked)"
+
+# Odd names: spaces, a newline, bytes that are not UTF-8.  Converted in
+# place and as copies; every message one line of valid UTF-8, the name
+# quoted as the messages quote names; the JSON report valid.
+begin odd-file-names
+d=$work/odd
+mkdir -p "$d/in"
+names=('a b.xml' $'new\nline.xml' $'latin1-\xe9t\xe9.xml' "it's.xml")
+shown=("$d/in/a b.xml" "'$d/in/new\\nline.xml'" "'$d/in/latin1-\\xe9t\\xe9.xml'" "$d/in/it's.xml")
+for name in "${names[@]}"; do put "$d/in" "$name" legacy; done
+cp -a "$d/in" "$d/copy"
+run -- upgrade -j 1 -o "$d/out" -r "$d/in"
+expect_status 0
+expect_err_utf8
+expect_err_lines 5
+for i in "${!names[@]}"; do
+    expect_err_line "${shown[i]}: converted 3 PCI controllers into ${shown[i]/\/in\//\/out\/}"
+done
+run -- upgrade -j 1 -i -r "$d/in"
+expect_status 0
+expect_err_utf8
+expect_err_lines 5
+for i in "${!names[@]}"; do
+    same_bytes "$d/in/${names[i]}" "$d/in.expect/${names[i]}" "in place"
+    same_bytes "$d/out/${names[i]}" "$d/in.expect/${names[i]}" "copy"
+    expect_err_line "${shown[i]}: converted 3 PCI controllers"
+done
+run -- upgrade -j 1 -n --format json -r "$d/copy"
+expect_status 0
+if ! python3 -m json.tool "$out" >/dev/null 2>"$work/json.err"; then
+    problem "the JSON report is not valid JSON" cat "$work/json.err"
+elif ! python3 -c '
+import json, sys
+report = json.load(open(sys.argv[1]))
+paths = sorted(d["path"] for d in report["documents"])
+want = sorted(sys.argv[2:])
+sys.exit(0 if paths == want else "paths %r, expected %r" % (paths, want))
+' "$out" "${shown[@]//\/in\//\/copy\/}" 2>"$work/json.err"; then
+    problem "the JSON report's paths are not the quoted names" cat "$work/json.err"
+fi
+expect_no_temp "$d/in"
+end
+
+# --- exit status and summary ------------------------------------------------------
+
+# status_case NAME STATUS SUMMARY KIND...: the worst document decides.
+status_case() {
+    local name=$1 want=$2 summary=$3 kind i=0 files=()
+    shift 3
+    begin "exit-status-$name"
+    d=$work/status-$name
+    mkdir "$d"
+    for kind in "$@"; do
+        i=$((i + 1))
+        if [ "$kind" = missing ]; then
+            files+=("$d/$i-missing.xml")
+        else
+            put "$d" "$i-$kind.xml" "$kind"
+            files+=("$d/$i-$kind.xml")
+        fi
+    done
+    run -- upgrade -j 2 -i "${files[@]}"
+    expect_status "$want"
+    expect_err_line "domcompat: $summary"
+    run -- upgrade -j 2 -n --format json "${files[@]}"
+    expect_status "$want"
+    if ! python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+sys.exit(0 if s["exit"] == int(sys.argv[2]) and s["documents"] == int(sys.argv[3]) else repr(s))
+' "$out" "$want" "$#" 2>"$work/json.err"; then
+        problem "JSON summary wrong" cat "$work/json.err"
+    fi
+    end
+}
+status_case all-converted 0 "3 documents: 2 changed, 1 unchanged, 0 refused, 0 invalid" legacy explicit legacy
+status_case refused 1 "3 documents: 1 changed, 1 unchanged, 1 refused, 0 invalid" legacy refused explicit
+status_case invalid 3 "4 documents: 2 changed, 0 unchanged, 1 refused, 1 invalid" invalid legacy refused legacy
+status_case io-error 4 "4 documents: 1 changed, 0 unchanged, 1 refused, 1 invalid, 1 failed" refused missing invalid legacy
+
+# --- a large batch, killed --------------------------------------------------------
+
+# corpus DIR COUNT: COUNT domains from gen-corpus.py, or from the fixtures.
+corpus_note=
+corpus() {
+    if [ -f "$gen_corpus" ]; then
+        python3 "$gen_corpus" "$1" --count "$2" >/dev/null
+        return
+    fi
+    if [ -z "$corpus_note" ]; then
+        corpus_note=1
+        note corpus "$gen_corpus is missing: the corpora are made from tests/fixtures/*/input.xml instead"
+    fi
+    mkdir -p "$1"
+    local sources=() f i
+    for f in "$fixtures"/*/input.xml; do
+        [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 262144 ] && sources+=("$f")
+    done
+    for ((i = 0; i < $2; i++)); do
+        cp "${sources[i % ${#sources[@]}]}" "$(printf '%s/guest%05d.xml' "$1" "$i")"
+    done
+}
+
+# hashes DIR: "HASH NAME" for the documents directly in DIR, sorted.
+hashes() {
+    (cd "$1" && find . -maxdepth 1 -type f -name '*.xml' -printf '%f\0' | LC_ALL=C sort -z |
+        xargs -0 -r sha256sum)
+}
+
+big=$work/big
+corpus "$big/corpus" 2000
+run -- upgrade -q -o "$big/expected" -r "$big/corpus"
+corpus_status=$status
+hashes "$big/corpus" >"$big/old.sums"
+# A document that does not convert keeps its bytes.
+cp -n "$big/corpus/"*.xml "$big/expected/" 2>/dev/null
+hashes "$big/expected" >"$big/new.sums"
+total=$(wc -l <"$big/old.sums")
+
+# classify: counts the run directory's documents by old, new or neither.
+classify() {
+    hashes "$big/run" >"$big/now.sums"
+    awk 'FILENAME == ARGV[1] { old[$2] = $1; next }
+         FILENAME == ARGV[2] { new[$2] = $1; next }
+         { seen[$2] = 1
+           if ($1 == new[$2] && $1 != old[$2]) n++
+           else if ($1 == old[$2]) o++
+           else { bad++; print "neither old nor new: " $2 > "/dev/stderr" } }
+         END { for (f in old) if (!(f in seen)) { bad++; print "missing: " f > "/dev/stderr" }
+               printf "%d %d %d\n", o, n, bad }' \
+        "$big/old.sums" "$big/new.sums" "$big/now.sums" 2>"$big/classify.err"
+}
+
+# kill_batch SIGNAL AT JOBS: converts the corpus in place and sends SIGNAL
+# once the AT-th document that converts (in name order) has changed.
+kill_batch() {
+    local sig=$1 at=$2 jobs=$3 watch pid waited=0 old new bad stale
+    begin "batch-$(kill -l "$sig")-after-$at-of-$converting-j$jobs"
+    rm -rf "$big/run"
+    cp -a "$big/corpus" "$big/run"
+    watch=$(sed -n "${at}p" "$big/converting")
+    local ino
+    ino=$(stat -c %i "$big/run/$watch")
+    # Not under timeout, which cannot pass SIGKILL on: the poll below has a limit.
+    "$domcompat" upgrade -q -j "$jobs" -i -r "$big/run" >/dev/null 2>"$err" </dev/null &
+    pid=$!
+    while [ "$(stat -c %i "$big/run/$watch")" = "$ino" ] && [ $waited -lt 3000 ]; do
+        sleep 0.005
+        waited=$((waited + 1))
+    done
+    kill "-$sig" "$pid" 2>/dev/null
+    { wait "$pid"; } 2>/dev/null
+    status=$?
+    read -r old new bad <<<"$(classify)"
+    stale=$(temp_files "$big/run" | wc -l)
+    if [ "$status" = 0 ]; then
+        problem "the run ended before the signal (${new} new): nothing was tested"
+    elif [ "$status" != $((128 + sig)) ]; then
+        problem "exit status $status, expected $((128 + sig))" cat "$err"
+    fi
+    [ "$bad" = 0 ] || problem "$bad documents neither old nor new" cat "$big/classify.err"
+    if [ "$new" = 0 ] || [ "$old" = 0 ]; then
+        problem "expected some documents old and some new: $old old, $new new"
+    fi
+    if [ "$sig" = 15 ] && [ "$stale" != 0 ]; then
+        problem "$stale temporary files left after SIGTERM: $(temp_files "$big/run" | head -n 3 | tr '\n' ' ')"
+    fi
+    note "$case_name" "$new new, $old old, $stale stale temporary files"
+    end
+}
+
+# The documents that convert, in name order: the ones to watch.
+awk 'FILENAME == ARGV[1] { old[$2] = $1; next } $1 != old[$2] { print $2 }' \
+    "$big/old.sums" "$big/new.sums" | LC_ALL=C sort >"$big/converting"
+converting=$(wc -l <"$big/converting")
+if [ "$converting" -lt 100 ]; then
+    echo "$0: only $converting of the $total corpus documents convert" >&2
+    exit 2
+fi
+for at in 5 40 75; do
+    kill_batch 9 $((at * converting / 100)) 4
+done
+kill_batch 9 $((30 * converting / 100)) 1
+for at in 15 60; do
+    kill_batch 15 $((at * converting / 100)) 1
+done
+kill_batch 15 $((45 * converting / 100)) 4
+
+# After a kill, running again finishes the work.
+begin batch-finished-after-a-kill
+run -- upgrade -q -i -r "$big/run"
+expect_status "$corpus_status"
+read -r old new bad <<<"$(classify)"
+if [ "$bad" != 0 ] || [ "$new" != "$converting" ]; then
+    problem "after the second run: $new new of $converting, $bad neither old nor new"
+fi
+end
+
+# --- -j N gives what -j 1 gives ------------------------------------------------------
+
+jc=$work/jobs
+corpus "$jc/corpus" 300
+# Some documents refused, some invalid, some unchanged, one named twice (a
+# hard link), one a link met while walking, one in a subdirectory, and
+# some with odd names.
+for i in 7 77 177; do cp "$docs/refused.xml" "$(printf '%s/corpus/guest%05d.xml' "$jc" "$i")"; done
+for i in 13 113 213; do truncate -s 300 "$(printf '%s/corpus/guest%05d.xml' "$jc" "$i")"; done
+for i in 21 121 221; do
+    f=$(printf '%s/corpus/guest%05d.xml' "$jc" "$i")
+    "$domcompat" upgrade "$f" >"$f.tmp" 2>/dev/null && mv "$f.tmp" "$f"
+    rm -f "$f.tmp"
+done
+legacy hard-linked >"$jc/corpus/guest00030.xml"
+ln "$jc/corpus/guest00030.xml" "$jc/corpus/guest00030-hard-link.xml"
+ln -s guest00031.xml "$jc/corpus/guest00031-link.xml"
+mkdir "$jc/corpus/sub"
+cp "$jc/corpus/guest00032.xml" "$jc/corpus/sub/guest-sub.xml"
+# And odd names, which messages quote, each in its own thread's buffer.
+for name in 'odd name.xml' $'new\nline.xml' $'latin1-\xe9t\xe9.xml'; do
+    cp "$docs/legacy.xml" "$jc/corpus/$name"
+done
+
+# jobs_case NAME STATUS ARGS...: runs with -j 1 and -j 4 from the same
+# place and compares standard output, standard error, the status (STATUS),
+# and the tree made.
+jobs_case() {
+    local name=$1 want=$2 j
+    shift 2
+    begin "jobs-1-and-4-identical-$name"
+    for j in 1 4; do
+        rm -rf "$jc/run" "$jc/out"
+        cp -a "$jc/corpus" "$jc/run"
+        (cd "$jc" && exec timeout -k 2 "$limit" "$domcompat" "$@" -j "$j" -r run) \
+            >"$jc/stdout.$j" 2>"$jc/stderr.$j" </dev/null
+        echo $? >"$jc/status.$j"
+        rm -rf "$jc/tree.$j"
+        if [ -d "$jc/out" ]; then mv "$jc/out" "$jc/tree.$j"; else mv "$jc/run" "$jc/tree.$j"; fi
+    done
+    cmp -s "$jc/status.1" "$jc/status.4" || problem "exit status $(cat "$jc/status.1") with -j 1, $(cat "$jc/status.4") with -j 4"
+    cmp -s "$jc/stdout.1" "$jc/stdout.4" || problem "standard output differs" diff "$jc/stdout.1" "$jc/stdout.4"
+    cmp -s "$jc/stderr.1" "$jc/stderr.4" || problem "standard error differs" diff "$jc/stderr.1" "$jc/stderr.4"
+    diff -r "$jc/tree.1" "$jc/tree.4" >"$work/tree.diff" 2>&1 || problem "the trees differ" cat "$work/tree.diff"
+    [ "$(cat "$jc/status.1")" = "$want" ] || problem "exit status $(cat "$jc/status.1"), expected $want" head -n 5 "$jc/stderr.1"
+    [ -s "$jc/stderr.1" ] || [ -s "$jc/stdout.1" ] || problem "no output at all"
+    end
+}
+# Invalid documents make it 3; in place, the hard-linked one is refused (4).
+jobs_case output-dir 3 upgrade -o out
+jobs_case in-place 4 upgrade -i
+jobs_case json-report 3 upgrade -o out --format json
+jobs_case diff 3 upgrade -n --diff
+jobs_case check 3 check --to libvirt-6.2.0 --format json
+if ! python3 -m json.tool "$jc/stdout.4" >/dev/null 2>"$work/json.err"; then
+    begin jobs-json-report-valid
+    problem "the -j 4 JSON report is not valid JSON" cat "$work/json.err"
+    end
+fi
+# The summary counts the documents' outcomes, and the status is the worst
+# document's, in the text and the JSON report alike.
+begin jobs-summary-counts
+rm -rf "$jc/out"
+run -- upgrade -j 4 -o "$jc/out" --format json -r "$jc/corpus"
+json_status=$status
+cp "$out" "$jc/report.json"
+rm -rf "$jc/out"
+run -- upgrade -j 4 -o "$jc/out" -r "$jc/corpus"
+[ "$status" = "$json_status" ] || problem "exit status $status, $json_status with --format json"
+if ! python3 -c '
+import collections, json, sys
+report = json.load(open(sys.argv[1]))
+docs = report["documents"]
+got = collections.Counter(d["outcome"] for d in docs)
+summary = report["summary"]
+names = ["changed", "unchanged", "refused", "invalid", "failed", "skipped"]
+problems = []
+for name in names:
+    if summary[name] != got[name]:
+        problems.append("%s: summary %d, documents %d" % (name, summary[name], got[name]))
+worst = max(d["exit"] for d in docs)
+if summary["exit"] != worst or summary["documents"] != len(docs) or worst != int(sys.argv[2]):
+    problems.append("exit %d, worst document %d, process %s" % (summary["exit"], worst, sys.argv[2]))
+if got["refused"] < 3 or got["invalid"] < 3 or got["skipped"] != 2:
+    problems.append("the corpus should have 3+ refused, 3+ invalid, 2 skipped: %r" % dict(got))
+text = "domcompat: %d documents: " % len(docs) + ", ".join(
+    "%d %s" % (got[n], n) for n in names if got[n] or n not in ("failed", "skipped"))
+if open(sys.argv[3]).read().splitlines()[-1] != text:
+    problems.append("the summary line is not %r" % text)
+sys.exit("; ".join(problems) or None)
+' "$jc/report.json" "$status" "$err" 2>"$work/json.err"; then
+    problem "$(cat "$work/json.err")"
+fi
+end
+
+summary="batch: $passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]
