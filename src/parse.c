@@ -80,7 +80,7 @@ static bool is_utf8_name(const char *name)
            strcasecmp(name, "US-ASCII") == 0 || strcasecmp(name, "ASCII") == 0;
 }
 
-/* UTF-16 and UTF-32 announce themselves in their first bytes. */
+/* UTF-16, UTF-32 and EBCDIC announce themselves in their first bytes. */
 static const char *wide_encoding(const unsigned char *d, size_t len)
 {
     if (len >= 4 && ((d[0] == 0 && d[1] == 0 && d[2] == 0xFE && d[3] == 0xFF) ||
@@ -90,6 +90,9 @@ static const char *wide_encoding(const unsigned char *d, size_t len)
         return "UTF-16";
     if (len >= 2 && ((d[0] == 0 && d[1] == '<') || (d[0] == '<' && d[1] == 0)))
         return "UTF-16";
+    /* "<?xm" in EBCDIC, which libxml2 detects and decodes on its own. */
+    if (len >= 4 && d[0] == 0x4C && d[1] == 0x6F && d[2] == 0xA7 && d[3] == 0x94)
+        return "EBCDIC";
     return NULL;
 }
 

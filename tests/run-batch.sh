@@ -1237,7 +1237,7 @@ if got["refused"] < 3 or got["invalid"] < 3 or got["skipped"] != 2:
     problems.append("the corpus should have 3+ refused, 3+ invalid, 2 skipped: %r" % dict(got))
 text = "domcompat: %d documents: " % len(docs) + ", ".join(
     "%d %s" % (got[n], n) for n in names if got[n] or n not in ("failed", "skipped"))
-if open(sys.argv[3]).read().splitlines()[-1] != text:
+if open(sys.argv[3], errors="replace").read().splitlines()[-1] != text:
     problems.append("the summary line is not %r" % text)
 sys.exit("; ".join(problems) or None)
 ' "$jc/report.json" "$status" "$err" 2>"$work/json.err"; then
