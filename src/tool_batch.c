@@ -52,7 +52,6 @@ struct job {
 /* The state one document's work passes around. */
 struct work {
     const struct tool_batch *batch;
-    const struct tool_inputs *inputs;
     struct job *job;
     const char *name; /* the input's path as messages show it */
     char name_buf[1024];
@@ -72,17 +71,6 @@ struct work {
     char *diff;
     size_t diff_len;
 };
-
-static int exit_status_of(int rc)
-{
-    switch (rc) {
-    case DOMCOMPAT_OK: return EXIT_DONE;
-    case DOMCOMPAT_EREFUSED: return EXIT_REFUSED;
-    case DOMCOMPAT_EUSAGE: return EXIT_USAGE;
-    case DOMCOMPAT_EINVALID: return EXIT_INVALID;
-    default: return EXIT_FAILURE_IO;
-    }
-}
 
 static enum outcome outcome_of_status(int status)
 {
@@ -114,12 +102,10 @@ static void fail_with(struct work *w, int status, const char *fmt, ...)
 static void report_library_error(struct work *w, int rc)
 {
     w->has_error = 1;
-    w->job->status = exit_status_of(rc);
+    w->job->status = report_exit_status(rc);
     w->job->outcome = outcome_of_status(w->job->status);
     if (!w->batch->json)
-        report_error(w->messages, w->name,
-                     rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
-                     &w->err);
+        report_failure(w->messages, w->name, rc, &w->err);
 }
 
 /* Reads the document; 0, or -1 with the failure reported. */
@@ -460,7 +446,6 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
 
     memset(&w, 0, sizeof(w));
     w.batch = b;
-    w.inputs = inputs;
     w.job = job;
     w.file.fd = w.file.dir_fd = -1;
     w.name = report_display_name(input->path, w.name_buf, sizeof(w.name_buf));

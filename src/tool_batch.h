@@ -43,7 +43,4 @@ struct tool_batch {
 /* Runs the batch over every input; returns the run's exit status (the worst document's). */
 int tool_batch_run(const struct tool_batch *batch, const struct tool_inputs *inputs);
 
-/* The exit statuses, documented in --help, the man page and the README. Never renumber. */
-enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
-
 #endif

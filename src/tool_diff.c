@@ -303,6 +303,28 @@ static void mark_lines(unsigned char *marks, const struct side *side, const size
 }
 
 /*
+ * From one end of a run of `length` lines (`step` 1: from its first line, -1: from its last),
+ * keeps provisional lines until three discarded lines in a row, or a discarded line at least 8
+ * lines in.
+ */
+static void keep_run_edge(unsigned char *edge, ptrdiff_t step, ptrdiff_t length)
+{
+    ptrdiff_t j, streak = 0;
+
+    for (j = 0; j < length; j++) {
+        unsigned char *mark = edge + j * step;
+
+        if (j >= 8 && *mark == DISCARD)
+            break;
+        if (*mark == PROVISIONAL)
+            *mark = KEEP;
+        streak = *mark == DISCARD ? streak + 1 : 0;
+        if (streak == 3)
+            break;
+    }
+}
+
+/*
  * Keeps the provisional lines that are not well inside a run of discarded lines: those outside
  * such runs or at their ends, all of a run's when they make up more than a quarter of it, long
  * stretches of them, and those before three discarded lines in a row (or the first one at least
@@ -313,7 +335,7 @@ static void settle_provisional(unsigned char *marks, ptrdiff_t count)
     ptrdiff_t i, j;
 
     for (i = 0; i < count; i++) {
-        ptrdiff_t end, length, provisional = 0, longest_kept, streak, k;
+        ptrdiff_t end, length, provisional = 0, longest_kept, k;
 
         if (marks[i] == PROVISIONAL)
             marks[i] = KEEP;
@@ -344,28 +366,8 @@ static void settle_provisional(unsigned char *marks, ptrdiff_t count)
                     marks[j++] = KEEP;
         }
 
-        for (j = 0, streak = 0; j < length; j++) {
-            unsigned char *mark = &marks[i + j];
-
-            if (j >= 8 && *mark == DISCARD)
-                break;
-            if (*mark == PROVISIONAL)
-                *mark = KEEP;
-            streak = *mark == DISCARD ? streak + 1 : 0;
-            if (streak == 3)
-                break;
-        }
-        for (j = 0, streak = 0; j < length; j++) {
-            unsigned char *mark = &marks[end - 1 - j];
-
-            if (j >= 8 && *mark == DISCARD)
-                break;
-            if (*mark == PROVISIONAL)
-                *mark = KEEP;
-            streak = *mark == DISCARD ? streak + 1 : 0;
-            if (streak == 3)
-                break;
-        }
+        keep_run_edge(&marks[i], 1, length);
+        keep_run_edge(&marks[end - 1], -1, length);
         i = end - 1;
     }
 }

@@ -33,9 +33,6 @@
 /* The configuration is a few lines; anything larger is not one. */
 #define MAX_CONFIG_SIZE (64 * 1024)
 
-/* The tool's exit statuses (see tool_main.c); never renumber. */
-enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
-
 static const char usage_text[] =
     "usage: domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n";
 
@@ -338,12 +335,8 @@ static int filter(const domcompat_options *opts, const char *label, const char *
         fputs("\n", stderr);
         status = EXIT_REFUSED;
     } else if (rc != DOMCOMPAT_OK) {
-        report_error(stderr, label,
-                     rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
-                     &err);
-        status = rc == DOMCOMPAT_EINVALID ? EXIT_INVALID
-                 : rc == DOMCOMPAT_EUSAGE ? EXIT_USAGE
-                                          : EXIT_FAILURE_IO;
+        report_failure(stderr, label, rc, &err);
+        status = report_exit_status(rc);
     } else {
         report_losses(stderr, label, result);
         status = EXIT_DONE;

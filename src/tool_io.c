@@ -64,42 +64,16 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
                                       char *why, size_t why_size)
 {
     enum tool_read_status status;
-    struct stat st;
-    int fd;
+    struct tool_file file;
 
     *data = NULL;
     *len = 0;
     if (strcmp(path, "-") == 0)
         return read_all(STDIN_FILENO, 64 * 1024, max, data, len, why, why_size);
-
-    /* open() on a socket says "No such device or address": say what it is instead. */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(why, why_size, "not a regular file");
-        return TOOL_READ_IO_ERROR;
-    }
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        snprintf(why, why_size, "%s", strerror(errno));
-        return TOOL_READ_IO_ERROR;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(why, why_size, "%s", strerror(errno));
-        close(fd);
-        return TOOL_READ_IO_ERROR;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(why, why_size, "not a regular file");
-        close(fd);
-        return TOOL_READ_IO_ERROR;
-    }
-    if ((unsigned long long)st.st_size > max) {
-        snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
-        close(fd);
-        return TOOL_READ_TOO_LARGE;
-    }
-    status = read_all(fd, (size_t)st.st_size, max, data, len, why, why_size);
-    close(fd);
+    status = tool_open_file(path, &file, why, why_size);
+    if (status == TOOL_READ_OK)
+        status = tool_read_file(&file, max, data, len, why, why_size);
+    tool_close_file(&file);
     return status;
 }
 

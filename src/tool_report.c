@@ -12,6 +12,24 @@ void report_error(FILE *to, const char *file, const char *prefix, const domcompa
         fprintf(to, "%s: %s%s\n", file, prefix, err->message);
 }
 
+int report_exit_status(int rc)
+{
+    switch (rc) {
+    case DOMCOMPAT_OK: return EXIT_DONE;
+    case DOMCOMPAT_EREFUSED: return EXIT_REFUSED;
+    case DOMCOMPAT_EUSAGE: return EXIT_USAGE;
+    case DOMCOMPAT_EINVALID: return EXIT_INVALID;
+    default: return EXIT_FAILURE_IO;
+    }
+}
+
+void report_failure(FILE *to, const char *file, int rc, const domcompat_error *err)
+{
+    report_error(to, file,
+                 rc == DOMCOMPAT_EINTERNAL || rc == DOMCOMPAT_ENOMEM ? "internal error: " : "",
+                 err);
+}
+
 void report_refusals(FILE *to, const char *file, const domcompat_result *result, int one_line)
 {
     char description[1024];

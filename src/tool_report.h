@@ -6,8 +6,17 @@
 
 #include "domcompat.h"
 
+/* The exit statuses, documented in --help, the man page and the README. Never renumber. */
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_IO = 4 };
+
+/* The exit status for a library return code. */
+int report_exit_status(int rc);
+
 /* FILE:LINE:COLUMN: PREFIXmessage, leaving out what is unknown. */
 void report_error(FILE *to, const char *file, const char *prefix, const domcompat_error *err);
+
+/* A library call's failure `rc`, as report_error, marked when it is domcompat's own. */
+void report_failure(FILE *to, const char *file, int rc, const domcompat_error *err);
 
 /*
  * Each refusal of a result: its description, then its hint on a line of

@@ -91,42 +91,6 @@ err=$work/stderr
 is_root=
 [ "$(id -u)" = 0 ] && is_root=1
 
-passed=0
-failed=0
-skipped=0
-problems=()
-case_name=
-
-begin() {
-    case_name=$1
-    problems=()
-    : >"$work/details"
-}
-
-problem() {
-    problems+=("$1")
-    shift
-    if [ $# -gt 0 ]; then
-        "$@" 2>&1 | head -n 12 | sed 's/^/    /' >>"$work/details"
-    fi
-}
-
-end() {
-    if [ ${#problems[@]} -eq 0 ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        local what
-        what=$(printf '%s; ' "${problems[@]}")
-        echo "FAIL $case_name: ${what%; }"
-        cat "$work/details"
-    fi
-}
-
-skip() {
-    skipped=$((skipped + 1))
-    echo "skip $1: $2"
-}
 
 note() {
     echo "note $1: $2"
@@ -474,7 +438,7 @@ strerror_of() {
 # Each failure must be at the file and step the Nth call belongs to.
 fault_case() {
     local call=$1 action=$2 suffix=$3 n=1 where file phase which
-    begin "fault-$call-$action-in-place${suffix:+=$suffix}"
+    case_begin "fault-$call-$action-in-place${suffix:+=$suffix}"
     while [ $n -le 20 ]; do
         local before=${#problems[@]}
         fault_run "$call:$n:$action" "$suffix"
@@ -506,7 +470,7 @@ fault_case() {
         n=$((n + 1))
     done
     [ $n -gt 20 ] && problem "still reaching the fault at call 20"
-    end
+    case_end
 }
 
 for suffix in "" .bak; do
@@ -530,16 +494,16 @@ fault_case linkat EMLINK .bak
 [ -n "$have_acl" ] || skip fault-fsetxattr "no setfacl, or no ACLs on this file system: the ACL copy is not exercised"
 
 # A write interrupted before it wrote anything is made again.
-begin fault-write-EINTR-retried
+case_begin fault-write-EINTR-retried
 fault_run write:2:EINTR ""
 [ -s "$fault_log" ] || problem "the fault was not reached"
 expect_status 0
 check_files "" "" new 0
-end
+case_end
 
 # The library sees the writer's calls and only them: glibc's stdio writes
 # the messages through internal symbols, which are not counted.
-begin fault-shim-counts-only-the-writer
+case_begin fault-shim-counts-only-the-writer
 rm -rf "$frun" && cp -a "$fsrc" "$frun"
 run LD_PRELOAD="$shim" DOMCOMPAT_FAULT_TRACE="$work/faults/trace" -- \
     upgrade -j 1 -i "$frun/a.xml" "$frun/b.xml" "$frun/c.xml" "$frun/d.xml"
@@ -550,7 +514,7 @@ for call in openat write close renameat; do
 done
 count=$(grep -c "^fsync " "$work/faults/trace")
 [ "$count" = 6 ] || problem "$count calls of fsync counted, expected 6 (each file and its directory)"
-end
+case_end
 
 # kill_case SIGNAL WHEN SUFFIX: the process gets SIGNAL at each call in
 # turn, just before it (WHEN kill) or as it returns (kill-after).  SIGTERM's
@@ -558,7 +522,7 @@ end
 # and the backup's link).
 kill_case() {
     local sig=$1 when=$2 suffix=$3 call n stale=0 allowed=0
-    begin "signal-$sig-$([ "$when" = kill ] && echo before || echo after)-each-call-in-place${suffix:+=$suffix}"
+    case_begin "signal-$sig-$([ "$when" = kill ] && echo before || echo after)-each-call-in-place${suffix:+=$suffix}"
     [ "$sig" = 9 ] && allowed=2
     for call in openat fchown fchmod fsetxattr write fsync close linkat renameat; do
         for n in 1 2 3 4 5 6 7; do
@@ -575,7 +539,7 @@ kill_case() {
         done
     done
     [ "$sig" = 9 ] && note "$case_name" "$stale stale temporary files in all, as SIGKILL allows"
-    end
+    case_end
 }
 for when in kill kill-after; do
     kill_case 15 "$when" ""
@@ -587,7 +551,7 @@ kill_case 9 kill-after .bak
 # --- real errors -----------------------------------------------------------------
 
 # A short write then EFBIG: a file size limit below the bigger document.
-begin real-efbig-under-ulimit
+case_begin real-efbig-under-ulimit
 d=$work/efbig
 mkdir "$d"
 put "$d" small.xml legacy
@@ -606,7 +570,7 @@ same_bytes "$d/small.xml" "$d.expect/small.xml" "small.xml"
 rm -f "$d/big.old"
 expect_no_temp "$d"
 expect_only "$d" big.xml small.xml
-end
+case_end
 
 # mount_tmpfs DIR OPTIONS: a tmpfs for the test (root only); 0 when mounted.
 mount_tmpfs() {
@@ -622,7 +586,7 @@ mount_tmpfs() {
 # for the big one's.
 d=$work/enospc
 if [ -n "$is_root" ] && mount_tmpfs "$d" size=64k,mode=0755; then
-    begin real-enospc-on-full-tmpfs
+    case_begin real-enospc-on-full-tmpfs
     legacy small >"$d/small.xml"
     { legacy big; head -c 5000 /dev/zero | tr '\0' ' '; } >"$d/big.xml"
     "$domcompat" upgrade "$d/small.xml" >"$work/enospc-small.new"
@@ -636,14 +600,14 @@ if [ -n "$is_root" ] && mount_tmpfs "$d" size=64k,mode=0755; then
     same_bytes "$d/big.xml" "$work/enospc-big.old" big.xml
     same_bytes "$d/small.xml" "$work/enospc-small.new" small.xml
     expect_no_temp "$d"
-    end
+    case_end
 else
     skip real-enospc-on-full-tmpfs "cannot mount a tmpfs here (needs root)"
 fi
 
 # A directory the temporary file cannot be created in.  Root writes to any
 # directory, so there it is a read-only file system.
-begin unwritable-directory
+case_begin unwritable-directory
 d=$work/unwritable
 mkdir -p "$d/dir"
 put "$d/dir" a.xml legacy
@@ -671,7 +635,7 @@ if [ -n "$how" ]; then
     expect_no_temp "$d/dir"
     expect_only "$d/dir" a.xml
     chmod 755 "$d/dir"
-    end
+    case_end
 else
     skip unwritable-directory "root, and no read-only bind mount possible: a permission test could not fail"
 fi
@@ -683,14 +647,14 @@ put "$d" a.xml legacy
 cp "$d/a.xml" "$work/immutable-a.old"
 if [ -n "$is_root" ] && command -v chattr >/dev/null 2>&1 && chattr +i "$d/a.xml" 2>/dev/null; then
     immutable+=("$d/a.xml")
-    begin immutable-file
+    case_begin immutable-file
     run -- upgrade -i "$d/a.xml"
     expect_status 4
     expect_err "^domcompat: $d/a\\.xml: not written: cannot rename the new file over it: Operation not permitted; the file is unchanged\$"
     chattr -i "$d/a.xml"
     same_bytes "$d/a.xml" "$work/immutable-a.old" a.xml
     expect_no_temp "$d"
-    end
+    case_end
 else
     skip immutable-file "chattr +i is not possible here (needs root and a file system with the flag)"
 fi
@@ -700,7 +664,7 @@ fi
 # Just before the check that the file is still the one read (at the close of
 # the new file), another program appends to it, replaces it, or removes it.
 for action in append replace unlink; do
-    begin "changed-during-run-$action"
+    case_begin "changed-during-run-$action"
     d=$work/changed-$action
     mkdir "$d"
     put "$d" a.xml legacy
@@ -723,14 +687,14 @@ for action in append replace unlink; do
     same_bytes "$d/b.xml" "$d.expect/b.xml" b.xml
     expect_no_temp "$d"
     expect_only "$d" a.xml b.xml
-    end
+    case_end
 done
 
 # --- policies --------------------------------------------------------------------
 
 # A read-only file is refused without --force, even as root; with it, it is
 # rewritten and stays read-only.
-begin read-only-file
+case_begin read-only-file
 d=$work/read-only
 mkdir "$d"
 put "$d" a.xml legacy
@@ -748,10 +712,10 @@ expect_status 0
 same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml with --force"
 [ "$(stat -c %a "$d/a.xml")" = 444 ] || problem "mode after --force: $(stat -c %a "$d/a.xml"), expected 444"
 expect_no_temp "$d"
-end
+case_end
 
 # Hard links: replacing one name would split them.
-begin hard-linked-file
+case_begin hard-linked-file
 d=$work/hard-links
 mkdir "$d"
 put "$d" a.xml legacy
@@ -769,11 +733,11 @@ run -- upgrade -i --force "$d/a.xml"
 expect_status 0
 same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml with --force"
 cmp -s "$d/other-name" "$d.expect/a.xml" && problem "the other name changed too: --force splits the links"
-end
+case_end
 
 # A symbolic link named on the command line: its target is rewritten, in the
 # target's directory; the link stays a link.  (autostart/NAME.xml -> ../NAME.xml)
-begin symlink-named-rewrites-its-target
+case_begin symlink-named-rewrites-its-target
 d=$work/symlink-named
 mkdir -p "$d/qemu/autostart"
 put "$d/qemu" guest.xml legacy
@@ -792,10 +756,10 @@ run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="fsync:1:kill=9" -- upgrade -i "$d/qemu/a
 expect_status 137
 temp_files "$d/qemu" | grep -q -v /autostart/ || problem "no temporary file in the target's directory"
 [ -z "$(temp_files "$d/qemu/autostart")" ] || problem "a temporary file in the link's directory"
-end
+case_end
 
 # Links met while walking are skipped and reported, their targets untouched.
-begin symlink-met-while-walking-is-skipped
+case_begin symlink-met-while-walking-is-skipped
 d=$work/symlink-walked
 mkdir -p "$d/qemu/autostart" "$d/elsewhere"
 put "$d/qemu" guest.xml legacy
@@ -814,10 +778,10 @@ run -- upgrade -n -r "$d/qemu"
 expect_err_line "domcompat: 2 documents: 1 changed, 0 unchanged, 0 refused, 0 invalid, 1 skipped (dry run: nothing written)"
 run -- upgrade -n -r --follow-symlinks "$d/qemu"
 expect_err_line "$d/qemu/linked-dir/sub.xml: would convert 3 PCI controllers"
-end
+case_end
 
 # The same file named twice, as a and ./a, and through a link: converted once.
-begin same-file-named-twice
+case_begin same-file-named-twice
 d=$work/twice
 mkdir "$d"
 put "$d" a.xml legacy
@@ -838,12 +802,12 @@ same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
 run -- upgrade -o "$d/out" "$d/a.xml" "$d/./a.xml"
 expect_status 0
 expect_err_line "$d/./a.xml: skipped: the same file as $d/a.xml"
-end
+case_end
 
 # --output-dir naming the input's own directory is an in-place rewrite, with
 # its rules: atomic, read-only and hard-linked files refused, unchanged
 # files left alone.
-begin output-dir-is-the-input-directory
+case_begin output-dir-is-the-input-directory
 d=$work/same-dir
 mkdir "$d"
 put "$d" a.xml legacy
@@ -865,11 +829,11 @@ expect_err_line "domcompat: $d/ro.xml: not written: it is read-only (mode 0444);
 [ "$(identity "$d/same.xml")" = "$before_same" ] || problem "same.xml needs no change and was rewritten: $before_same -> $(identity "$d/same.xml")"
 expect_err_line "domcompat: 3 documents: 1 changed, 1 unchanged, 0 refused, 0 invalid, 1 failed"
 expect_no_temp "$d"
-end
+case_end
 
 # --in-place=SUFFIX keeps the original, inode and all, as FILE+SUFFIX, and
 # replaces an older backup.
-begin backup-suffix
+case_begin backup-suffix
 d=$work/backup
 mkdir "$d"
 put "$d" a.xml legacy
@@ -888,10 +852,10 @@ same_bytes "$d/a.xml.orig" "$work/backup-a.old" "a.xml.orig"
 expect_no_temp "$d"
 run -- upgrade -i/x "$d/a.xml"
 expect_status 2
-end
+case_end
 
 # A file that needs no change is not rewritten: inode, mtime and ctime stay.
-begin unchanged-file-not-rewritten
+case_begin unchanged-file-not-rewritten
 d=$work/unchanged
 mkdir "$d"
 put "$d" same.xml explicit
@@ -902,10 +866,10 @@ expect_status 0
 expect_err_line "domcompat: 1 document: 0 changed, 1 unchanged, 0 refused, 0 invalid"
 [ "$(identity "$d/same.xml")" = "$before" ] || problem "same.xml was rewritten: $before -> $(identity "$d/same.xml")"
 expect_no_temp "$d"
-end
+case_end
 
 # Refused and invalid documents are never written, in place or as copies.
-begin refused-and-invalid-never-written
+case_begin refused-and-invalid-never-written
 d=$work/never
 mkdir "$d"
 put "$d" refused.xml refused
@@ -920,10 +884,10 @@ expect_status 3
 [ "$(identity "$d/invalid.xml")" = "$before_i" ] || problem "invalid.xml changed"
 expect_only "$d" refused.xml invalid.xml out
 [ ! -d "$d/out" ] || expect_only "$d/out"
-end
+case_end
 
 # Owner, group, mode (setgid included) and ACL come along to the new file.
-begin owner-group-mode-acl-kept
+case_begin owner-group-mode-acl-kept
 d=$work/metadata
 mkdir "$d"
 put "$d" a.xml legacy
@@ -949,14 +913,14 @@ same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
 if [ -n "$acl" ] && [ "$(acl_of "$d/b.xml")" != "$(cat "$work/metadata.acl")" ]; then
     problem "b.xml's ACL was not kept" diff -u "$work/metadata.acl" <(acl_of "$d/b.xml")
 fi
-end
+case_end
 [ -n "$is_root" ] || skip owner-kept "not root: a file of another owner cannot be made (mode is checked)"
 [ -n "${acl:-}" ] || skip acl-kept "no setfacl, or no ACLs on this file system (mode and owner are checked)"
 
 # Odd names: spaces, a newline, bytes that are not UTF-8.  Converted in
 # place and as copies; every message one line of valid UTF-8, the name
 # quoted as the messages quote names; the JSON report valid.
-begin odd-file-names
+case_begin odd-file-names
 d=$work/odd
 mkdir -p "$d/in"
 names=('a b.xml' $'new\nline.xml' $'latin1-\xe9t\xe9.xml' "it's.xml")
@@ -993,7 +957,7 @@ sys.exit(0 if paths == want else "paths %r, expected %r" % (paths, want))
     problem "the JSON report's paths are not the quoted names" cat "$work/json.err"
 fi
 expect_no_temp "$d/in"
-end
+case_end
 
 # --- exit status and summary ------------------------------------------------------
 
@@ -1001,7 +965,7 @@ end
 status_case() {
     local name=$1 want=$2 summary=$3 kind i=0 files=()
     shift 3
-    begin "exit-status-$name"
+    case_begin "exit-status-$name"
     d=$work/status-$name
     mkdir "$d"
     for kind in "$@"; do
@@ -1025,7 +989,7 @@ sys.exit(0 if s["exit"] == int(sys.argv[2]) and s["documents"] == int(sys.argv[3
 ' "$out" "$want" "$#" 2>"$work/json.err"; then
         problem "JSON summary wrong" cat "$work/json.err"
     fi
-    end
+    case_end
 }
 status_case all-converted 0 "3 documents: 2 changed, 1 unchanged, 0 refused, 0 invalid" legacy explicit legacy
 status_case refused 1 "3 documents: 1 changed, 1 unchanged, 1 refused, 0 invalid" legacy refused explicit
@@ -1089,7 +1053,7 @@ classify() {
 # once the AT-th document that converts (in name order) has changed.
 kill_batch() {
     local sig=$1 at=$2 jobs=$3 watch pid waited=0 old new bad stale
-    begin "batch-$(kill -l "$sig")-after-$at-of-$converting-j$jobs"
+    case_begin "batch-$(kill -l "$sig")-after-$at-of-$converting-j$jobs"
     rm -rf "$big/run"
     cp -a "$big/corpus" "$big/run"
     watch=$(sed -n "${at}p" "$big/converting")
@@ -1120,7 +1084,7 @@ kill_batch() {
         problem "$stale temporary files left after SIGTERM: $(temp_files "$big/run" | head -n 3 | tr '\n' ' ')"
     fi
     note "$case_name" "$new new, $old old, $stale stale temporary files"
-    end
+    case_end
 }
 
 # The documents that convert, in name order: the ones to watch.
@@ -1141,14 +1105,14 @@ done
 kill_batch 15 $((45 * converting / 100)) 4
 
 # After a kill, running again finishes the work.
-begin batch-finished-after-a-kill
+case_begin batch-finished-after-a-kill
 run -- upgrade -q -i -r "$big/run"
 expect_status "$corpus_status"
 read -r old new bad <<<"$(classify)"
 if [ "$bad" != 0 ] || [ "$new" != "$converting" ]; then
     problem "after the second run: $new new of $converting, $bad neither old nor new"
 fi
-end
+case_end
 
 # --- -j N gives what -j 1 gives ------------------------------------------------------
 
@@ -1180,7 +1144,7 @@ done
 jobs_case() {
     local name=$1 want=$2 j
     shift 2
-    begin "jobs-1-and-4-identical-$name"
+    case_begin "jobs-1-and-4-identical-$name"
     for j in 1 4; do
         rm -rf "$jc/run" "$jc/out"
         cp -a "$jc/corpus" "$jc/run"
@@ -1196,7 +1160,7 @@ jobs_case() {
     diff -r "$jc/tree.1" "$jc/tree.4" >"$work/tree.diff" 2>&1 || problem "the trees differ" cat "$work/tree.diff"
     [ "$(cat "$jc/status.1")" = "$want" ] || problem "exit status $(cat "$jc/status.1"), expected $want" head -n 5 "$jc/stderr.1"
     [ -s "$jc/stderr.1" ] || [ -s "$jc/stdout.1" ] || problem "no output at all"
-    end
+    case_end
 }
 # Invalid documents make it 3; in place, the hard-linked one is refused (4).
 jobs_case output-dir 3 upgrade -o out
@@ -1205,13 +1169,13 @@ jobs_case json-report 3 upgrade -o out --format json
 jobs_case diff 3 upgrade -n --diff
 jobs_case check 3 check --to libvirt-6.2.0 --format json
 if ! python3 -m json.tool "$jc/stdout.4" >/dev/null 2>"$work/json.err"; then
-    begin jobs-json-report-valid
+    case_begin jobs-json-report-valid
     problem "the -j 4 JSON report is not valid JSON" cat "$work/json.err"
-    end
+    case_end
 fi
 # The summary counts the documents' outcomes, and the status is the worst
 # document's, in the text and the JSON report alike.
-begin jobs-summary-counts
+case_begin jobs-summary-counts
 rm -rf "$jc/out"
 run -- upgrade -j 4 -o "$jc/out" --format json -r "$jc/corpus"
 json_status=$status
@@ -1243,7 +1207,7 @@ sys.exit("; ".join(problems) or None)
 ' "$jc/report.json" "$status" "$err" 2>"$work/json.err"; then
     problem "$(cat "$work/json.err")"
 fi
-end
+case_end
 
 summary="batch: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"

@@ -40,43 +40,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/domcompat-hook.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 conf=$work/hook.conf
 
-passed=0
-failed=0
-skipped=0
-
-# --- running a case ---------------------------------------------------------------
-
-begin() {
-    name=$1
-    step=
-    problems=()
-    : >"$work/details"
-}
-
-problem() {
-    problems+=("${step:+$step: }$1")
-    shift
-    if [ $# -gt 0 ]; then
-        "$@" 2>&1 | head -n 12 | sed 's/^/    /' >>"$work/details"
-    fi
-}
-
-finish() {
-    if [ ${#problems[@]} -eq 0 ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        local what
-        what=$(printf '%s; ' "${problems[@]}")
-        echo "FAIL $name: ${what%; }"
-        cat "$work/details"
-    fi
-}
-
-skip() {
-    skipped=$((skipped + 1))
-    echo "skip $1: $2"
-}
 
 # config LINE...: the configuration, one argument a line.
 config() {
@@ -177,41 +140,41 @@ printf '<domain><name>a</na' >"$truncated"
 
 # --- migrate begin and restore begin --------------------------------------------
 
-begin migrate-begin-legacy-domain-written-for-libvirt-9.0.0
+case_begin migrate-begin-legacy-domain-written-for-libvirt-9.0.0
 config 'to = libvirt-9.0.0'
 run "$legacy_q35/input.xml" q35-typical migrate begin -
 expect_status 0
 expect_stdout "$legacy_q35/expected.xml"
 expect_stderr ""
 expect_unread none
-finish
+case_end
 
-begin migrate-begin-already-in-the-target-form-writes-nothing
+case_begin migrate-begin-already-in-the-target-form-writes-nothing
 config 'to = libvirt-9.0.0'
 run "$f/peer-libvirt-9.0.0-libvirt-form-input-unchanged/input.xml" q35 migrate begin -
 expect_status 0
 expect_stdout -
 expect_stderr ""
 expect_unread none
-finish
+case_end
 
-begin migrate-begin-legacy-domain-for-a-legacy-peer-writes-nothing
+case_begin migrate-begin-legacy-domain-for-a-legacy-peer-writes-nothing
 config 'to = legacy'
 run "$f/downgrade-legacy-document-unchanged/input.xml" db01 migrate begin -
 expect_status 0
 expect_stdout -
 expect_stderr ""
-finish
+case_end
 
-begin migrate-begin-no-pci-controllers-writes-nothing
+case_begin migrate-begin-no-pci-controllers-writes-nothing
 config 'to = libvirt-6.2.0'
 run "$f/downgrade-no-pci-controllers-unchanged/input.xml" db01 migrate begin -
 expect_status 0
 expect_stdout -
 expect_stderr ""
-finish
+case_end
 
-begin migrate-begin-refused-cancels-with-every-reason
+case_begin migrate-begin-refused-cancels-with-every-reason
 config 'to = libvirt-6.2.0'
 run "$hotplug/input.xml" db01 migrate begin -
 expect_status 1
@@ -219,50 +182,50 @@ expect_stdout -
 { cat "$(relabel "$hotplug/expected.stderr" 'db01 (migrate begin)')"
   footer 'db01 (migrate begin)'; } >"$work/want"
 expect_stderr_file "$work/want"
-finish
+case_end
 
-begin restore-begin-refused-cancels
+case_begin restore-begin-refused-cancels
 config 'to = libvirt-6.2.0'
 run "$hotplug/input.xml" db01 restore begin -
 expect_status 1
 expect_stdout -
 expect_stderr_match '^db01 \(restore begin\):29:7: cannot convert PCI controller index 1 '
 expect_stderr_match '^db01 \(restore begin\): not converted, so libvirt cancels it'
-finish
+case_end
 
-begin restore-begin-allow-loss-converts-and-reports-each-loss
+case_begin restore-begin-allow-loss-converts-and-reports-each-loss
 config 'to = libvirt-6.2.0' 'allow-loss = yes'
 run "$f/loss-libvirt-6.2.0-hotplug-dropped/input.xml" db01 restore begin -
 expect_status 0
 expect_stdout "$f/loss-libvirt-6.2.0-hotplug-dropped/expected.xml"
 expect_stderr_file "$(relabel "$f/loss-libvirt-6.2.0-hotplug-dropped/expected.stderr" 'db01 (restore begin)')"
 expect_unread none
-finish
+case_end
 
-begin restore-begin-allow-loss-no-still-refuses
+case_begin restore-begin-allow-loss-no-still-refuses
 config 'to = libvirt-6.2.0' 'allow-loss = no'
 run "$f/loss-libvirt-6.2.0-hotplug-dropped/input.xml" db01 restore begin -
 expect_status 1
 expect_stdout -
-finish
+case_end
 
-begin restore-begin-to-explicit-upgrades
+case_begin restore-begin-to-explicit-upgrades
 config 'to = explicit'
 run "$f/upgrade-q35-typical-guest/input.xml" q35 restore begin -
 expect_status 0
 expect_stdout "$f/upgrade-q35-typical-guest/expected.xml"
 expect_stderr ""
-finish
+case_end
 
-begin migrate-begin-from-and-assume
+case_begin migrate-begin-from-and-assume
 config 'to = libvirt-9.0.0' 'from = libvirt-3.2.0' 'assume = pcie-root-port=pcie-root-port'
 run "$f/from-libvirt-3.2.0-downgrade-assume-pcie-root-port/input.xml" db01 migrate begin -
 expect_status 0
 expect_stdout "$f/from-libvirt-3.2.0-downgrade-assume-pcie-root-port/expected.xml"
 expect_stderr ""
-finish
+case_end
 
-begin migrate-begin-from-without-assume-refuses-and-says-where-to-assume
+case_begin migrate-begin-from-without-assume-refuses-and-says-where-to-assume
 config 'to = libvirt-9.0.0' 'from = libvirt-3.2.0'
 run "$f/from-libvirt-3.2.0-downgrade-refuses-ambiguous-pcie-root-port/input.xml" db01 migrate begin -
 expect_status 1
@@ -270,91 +233,91 @@ expect_stdout -
 { cat "$(relabel "$f/from-libvirt-3.2.0-downgrade-refuses-ambiguous-pcie-root-port/expected.stderr" 'db01 (migrate begin)')"
   footer 'db01 (migrate begin)'; } >"$work/want"
 expect_stderr_file "$work/want"
-finish
+case_end
 
-begin migrate-begin-extra-arguments-ignored
+case_begin migrate-begin-extra-arguments-ignored
 config 'to = libvirt-9.0.0'
 run "$legacy_q35/input.xml" q35-typical migrate begin - more words
 expect_status 0
 expect_stdout "$legacy_q35/expected.xml"
-finish
+case_end
 
-begin migrate-begin-configuration-with-crlf-line-endings
+case_begin migrate-begin-configuration-with-crlf-line-endings
 printf 'to = libvirt-9.0.0\r\n# written elsewhere\r\n' >"$conf"
 run "$legacy_q35/input.xml" q35-typical migrate begin -
 expect_status 0
 expect_stdout "$legacy_q35/expected.xml"
-finish
+case_end
 
-begin migrate-begin-not-well-formed-is-invalid
+case_begin migrate-begin-not-well-formed-is-invalid
 config 'to = libvirt-9.0.0'
 run "$truncated" db01 migrate begin -
 expect_status 3
 expect_stdout -
 expect_stderr "db01 (migrate begin):1:20: not well-formed XML: expected '>'"
-finish
+case_end
 
-begin migrate-begin-empty-input-is-invalid
+case_begin migrate-begin-empty-input-is-invalid
 config 'to = libvirt-9.0.0'
 run "$work/empty.xml" db01 migrate begin -
 expect_status 3
 expect_stdout -
 expect_stderr "db01 (migrate begin):1:1: the document is empty; expected a <domain> element"
-finish
+case_end
 
-begin restore-begin-doctype-refused-like-any-input
+case_begin restore-begin-doctype-refused-like-any-input
 config 'to = libvirt-9.0.0'
 run "$f/hostile-doctype-system-file/input.xml" db01 restore begin -
 expect_status 3
 expect_stdout -
 expect_stderr_file "$(relabel "$f/hostile-doctype-system-file/expected.stderr" 'db01 (restore begin)')"
-finish
+case_end
 
-begin guest-name-with-a-control-character-shown-escaped
+case_begin guest-name-with-a-control-character-shown-escaped
 config 'to = libvirt-9.0.0'
 run "$truncated" $'db\x01' migrate begin -
 expect_status 3
 expect_stderr "'db\\x01' (migrate begin):1:20: not well-formed XML: expected '>'"
-finish
+case_end
 
-begin guest-name-starting-with-dash-after-double-dash
+case_begin guest-name-starting-with-dash-after-double-dash
 config 'to = libvirt-9.0.0'
 run "$truncated" -- -db migrate begin -
 expect_status 3
 expect_stderr "-db (migrate begin):1:20: not well-formed XML: expected '>'"
-finish
+case_end
 
-begin unwritable-standard-output-cancels
+case_begin unwritable-standard-output-cancels
 config 'to = libvirt-9.0.0'
 "$domcompat" hook --config "$conf" q35-typical migrate begin - <"$legacy_q35/input.xml" >&- 2>"$work/stderr"
 status=$?
 expect_status 4
 expect_stderr_match '^domcompat hook: cannot write to standard output: '
-finish
+case_end
 
 # --- every other operation: exit 0, nothing written, configuration unread --------
 
 for op in 'prepare begin -' 'start begin -' 'started begin -' 'stopped end -' \
     'release end shutdown' 'reconnect begin -' 'attach begin -' 'migrate end -' 'restore end -'; do
     read -r -a words <<<"$op"
-    begin "${words[0]}-${words[1]}-exits-0-and-writes-nothing"
+    case_begin "${words[0]}-${words[1]}-exits-0-and-writes-nothing"
     config 'to = libvirt-9.0.0'
     run "$legacy_q35/input.xml" q35-typical "${words[@]}"
     expect_status 0
     expect_stdout -
     expect_stderr ""
     expect_unread none
-    finish
+    case_end
 done
 
 for op in 'reconnect begin -' 'prepare begin -'; do
     read -r -a words <<<"$op"
-    begin "${words[0]}-${words[1]}-exits-0-with-a-missing-configuration"
+    case_begin "${words[0]}-${words[1]}-exits-0-with-a-missing-configuration"
     run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/missing.conf" q35-typical "${words[@]}"
     expect_status 0
     expect_stdout -
     expect_stderr ""
-    finish
+    case_end
 done
 
 # --- configuration errors: exit 2, FILE:LINE, standard input untouched ------------
@@ -363,14 +326,14 @@ done
 config_case() {
     local case_name=$1 want=$2
     shift 2
-    begin "config-$case_name"
+    case_begin "config-$case_name"
     config "$@"
     run "$legacy_q35/input.xml" q35-typical migrate begin -
     expect_status 2
     expect_stdout -
     expect_stderr "$want"
     expect_unread all
-    finish
+    case_end
 }
 
 config_case unknown-key-line-counts-comments-and-blanks \
@@ -407,51 +370,51 @@ config_case assume-contradicting \
     "$conf:3: assumption 'pcie-root-port=ioh3420' contradicts the earlier pcie-root-port=pcie-root-port" \
     'to = libvirt-9.0.0' 'assume = pcie-root-port=pcie-root-port' 'assume = pcie-root-port=ioh3420'
 
-begin config-empty-file
+case_begin config-empty-file
 : >"$conf"
 run "$legacy_q35/input.xml" q35-typical restore begin -
 expect_status 2
 expect_stdout -
 expect_stderr "$conf: no 'to' line; expected one naming the peer, such as 'to = libvirt-9.0.0'"
 expect_unread all
-finish
+case_end
 
-begin config-missing-file
+case_begin config-missing-file
 run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/missing.conf" q35-typical migrate begin -
 expect_status 2
 expect_stdout -
 expect_stderr "domcompat hook: $work/missing.conf: No such file or directory; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
 expect_unread all
-finish
+case_end
 
-begin config-is-a-directory
+case_begin config-is-a-directory
 mkdir -p "$work/conf.d"
 run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/conf.d" q35-typical migrate begin -
 expect_status 2
 expect_stdout -
 expect_stderr "domcompat hook: $work/conf.d: not a regular file; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
 expect_unread all
-finish
+case_end
 
 # The default configuration is the one --help names; it cannot be written
 # here, so its absence is what is checked.
-begin config-default-path
+case_begin config-default-path
 run_command "$work/empty.xml" "$domcompat" hook --help
 default_conf=$(sed -n 's/.*(default \(.*\)):$/\1/p' "$work/stdout")
 case $default_conf in
 /*/domcompat/hook.conf)
     if [ -e "$default_conf" ]; then
-        skip "$name" "$default_conf exists on this machine"
+        skip "$case_name" "$default_conf exists on this machine"
     else
         run_command "$legacy_q35/input.xml" "$domcompat" hook q35-typical migrate begin -
         expect_status 2
         expect_stderr "domcompat hook: $default_conf: No such file or directory; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
-        finish
+        case_end
     fi
     ;;
 *)
     problem "--help names no default configuration ending in /domcompat/hook.conf: '$default_conf'"
-    finish
+    case_end
     ;;
 esac
 
@@ -459,7 +422,7 @@ esac
 
 usage_line='usage: domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]'
 
-begin usage-unknown-option
+case_begin usage-unknown-option
 config 'to = libvirt-9.0.0'
 run "$legacy_q35/input.xml" --bogus q35 migrate begin -
 expect_status 2
@@ -467,46 +430,46 @@ expect_stdout -
 expect_stderr "domcompat hook: unknown option '--bogus' (before GUEST, use -- if its name starts with '-')
 $usage_line"
 expect_unread all
-finish
+case_end
 
-begin usage-guest-starting-with-dash-needs-double-dash
+case_begin usage-guest-starting-with-dash-needs-double-dash
 config 'to = libvirt-9.0.0'
 run "$legacy_q35/input.xml" -db migrate begin -
 expect_status 2
 expect_stderr_match "^domcompat hook: unknown option '-db'"
-finish
+case_end
 
-begin usage-too-few-arguments
+case_begin usage-too-few-arguments
 run_command "$legacy_q35/input.xml" "$domcompat" hook q35 migrate
 expect_status 2
 expect_stdout -
 expect_stderr "domcompat hook: expected GUEST OPERATION SUB-OPERATION, as libvirt passes them
 $usage_line"
-finish
+case_end
 
-begin usage-config-without-file
+case_begin usage-config-without-file
 run_command "$legacy_q35/input.xml" "$domcompat" hook --config
 expect_status 2
 expect_stderr "domcompat hook: --config needs a FILE
 $usage_line"
-finish
+case_end
 
-begin usage-help
+case_begin usage-help
 run_command "$work/empty.xml" "$domcompat" hook --help
 expect_status 0
 expect_stderr ""
 if [ "$(head -n 1 "$work/stdout")" != "$usage_line" ]; then
     problem "--help does not start with the usage line" head -n 3 "$work/stdout"
 fi
-finish
+case_end
 
-begin usage-listed-in-the-tool-usage
+case_begin usage-listed-in-the-tool-usage
 run_command "$work/empty.xml" "$domcompat" --help
 expect_status 0
 if ! grep -q -x -F "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]" "$work/stdout"; then
     problem "domcompat --help does not list hook" head -n 8 "$work/stdout"
 fi
-finish
+case_end
 
 # --- the README's install lines -----------------------------------------------------
 
@@ -563,28 +526,28 @@ check_installed() {
         problem "$script is not mode 755"
         return
     fi
-    step="migrate begin"
+    case_step="migrate begin"
     as_libvirt "$script" "$legacy_q35/input.xml" q35-typical migrate begin -
     expect_status 0
     expect_stdout "$legacy_q35/expected.xml"
     expect_stderr ""
-    step="restore begin, unchanged"
+    case_step="restore begin, unchanged"
     as_libvirt "$script" "$f/peer-libvirt-9.0.0-libvirt-form-input-unchanged/input.xml" q35 restore begin -
     expect_status 0
     expect_stdout -
-    step="started begin"
+    case_step="started begin"
     as_libvirt "$script" "$legacy_q35/input.xml" q35-typical started begin -
     expect_status 0
     expect_stdout -
     [ "$others" = theirs ] || expect_unread none
-    step="guest -db"
+    case_step="guest -db"
     as_libvirt "$script" "$truncated" -db migrate begin -
     expect_status 3
     expect_stderr "-db (migrate begin):1:20: not well-formed XML: expected '>'"
-    step=
+    case_step=
 }
 
-begin readme-install-qemu
+case_begin readme-install-qemu
 root=$work/root-qemu
 if install_blocks "$root" config qemu; then
     if ! grep -q -x 'to = libvirt-9.0.0' "$root/etc/domcompat/hook.conf"; then
@@ -592,9 +555,9 @@ if install_blocks "$root" config qemu; then
     fi
     check_installed "$root/etc/libvirt/hooks/qemu"
 fi
-finish
+case_end
 
-begin readme-install-qemu.d
+case_begin readme-install-qemu.d
 root=$work/root-qemu.d
 if install_blocks "$root" config qemu.d; then
     if [ -e "$root/etc/libvirt/hooks/qemu" ]; then
@@ -602,11 +565,11 @@ if install_blocks "$root" config qemu.d; then
     fi
     check_installed "$root/etc/libvirt/hooks/qemu.d/domcompat"
 fi
-finish
+case_end
 
 # An existing shell hook with the merge lines at its top: domcompat takes the
 # two operations, the existing script keeps every other.
-begin readme-install-merge
+case_begin readme-install-merge
 root=$work/root-merge
 if install_blocks "$root" config; then
     { echo '#!/bin/sh'
@@ -619,7 +582,7 @@ if install_blocks "$root" config; then
         problem "the existing script did not get exactly the one other operation" cat "$root/existing.log"
     fi
 fi
-finish
+case_end
 
 summary="hook: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"

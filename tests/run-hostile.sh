@@ -59,18 +59,6 @@ if [ -r /etc/passwd ] && [ -s /etc/passwd ]; then
     secret=$(head -n 1 /etc/passwd)
 fi
 
-passed=0
-failed=0
-skipped=0
-problems=()
-
-problem() {
-    problems+=("$1")
-    shift
-    if [ $# -gt 0 ]; then
-        "$@" 2>&1 | head -n 12 | sed 's/^/    /' >>"$work/details"
-    fi
-}
 
 # What must not change about a file: content (when it is a small regular
 # file) and its stat fields; "absent" when there is none.
@@ -96,11 +84,10 @@ snapshot() {
 run_case() {
     local name=$1 dir=$2 file=${3:-input.xml} words status statuses ok s lines
 
-    problems=()
-    : >"$work/details"
+    case_begin "$name"
     if [ ! -f "$dir/command" ] || [ ! -f "$dir/expected.status" ]; then
         problem "needs the files command and expected.status"
-        report "$name"
+        case_end
         return
     fi
     read -r -a words <"$dir/command"
@@ -182,25 +169,9 @@ run_case() {
         problem "files appeared or vanished in the case directory" \
             diff -u --label before --label after "$work/before.list" "$work/after.list"
     fi
-    report "$name"
+    case_end
 }
 
-report() {
-    if [ ${#problems[@]} -eq 0 ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        local what
-        what=$(printf '%s; ' "${problems[@]}")
-        echo "FAIL $1: ${what%; }"
-        cat "$work/details"
-    fi
-}
-
-skip() {
-    skipped=$((skipped + 1))
-    echo "skip $1: $2"
-}
 
 # --- documents ------------------------------------------------------------------
 
