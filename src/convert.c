@@ -52,7 +52,7 @@ static int validate_tree(const struct conversion *c, domcompat_form form, domcom
 {
     struct schema_failure failure;
     unsigned long line, column;
-    int rc = schema_validate(context_schema(c->ctx, form), c->skeleton.doc, &failure);
+    int rc = skeleton_validate(&c->skeleton, context_schema(c->ctx, form), &failure);
 
     if (rc < 0)
         return error_nomem(err);

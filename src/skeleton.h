@@ -21,6 +21,7 @@
 #include <libxml/tree.h>
 
 #include "controllers.h"
+#include "schema.h"
 
 struct skeleton {
     xmlDocPtr doc;
@@ -34,6 +35,13 @@ struct skeleton {
  */
 int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original);
 void skeleton_free(struct skeleton *skeleton);
+
+/*
+ * Validates the skeleton against `schema`, as schema_validate() does, in
+ * pieces that keep libxml2's time linear in the number of controllers.
+ */
+int skeleton_validate(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
+                      struct schema_failure *failure);
 
 /* The original element behind a skeleton element (itself if not a copy). */
 xmlNode *skeleton_original(xmlNode *node);

@@ -1,0 +1,183 @@
+/*
+ * Validating a skeleton in pieces gives the verdict of one validation of
+ * the whole: libxml2 itself, on the whole skeleton, is the oracle.
+ */
+#include "testutil.h"
+
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "context.h"
+#include "controllers.h"
+#include "skeleton.h"
+
+#define COUNT 200 /* controllers: several pieces and a partial last one */
+
+static domcompat_context *ctx;
+
+static int setup_context(void **state)
+{
+    domcompat_error err;
+
+    (void)state;
+    return domcompat_context_new(&ctx, &err) == DOMCOMPAT_OK ? 0 : -1;
+}
+
+static int teardown_context(void **state)
+{
+    (void)state;
+    domcompat_context_free(ctx);
+    return 0;
+}
+
+/*
+ * A q35 domain with COUNT legacy root ports (and a USB controller among
+ * them), `bad` in place of the one at `position` (none when negative), and
+ * the controllers from `split` on in a second <devices>.
+ */
+static char *domain_with(const char *bad, int position, int split)
+{
+    size_t size = 256 * COUNT + 1024, used = 0;
+    char *text = malloc(size);
+    int i;
+
+    assert_non_null(text);
+    used += (size_t)snprintf(text + used, size - used,
+                             "<domain type='kvm'><os><type arch='x86_64' machine='q35'>hvm</type>"
+                             "</os>\n<devices>\n");
+    for (i = 0; i < COUNT; i++) {
+        if (i == split)
+            used += (size_t)snprintf(text + used, size - used, "</devices><devices>\n");
+        if (i == position)
+            used += (size_t)snprintf(text + used, size - used, "%s\n", bad);
+        else if (i == COUNT / 2)
+            used += (size_t)snprintf(text + used, size - used,
+                                     "<controller type='usb' index='0' model='qemu-xhci'/>\n");
+        else
+            used += (size_t)snprintf(text + used, size - used,
+                                     "<controller type='pci' index='%d' model='pcie-root-port'>"
+                                     "<target chassis='%d' port='0x%x'/></controller>\n",
+                                     i, i, i);
+    }
+    snprintf(text + used, size - used, "</devices></domain>\n");
+    return text;
+}
+
+static xmlChar *dump(xmlDocPtr doc)
+{
+    xmlChar *text = NULL;
+    int len = 0;
+
+    xmlDocDumpMemory(doc, &text, &len);
+    assert_non_null(text);
+    return text;
+}
+
+/* Asserts that pieces and whole agree on `text` in `form`; returns the verdict. */
+static int verdict(const char *text, domcompat_form form)
+{
+    xmlDocPtr doc = xmlReadMemory(text, (int)strlen(text), "test.xml", NULL, XML_PARSE_NONET);
+    struct pci_controllers controllers;
+    struct skeleton skeleton;
+    struct schema_failure whole_failure, piece_failure;
+    xmlRelaxNGPtr schema = context_schema(ctx, form);
+    xmlChar *before, *after;
+    int whole, pieces;
+
+    assert_non_null(doc);
+    assert_non_null(schema);
+    assert_int_equal(controllers_collect(&controllers, doc), 0);
+    assert_int_equal(skeleton_build(&skeleton, doc, &controllers), 0);
+    before = dump(skeleton.doc);
+    whole = schema_validate(schema, skeleton.doc, &whole_failure);
+    pieces = skeleton_validate(&skeleton, schema, &piece_failure);
+    after = dump(skeleton.doc);
+    /* The pieces are put back: the skeleton is whole again, in its order. */
+    assert_string_equal((const char *)before, (const char *)after);
+    assert_int_equal(pieces, whole);
+    if (whole == 1) {
+        assert_non_null(piece_failure.node);
+        assert_ptr_equal(piece_failure.node, whole_failure.node);
+    }
+    xmlFree(before);
+    xmlFree(after);
+    skeleton_free(&skeleton);
+    controllers_free(&controllers);
+    xmlFreeDoc(doc);
+    return whole;
+}
+
+static const char *const bad_controllers[] = {
+    "<controller type='pci' index='x' model='pcie-root-port'/>",
+    "<controller type='pci' index='1' model='no-such-kind'/>",
+    "<controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>",
+    "<controller type='usb' index='1' subType='pcie-root-port'/>",
+    "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
+    "<controller type='pci' index='1' model='pcie-root-port'><target><controller/></target>"
+    "</controller>",
+};
+
+static const int positions[] = {0, 1, 62, 63, 64, 65, 127, 128, 129, COUNT - 1};
+
+static void test_skeleton__pieces_agree_with_the_whole(void **state)
+{
+    size_t b, p;
+    char *text;
+
+    (void)state;
+    text = domain_with(NULL, -1, -1);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_LEGACY), 0);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_MIXED), 0);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_EXPLICIT), 1);
+    free(text);
+    for (b = 0; b < sizeof(bad_controllers) / sizeof(bad_controllers[0]); b++)
+        for (p = 0; p < sizeof(positions) / sizeof(positions[0]); p++) {
+            text = domain_with(bad_controllers[b], positions[p], -1);
+            /* Every case is invalid as a whole, so a piece that misses it fails here. */
+            assert_int_equal(verdict(text, DOMCOMPAT_FORM_LEGACY), 1);
+            free(text);
+        }
+}
+
+static void test_skeleton__every_devices_element_is_checked(void **state)
+{
+    char *text;
+
+    (void)state;
+    text = domain_with(NULL, -1, 70);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_LEGACY), 0);
+    free(text);
+    text = domain_with(bad_controllers[0], 69, 70);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_LEGACY), 1);
+    free(text);
+    text = domain_with(bad_controllers[0], 150, 70);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_LEGACY), 1);
+    free(text);
+}
+
+static void test_skeleton__a_misplaced_controller_is_seen_beside_many(void **state)
+{
+    char *text = domain_with(NULL, -1, -1);
+    char *misplaced = malloc(strlen(text) + 64);
+    const char *devices = strstr(text, "<devices>");
+
+    (void)state;
+    assert_non_null(misplaced);
+    sprintf(misplaced, "%.*s<controller type='pci' index='999' model='pci-bridge'/>%s",
+            (int)(devices - text), text, devices);
+    assert_int_equal(verdict(misplaced, DOMCOMPAT_FORM_LEGACY), 1);
+    free(misplaced);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_skeleton__pieces_agree_with_the_whole),
+        cmocka_unit_test(test_skeleton__every_devices_element_is_checked),
+        cmocka_unit_test(test_skeleton__a_misplaced_controller_is_seen_beside_many),
+    };
+
+    return cmocka_run_group_tests(tests, setup_context, teardown_context);
+}
