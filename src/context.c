@@ -90,6 +90,8 @@ static int new_security_prefs(xsltSecurityPrefsPtr *out, domcompat_error *err)
     return DOMCOMPAT_OK;
 }
 
+enum schema_slot { SLOT_LEGACY, SLOT_EXPLICIT, SLOT_LIBVIRT, SLOT_MIXED };
+
 int domcompat_context_new(domcompat_context **out, domcompat_error *err)
 {
     domcompat_context *ctx;
@@ -99,16 +101,17 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
     /* Must run before any thread uses libxml2; creating a context is that moment. */
     xmlInitParser();
     ctx = calloc(1, sizeof(*ctx));
-    if (ctx == NULL)
+    if (ctx == NULL || (ctx->compiled = calloc(1, sizeof(*ctx->compiled))) == NULL) {
+        free(ctx);
         return error_nomem(err);
+    }
+    if (pthread_mutex_init(&ctx->compiled->lock, NULL) != 0) {
+        free(ctx->compiled);
+        free(ctx);
+        return error_nomem(err);
+    }
     domcompat_limits_default(&ctx->limits);
-    if ((rc = compile_stylesheet(&ctx->upgrade, &embedded_upgrade_xsl, err)) != 0 ||
-        (rc = compile_stylesheet(&ctx->downgrade, &embedded_downgrade_xsl, err)) != 0 ||
-        (rc = compile_schema(&ctx->legacy_schema, &embedded_legacy_rng, err)) != 0 ||
-        (rc = compile_schema(&ctx->explicit_schema, &embedded_explicit_rng, err)) != 0 ||
-        (rc = compile_schema(&ctx->libvirt_schema, &embedded_libvirt_rng, err)) != 0 ||
-        (rc = compile_schema(&ctx->mixed_schema, &embedded_mixed_rng, err)) != 0 ||
-        (rc = new_security_prefs(&ctx->security, err)) != 0) {
+    if ((rc = new_security_prefs(&ctx->security, err)) != 0) {
         domcompat_context_free(ctx);
         return rc;
     }
@@ -118,16 +121,63 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
 
 void domcompat_context_free(domcompat_context *ctx)
 {
+    size_t i;
+
     if (ctx == NULL)
         return;
-    xsltFreeStylesheet(ctx->upgrade);
-    xsltFreeStylesheet(ctx->downgrade);
-    xmlRelaxNGFree(ctx->legacy_schema);
-    xmlRelaxNGFree(ctx->explicit_schema);
-    xmlRelaxNGFree(ctx->libvirt_schema);
-    xmlRelaxNGFree(ctx->mixed_schema);
+    xsltFreeStylesheet(ctx->compiled->upgrade);
+    xsltFreeStylesheet(ctx->compiled->downgrade);
+    for (i = 0; i < sizeof(ctx->compiled->schemas) / sizeof(ctx->compiled->schemas[0]); i++)
+        xmlRelaxNGFree(ctx->compiled->schemas[i]);
+    pthread_mutex_destroy(&ctx->compiled->lock);
+    free(ctx->compiled);
     xsltFreeSecurityPrefs(ctx->security);
     free(ctx);
+}
+
+int context_schema(const domcompat_context *ctx, domcompat_form form, xmlRelaxNGPtr *out,
+                   domcompat_error *err)
+{
+    static const struct embedded_file *const sources[] = {
+        [SLOT_LEGACY] = &embedded_legacy_rng,
+        [SLOT_EXPLICIT] = &embedded_explicit_rng,
+        [SLOT_LIBVIRT] = &embedded_libvirt_rng,
+        [SLOT_MIXED] = &embedded_mixed_rng,
+    };
+    struct compiled *compiled = ctx->compiled;
+    enum schema_slot slot;
+    int rc = DOMCOMPAT_OK;
+
+    switch (form) {
+    case DOMCOMPAT_FORM_LEGACY: slot = SLOT_LEGACY; break;
+    case DOMCOMPAT_FORM_EXPLICIT: slot = SLOT_EXPLICIT; break;
+    case DOMCOMPAT_FORM_LIBVIRT: slot = SLOT_LIBVIRT; break;
+    default: slot = SLOT_MIXED; break;
+    }
+    pthread_mutex_lock(&compiled->lock);
+    if (compiled->schemas[slot] == NULL)
+        rc = compile_schema(&compiled->schemas[slot], sources[slot], err);
+    *out = compiled->schemas[slot];
+    pthread_mutex_unlock(&compiled->lock);
+    return rc;
+}
+
+int context_rules(const domcompat_context *ctx, enum rules_direction direction,
+                  xsltStylesheetPtr *out, domcompat_error *err)
+{
+    struct compiled *compiled = ctx->compiled;
+    xsltStylesheetPtr *slot =
+        direction == RULES_UPGRADE ? &compiled->upgrade : &compiled->downgrade;
+    int rc = DOMCOMPAT_OK;
+
+    pthread_mutex_lock(&compiled->lock);
+    if (*slot == NULL)
+        rc = compile_stylesheet(slot, direction == RULES_UPGRADE ? &embedded_upgrade_xsl
+                                                                 : &embedded_downgrade_xsl,
+                                err);
+    *out = *slot;
+    pthread_mutex_unlock(&compiled->lock);
+    return rc;
 }
 
 void domcompat_limits_default(domcompat_limits *out)
@@ -175,14 +225,4 @@ void domcompat_forbid_external_loading(void)
 {
     xmlSetExternalEntityLoader(refuse_external_load);
     xsltSetLoaderFunc(refuse_stylesheet_load);
-}
-
-xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form)
-{
-    switch (form) {
-    case DOMCOMPAT_FORM_LEGACY: return ctx->legacy_schema;
-    case DOMCOMPAT_FORM_EXPLICIT: return ctx->explicit_schema;
-    case DOMCOMPAT_FORM_LIBVIRT: return ctx->libvirt_schema;
-    default: return ctx->mixed_schema;
-    }
 }

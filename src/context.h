@@ -3,24 +3,45 @@
 #define DOMCOMPAT_CONTEXT_H
 
 #include <libxml/relaxng.h>
+#include <pthread.h>
 #include <libxslt/security.h>
 #include <libxslt/xsltInternals.h>
 
 #include "domcompat.h"
 
-struct domcompat_context {
+/*
+ * Compiling the rules and schemas is most of a small conversion's cost, and
+ * a conversion needs only some of them (an upgrade: the input and explicit
+ * schemas and upgrade.xsl), so each is compiled when first asked for and
+ * kept.  The lock makes that safe while threads share the context.
+ */
+struct compiled {
+    pthread_mutex_t lock;
     xsltStylesheetPtr upgrade;
     xsltStylesheetPtr downgrade;
-    xmlRelaxNGPtr legacy_schema;
-    xmlRelaxNGPtr explicit_schema;
-    xmlRelaxNGPtr libvirt_schema;
-    xmlRelaxNGPtr mixed_schema; /* what conversions accept as input */
+    xmlRelaxNGPtr schemas[4]; /* by enum schema_slot */
+};
+
+struct domcompat_context {
+    struct compiled *compiled;
     /* Forbids every file and network access; set on each transform. */
     xsltSecurityPrefsPtr security;
     domcompat_limits limits;
 };
 
-/* The schema of a form; the mixed schema for DOMCOMPAT_FORM_ANY. */
-xmlRelaxNGPtr context_schema(const domcompat_context *ctx, domcompat_form form);
+enum rules_direction { RULES_UPGRADE, RULES_DOWNGRADE };
+
+/*
+ * The compiled schema of a form (the mixed schema, what conversions accept
+ * as input, for DOMCOMPAT_FORM_AUTO and DOMCOMPAT_FORM_ANY), compiled now
+ * if this is the first time.  Returns DOMCOMPAT_OK, DOMCOMPAT_ENOMEM or
+ * DOMCOMPAT_EINTERNAL (a built-in schema that does not compile).
+ */
+int context_schema(const domcompat_context *ctx, domcompat_form form, xmlRelaxNGPtr *out,
+                   domcompat_error *err);
+
+/* The compiled rules of a direction, like context_schema(). */
+int context_rules(const domcompat_context *ctx, enum rules_direction direction,
+                  xsltStylesheetPtr *out, domcompat_error *err);
 
 #endif
