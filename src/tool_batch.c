@@ -169,8 +169,9 @@ static void report_write_failure(struct work *w, const char *what,
 
 static int write_in_place(struct work *w, const char *data, size_t len)
 {
-    struct tool_write_plan plan = {w->file.dir_fd, w->file.name,       w->file.fd,
-                                   &w->file.st,    w->file.st.st_mode, w->batch->backup_suffix};
+    struct tool_write_plan plan = {w->file.dir_fd,       w->file.name, w->file.fd, &w->file.st,
+                                   w->file.st.st_mode,   w->batch->backup_suffix,
+                                   1 /* the user's only copy */};
     struct tool_write_failure failure;
     char why[256];
     const char *refusal = rewrite_refusal(w, why, sizeof(why));
@@ -255,6 +256,7 @@ static int write_copy(struct work *w, const char *data, size_t len)
     plan.name = slash + 1;
     plan.original_fd = -1;
     plan.mode = w->file.st.st_mode & 0777;
+    plan.durable = w->batch->sync;
     if (fstatat(dir_fd, plan.name, &there, AT_SYMLINK_NOFOLLOW) == 0) {
         if (there.st_dev == w->file.st.st_dev && there.st_ino == w->file.st.st_ino) {
             /*

@@ -34,6 +34,7 @@ struct tool_batch {
     const char *output_dir;
     const char *backup_suffix; /* --in-place=SUFFIX */
     int force;                 /* rewrite hard-linked and read-only files */
+    int sync;                  /* flush --output-dir copies to disk (in place always is) */
     int diff, color;
     int json, quiet;
     int progress; /* show progress on standard error */

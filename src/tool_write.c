@@ -345,7 +345,7 @@ int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size
         goto failed;
     /* A failed fsync is never retried: the kernel may have dropped the dirty pages already. */
     step = TOOL_STEP_FSYNC;
-    if (fsync(fd) != 0)
+    if (plan->durable && fsync(fd) != 0)
         goto failed;
     step = TOOL_STEP_CLOSE;
     saved = close(fd);
@@ -365,7 +365,7 @@ int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size
         goto failed;
     pending_withdraw(slot);
     pending_release(slot);
-    if (fsync(plan->dir_fd) != 0)
+    if (plan->durable && fsync(plan->dir_fd) != 0)
         return fail(failure, TOOL_STEP_SYNC_DIR, errno);
     return 0;
 

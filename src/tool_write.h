@@ -7,6 +7,12 @@
  * the file it replaces, written, flushed to disk and closed; only then is it
  * renamed over NAME, and the directory synced.  Any failure before the
  * rename removes the temporary file and leaves NAME as it was.
+ *
+ * The two flushes make the result survive a power cut as well; they cost
+ * two disk round trips a file (about 0.3 ms each measured here, more than
+ * converting the file), so a copy that replaces nothing of the user's
+ * may do without them (plan.durable).  Without them a crash can still
+ * leave only the old or the new file visible at NAME, or an empty one.
  */
 #ifndef DOMCOMPAT_TOOL_WRITE_H
 #define DOMCOMPAT_TOOL_WRITE_H
@@ -50,6 +56,7 @@ struct tool_write_plan {
     const struct stat *original;
     mode_t mode;
     const char *backup_suffix; /* non-NULL: keep the original as NAME+SUFFIX */
+    int durable;               /* flush the file before the rename and the directory after */
 };
 
 /* Writes `data` as plan->name.  Returns 0, or -1 with `failure` filled. */

@@ -516,6 +516,36 @@ count=$(grep -c "^fsync " "$work/faults/trace")
 [ "$count" = 6 ] || problem "$count calls of fsync counted, expected 6 (each file and its directory)"
 case_end
 
+# Copies under --output-dir replace nothing of the user's: written
+# atomically but not flushed, unless --sync asks for it.
+case_begin output-dir-copies-are-flushed-only-with-sync
+for sync in "" --sync; do
+    rm -rf "$frun" "$work/copies" "$work/faults/trace" && cp -a "$fsrc" "$frun"
+    run LD_PRELOAD="$shim" DOMCOMPAT_FAULT_TRACE="$work/faults/trace" -- \
+        upgrade -j 1 $sync -o "$work/copies" "$frun/a.xml" "$frun/b.xml" "$frun/c.xml" "$frun/d.xml"
+    expect_status 0
+    count=$(grep -c "^renameat " "$work/faults/trace")
+    [ "$count" = 4 ] || problem "$sync: $count copies renamed into place, expected 4" cat "$work/faults/trace"
+    count=$(grep -c "^fsync " "$work/faults/trace")
+    expected=0
+    [ -n "$sync" ] && expected=8
+    [ "$count" = "$expected" ] ||
+        problem "${sync:-no --sync}: $count calls of fsync, expected $expected" cat "$work/faults/trace"
+    for f in a b c d; do
+        cmp -s "$frun/$f.xml" "$fsrc/$f.xml" || problem "$sync: the input $f.xml changed"
+        [ -f "$work/copies/$f.xml" ] || problem "$sync: no copy of $f.xml"
+    done
+done
+# With --sync, a failed flush is a failed copy: nothing at its name, no temporary file.
+rm -rf "$frun" "$work/copies" && cp -a "$fsrc" "$frun"
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="fsync:1:EIO" -- \
+    upgrade -j 1 --sync -o "$work/copies" "$frun/a.xml"
+expect_status 4
+expect_err "^domcompat: .*/a\.xml: .*cannot flush the new content to disk: Input/output error"
+[ -e "$work/copies/a.xml" ] && problem "a copy whose flush failed is in place"
+[ -n "$(find "$work/copies" -name '.a.xml.*')" ] && problem "a temporary file was left"
+case_end
+
 # kill_case SIGNAL WHEN SUFFIX: the process gets SIGNAL at each call in
 # turn, just before it (WHEN kill) or as it returns (kill-after).  SIGTERM's
 # handler removes the temporary files; SIGKILL may leave two (the new file
