@@ -90,8 +90,6 @@ static int new_security_prefs(xsltSecurityPrefsPtr *out, domcompat_error *err)
     return DOMCOMPAT_OK;
 }
 
-enum schema_slot { SLOT_LEGACY, SLOT_EXPLICIT, SLOT_LIBVIRT, SLOT_MIXED };
-
 int domcompat_context_new(domcompat_context **out, domcompat_error *err)
 {
     domcompat_context *ctx;
@@ -127,7 +125,7 @@ void domcompat_context_free(domcompat_context *ctx)
         return;
     xsltFreeStylesheet(ctx->compiled->upgrade);
     xsltFreeStylesheet(ctx->compiled->downgrade);
-    for (i = 0; i < sizeof(ctx->compiled->schemas) / sizeof(ctx->compiled->schemas[0]); i++)
+    for (i = 0; i < SLOT_COUNT; i++)
         xmlRelaxNGFree(ctx->compiled->schemas[i]);
     pthread_mutex_destroy(&ctx->compiled->lock);
     free(ctx->compiled);
@@ -138,7 +136,7 @@ void domcompat_context_free(domcompat_context *ctx)
 int context_schema(const domcompat_context *ctx, domcompat_form form, xmlRelaxNGPtr *out,
                    domcompat_error *err)
 {
-    static const struct embedded_file *const sources[] = {
+    static const struct embedded_file *const sources[SLOT_COUNT] = {
         [SLOT_LEGACY] = &embedded_legacy_rng,
         [SLOT_EXPLICIT] = &embedded_explicit_rng,
         [SLOT_LIBVIRT] = &embedded_libvirt_rng,
@@ -172,9 +170,9 @@ int context_rules(const domcompat_context *ctx, enum rules_direction direction,
 
     pthread_mutex_lock(&compiled->lock);
     if (*slot == NULL)
-        rc = compile_stylesheet(slot, direction == RULES_UPGRADE ? &embedded_upgrade_xsl
-                                                                 : &embedded_downgrade_xsl,
-                                err);
+        rc = compile_stylesheet(
+            slot, direction == RULES_UPGRADE ? &embedded_upgrade_xsl : &embedded_downgrade_xsl,
+            err);
     *out = *slot;
     pthread_mutex_unlock(&compiled->lock);
     return rc;

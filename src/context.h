@@ -3,9 +3,9 @@
 #define DOMCOMPAT_CONTEXT_H
 
 #include <libxml/relaxng.h>
-#include <pthread.h>
 #include <libxslt/security.h>
 #include <libxslt/xsltInternals.h>
+#include <pthread.h>
 
 #include "domcompat.h"
 
@@ -15,11 +15,13 @@
  * schemas and upgrade.xsl), so each is compiled when first asked for and
  * kept.  The lock makes that safe while threads share the context.
  */
+enum schema_slot { SLOT_LEGACY, SLOT_EXPLICIT, SLOT_LIBVIRT, SLOT_MIXED, SLOT_COUNT };
+
 struct compiled {
     pthread_mutex_t lock;
     xsltStylesheetPtr upgrade;
     xsltStylesheetPtr downgrade;
-    xmlRelaxNGPtr schemas[4]; /* by enum schema_slot */
+    xmlRelaxNGPtr schemas[SLOT_COUNT];
 };
 
 struct domcompat_context {

@@ -47,21 +47,33 @@ struct conversion {
     domcompat_result *result;
 };
 
+/* Whether the skeleton is valid in `form`; `failure` says why not. */
+static int check_skeleton(const struct conversion *c, domcompat_form form, bool *valid,
+                          struct schema_failure *failure, domcompat_error *err)
+{
+    xmlRelaxNGPtr schema;
+    int rc;
+
+    *valid = false;
+    if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
+        return rc;
+    rc = skeleton_validate(&c->skeleton, schema, failure);
+    if (rc < 0)
+        return error_nomem(err);
+    *valid = rc == 0;
+    return DOMCOMPAT_OK;
+}
+
 /* Validates the skeleton in `form`; an invalid document gets the clearest message we can give. */
 static int validate_tree(const struct conversion *c, domcompat_form form, domcompat_error *err)
 {
     struct schema_failure failure;
     unsigned long line, column;
-    xmlRelaxNGPtr schema;
-    int rc = context_schema(c->ctx, form, &schema, err);
+    bool valid;
+    int rc = check_skeleton(c, form, &valid, &failure, err);
 
-    if (rc != DOMCOMPAT_OK)
+    if (rc != DOMCOMPAT_OK || valid)
         return rc;
-    rc = skeleton_validate(&c->skeleton, schema, &failure);
-    if (rc < 0)
-        return error_nomem(err);
-    if (rc == 0)
-        return DOMCOMPAT_OK;
     if (controllers_diagnose(c->doc, &c->controllers, form, c->data, c->len, err))
         return DOMCOMPAT_EINVALID;
     if (failure.node != NULL && failure.node->type == XML_ELEMENT_NODE) {
@@ -85,26 +97,17 @@ static int valid_in_own_form(const struct conversion *c, bool *valid, domcompat_
 {
     domcompat_form own = controllers_form(&c->controllers);
     struct schema_failure failure;
-    xmlRelaxNGPtr schema;
-    int rc;
 
     *valid = false;
     if (own == DOMCOMPAT_FORM_MIXED)
         return DOMCOMPAT_OK;
-    if ((rc = context_schema(c->ctx, own == DOMCOMPAT_FORM_ANY ? DOMCOMPAT_FORM_LEGACY : own,
-                             &schema, err)) != DOMCOMPAT_OK)
-        return rc;
-    rc = skeleton_validate(&c->skeleton, schema, &failure);
-    if (rc < 0)
-        return error_nomem(err);
-    *valid = rc == 0;
-    return DOMCOMPAT_OK;
+    return check_skeleton(c, own == DOMCOMPAT_FORM_ANY ? DOMCOMPAT_FORM_LEGACY : own, valid,
+                          &failure, err);
 }
 
 static int parse_and_validate(struct conversion *c, domcompat_form form, domcompat_error *err)
 {
     bool valid = false;
-
     int rc = bounds_check(&c->ctx->limits, c->data, c->len, err);
 
     if (rc == DOMCOMPAT_OK)

@@ -132,9 +132,10 @@ int domcompat_context_set_limits(domcompat_context *ctx, const domcompat_limits 
  * external resource (entity, DTD, schema include, stylesheet import) from
  * a file or the network.  domcompat's own parsing never asks for one; this
  * is a second line of defence for programs that handle untrusted XML.
- * Call it after the last domcompat_context_new() (compiling the built-in
- * rules is done from memory, but other libxml2 users in the process lose
- * their loading too).  The domcompat tool calls it.
+ * The built-in rules and schemas are compiled from memory (when a
+ * conversion first needs them), so domcompat is not affected; other
+ * libxml2 users in the process lose their loading too.  The domcompat
+ * tool calls it.
  */
 void domcompat_forbid_external_loading(void);
 

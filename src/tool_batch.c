@@ -169,9 +169,15 @@ static void report_write_failure(struct work *w, const char *what,
 
 static int write_in_place(struct work *w, const char *data, size_t len)
 {
-    struct tool_write_plan plan = {w->file.dir_fd,       w->file.name, w->file.fd, &w->file.st,
-                                   w->file.st.st_mode,   w->batch->backup_suffix,
-                                   1 /* the user's only copy */};
+    struct tool_write_plan plan = {
+        .dir_fd = w->file.dir_fd,
+        .name = w->file.name,
+        .original_fd = w->file.fd,
+        .original = &w->file.st,
+        .mode = w->file.st.st_mode,
+        .backup_suffix = w->batch->backup_suffix,
+        .durable = 1, /* the user's only copy */
+    };
     struct tool_write_failure failure;
     char why[256];
     const char *refusal = rewrite_refusal(w, why, sizeof(why));

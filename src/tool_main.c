@@ -121,6 +121,12 @@ static const char help_text_inputs[] =
     "  4  I/O or internal error: a file could not be read or written (and was left\n"
     "     as it was)\n";
 
+static void print_help(void)
+{
+    fputs(usage_text, stdout);
+    fputs(help_text, stdout);
+    fputs(help_text_inputs, stdout);
+}
 
 enum command { CMD_UPGRADE, CMD_DOWNGRADE, CMD_CHECK, CMD_VALIDATE };
 
@@ -462,11 +468,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             }
             break;
         case 'q': inv->quiet = 1; break;
-        case 'h':
-            fputs(usage_text, stdout);
-            fputs(help_text, stdout);
-            fputs(help_text_inputs, stdout);
-            return EXIT_DONE;
+        case 'h': print_help(); return EXIT_DONE;
         case OPT_VERSION: print_version(); return EXIT_DONE;
         default:
             usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -609,9 +611,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_text, stdout);
-        fputs(help_text, stdout);
-        fputs(help_text_inputs, stdout);
+        print_help();
         return fflush(stdout) == 0 ? EXIT_DONE : EXIT_FAILURE_IO;
     }
     if (strcmp(argv[1], "--version") == 0) {
