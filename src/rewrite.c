@@ -328,6 +328,9 @@ int rewrite_element(struct buf *out, const struct rewrite_source *src, xmlNode *
     }
     if (!self_closing)
         buf_append(&inner, data + pos, tag->close - pos);
+    /* A failed append leaves `inner` short: it must not pass for an emptied element. */
+    if (rc == 0 && inner.failed)
+        rc = -1;
 
     if (rc == 0 && removed && added == NULL) {
         for (i = 0; i < inner.len && is_space(inner.data[i]); i++)
