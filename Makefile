@@ -35,7 +35,7 @@ B = build
 
 LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
               src/error.c src/kinds.c src/bounds.c src/options.c src/parse.c \
-              src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
+              src/reserve.c src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
 TOOL_SOURCES = src/tool_main.c src/tool_batch.c src/tool_diff.c src/tool_hook.c src/tool_io.c src/tool_report.c \
@@ -237,8 +237,8 @@ install-test: all readme-example
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
 	@echo "install test: 1 passed, 0 failed"
 
-check: all header-check unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests readme-example \
-       install-test
+check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
+       readme-example install-test
 
 # The unit, fixture, hostile-input and hook suites again, built with
 # AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer; any
@@ -345,8 +345,10 @@ fuzz-replay:
 	        || exit 1; \
 	done
 
-# Every allocation of a representative conversion made to fail in turn
-# (tests/unit/test_nomem.c): an error, never a crash, and nothing left behind.
+# Every allocation of a representative conversion and validation made to fail
+# in turn (tests/unit/test_nomem.c): an out-of-memory error, never a crash or a
+# partial result, and nothing left behind.  Part of make check; not of make
+# sanitize, whose allocator would be replaced by the test's.
 nomem-test: $(B)/tests/test_nomem
 	$(B)/tests/test_nomem
 

@@ -10,6 +10,7 @@
 
 #include "embedded.h"
 #include "error.h"
+#include "reserve.h"
 
 struct compile_errors {
     char message[512];
@@ -98,6 +99,9 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
     *out = NULL;
     /* Must run before any thread uses libxml2; creating a context is that moment. */
     xmlInitParser();
+    if (reserve_install() != 0)
+        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                         "cannot set up libxml2's allocation functions");
     ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL || (ctx->compiled = calloc(1, sizeof(*ctx->compiled))) == NULL) {
         free(ctx);
@@ -153,8 +157,18 @@ int context_schema(const domcompat_context *ctx, domcompat_form form, xmlRelaxNG
     default: slot = SLOT_MIXED; break;
     }
     pthread_mutex_lock(&compiled->lock);
-    if (compiled->schemas[slot] == NULL)
+    if (compiled->schemas[slot] == NULL) {
+        struct reserve_scope scope;
+
+        reserve_begin(&scope);
         rc = compile_schema(&compiled->schemas[slot], sources[slot], err);
+        /* What memory ran out for may be missing: compile again next time. */
+        if (reserve_end(&scope)) {
+            xmlRelaxNGFree(compiled->schemas[slot]);
+            compiled->schemas[slot] = NULL;
+            rc = error_nomem(err);
+        }
+    }
     *out = compiled->schemas[slot];
     pthread_mutex_unlock(&compiled->lock);
     return rc;
@@ -169,10 +183,19 @@ int context_rules(const domcompat_context *ctx, enum rules_direction direction,
     int rc = DOMCOMPAT_OK;
 
     pthread_mutex_lock(&compiled->lock);
-    if (*slot == NULL)
+    if (*slot == NULL) {
+        struct reserve_scope scope;
+
+        reserve_begin(&scope);
         rc = compile_stylesheet(
             slot, direction == RULES_UPGRADE ? &embedded_upgrade_xsl : &embedded_downgrade_xsl,
             err);
+        if (reserve_end(&scope)) {
+            xsltFreeStylesheet(*slot);
+            *slot = NULL;
+            rc = error_nomem(err);
+        }
+    }
     *out = *slot;
     pthread_mutex_unlock(&compiled->lock);
     return rc;

@@ -23,6 +23,7 @@
 #include "bounds.h"
 #include "options.h"
 #include "parse.h"
+#include "reserve.h"
 #include "result.h"
 #include "rules.h"
 #include "schema.h"
@@ -458,12 +459,12 @@ static int write_output(struct conversion *c, domcompat_error *err)
         if (!rewrite_needed(orig, copy))
             continue;
         buf_init(&element);
-        if (rewrite_element(&element, &src, orig, c->ordinals[i], copy,
-                            &c->map.tags[c->parent_ordinals[i]]) != 0 ||
-            element.failed) {
-            rc = element.failed ? error_nomem(err)
-                                : error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                                            "cannot rewrite PCI controller %zu", i + 1);
+        rc = rewrite_element(&element, &src, orig, c->ordinals[i], copy,
+                             &c->map.tags[c->parent_ordinals[i]]);
+        if (rc != 0 || element.failed) {
+            rc = rc == -1 || element.failed ? error_nomem(err)
+                                            : error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                                                        "cannot rewrite PCI controller %zu", i + 1);
             buf_free(&element);
             break;
         }
@@ -613,43 +614,52 @@ static void conversion_free(struct conversion *c)
 }
 
 /*
- * libxml2 reports some failures (out of memory while copying a node, say)
- * to whatever handler the thread has; during a call the library installs
- * this one, so nothing reaches the caller's stderr, and the callers of
- * those functions see their NULL returns.
+ * Around each call the library installs its own libxml2 error handler, so
+ * that failures libxml2 reports to whatever handler the thread has (out of
+ * memory while copying a node, say) reach nobody's stderr, and runs
+ * libxml2 on the memory reserve (reserve.h), because its validator and
+ * libxslt crash on some failed allocations.  Either way, a call in which
+ * memory ran out fails as out of memory: libxml2 2.9 may have returned an
+ * incomplete copy, and whatever the reserve served is not to be trusted.
  */
-struct quiet_scope {
+struct call_scope {
     xmlStructuredErrorFunc handler;
     void *handler_ctx;
-    bool out_of_memory; /* libxml2 said so: some result of it may be incomplete */
+    struct reserve_scope reserve;
+    bool out_of_memory; /* libxml2 said so */
 };
 
 static void on_stray_error(void *scope, xmlErrorPtr error)
 {
     if (error->code == XML_ERR_NO_MEMORY)
-        ((struct quiet_scope *)scope)->out_of_memory = true;
+        ((struct call_scope *)scope)->out_of_memory = true;
 }
 
-static void quiet_begin(struct quiet_scope *scope)
+static void call_begin(struct call_scope *scope)
 {
     scope->handler = xmlStructuredError;
     scope->handler_ctx = xmlStructuredErrorContext;
     scope->out_of_memory = false;
     xmlSetStructuredErrorFunc(scope, on_stray_error);
+    reserve_begin(&scope->reserve);
 }
 
-/* Restores the caller's handler and drops libxml2's copy of the last error. */
-static void quiet_end(const struct quiet_scope *scope)
+/*
+ * Restores the caller's handler and drops libxml2's copy of the last
+ * error; returns whether memory ran out during the call.
+ */
+static bool call_end(struct call_scope *scope)
 {
     xmlSetStructuredErrorFunc(scope->handler_ctx, scope->handler);
     xmlResetLastError();
+    return reserve_end(&scope->reserve) || scope->out_of_memory;
 }
 
 int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
                       const domcompat_options *opts, const char *data, size_t len,
                       domcompat_error *err)
 {
-    struct quiet_scope quiet;
+    struct call_scope scope;
     struct conversion c;
     int rc;
 
@@ -661,25 +671,23 @@ int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
     c.opts = opts;
     c.data = data ? data : "";
     c.len = len;
-    quiet_begin(&quiet);
+    call_begin(&scope);
     rc = convert(&c, err);
-    /* libxml2 2.9 may return an incomplete copy after a failed allocation: never trust it. */
-    if (quiet.out_of_memory && (rc == DOMCOMPAT_OK || rc == DOMCOMPAT_EREFUSED))
+    conversion_free(&c);
+    if (call_end(&scope))
         rc = error_nomem(err);
     if (rc == DOMCOMPAT_OK || rc == DOMCOMPAT_EREFUSED) {
         *out = c.result;
         c.result = NULL; /* now owned by the caller */
     }
     domcompat_result_free(c.result);
-    conversion_free(&c);
-    quiet_end(&quiet);
     return rc;
 }
 
 int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ctx,
                        domcompat_form form, const char *data, size_t len, domcompat_error *err)
 {
-    struct quiet_scope quiet;
+    struct call_scope scope;
     struct conversion c;
     int rc;
 
@@ -689,14 +697,13 @@ int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ct
     c.ctx = ctx;
     c.data = data ? data : "";
     c.len = len;
-    quiet_begin(&quiet);
+    call_begin(&scope);
     rc = parse_and_validate(&c, form, err);
-    if (quiet.out_of_memory && rc == DOMCOMPAT_OK)
-        rc = error_nomem(err);
     if (detected_out != NULL)
         *detected_out =
             form != DOMCOMPAT_FORM_AUTO || c.doc == NULL ? form : controllers_form(&c.controllers);
     conversion_free(&c);
-    quiet_end(&quiet);
+    if (call_end(&scope))
+        rc = error_nomem(err);
     return rc;
 }

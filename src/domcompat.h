@@ -116,6 +116,18 @@ typedef struct domcompat_limits {
 
 void domcompat_limits_default(domcompat_limits *out);
 
+/*
+ * Creates a context: the limits, the locked-down rules and the grammars
+ * (compiled when a conversion first needs them).  The first call in a
+ * process also routes libxml2's allocation functions (xmlMemSetup) through
+ * the library's own, which call the ones installed before and, during a
+ * domcompat call only, serve a failed allocation from a small reserve:
+ * libxml2 2.9's RelaxNG validator and libxslt crash on some failed
+ * allocations, and the call fails with DOMCOMPAT_ENOMEM instead.  So,
+ * like xmlMemSetup(), call it before other threads use libxml2, and after
+ * installing any allocation functions of your own.  Returns DOMCOMPAT_OK,
+ * DOMCOMPAT_ENOMEM or DOMCOMPAT_EINTERNAL.
+ */
 int domcompat_context_new(domcompat_context **out, domcompat_error *err);
 void domcompat_context_free(domcompat_context *ctx);
 

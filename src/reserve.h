@@ -1,0 +1,53 @@
+/*
+ * A reserve of memory for libxml2 and libxslt to fall back on while the
+ * library calls code of theirs that does not survive a failed allocation.
+ *
+ * libxml2 2.9.14's RelaxNG validator dereferences the NULL of a failed
+ * allocation in several places (a validation state made in
+ * xmlRelaxNGValidateDefinition, copied for <optional> and <zeroOrMore>),
+ * so running out of memory while validating would crash the process.
+ * No grammar or caller can avoid that, so the library routes libxml2's
+ * allocations through functions of its own, which chain to the ones
+ * libxml2 had: outside a reserve scope they change nothing, and inside one
+ * an allocation the allocator cannot give is served from a fixed reserve
+ * and the scope remembers that it happened.  The caller then reports
+ * out of memory and trusts nothing libxml2 made in the scope.  Blocks
+ * from the reserve go back to it when libxml2 frees them, inside the
+ * scope or after it.
+ */
+#ifndef DOMCOMPAT_RESERVE_H
+#define DOMCOMPAT_RESERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bytes the reserve holds for all threads together. */
+#define RESERVE_SIZE (256 * 1024)
+
+struct reserve_scope {
+    struct reserve_scope *outer; /* the thread's enclosing scope, if any */
+    bool ran_out;                /* an allocation failed in this scope */
+};
+
+/*
+ * Routes libxml2's allocation functions through the reserve, chaining to
+ * the ones installed now; does it once per process.  Like xmlMemSetup(),
+ * it must run before other threads use libxml2.  Returns 0, or -1 when
+ * libxml2 refuses the functions.
+ */
+int reserve_install(void);
+
+/* Opens a scope on the calling thread; scopes nest. */
+void reserve_begin(struct reserve_scope *scope);
+
+/*
+ * Closes the thread's innermost scope; returns whether an allocation
+ * failed in it (and then in its enclosing scope too), served from the
+ * reserve or not.
+ */
+bool reserve_end(struct reserve_scope *scope);
+
+/* Blocks of the reserve handed out and not given back yet: 0 between calls. */
+size_t reserve_blocks_in_use(void);
+
+#endif
