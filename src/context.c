@@ -203,7 +203,7 @@ int context_rules(const domcompat_context *ctx, enum rules_direction direction,
 
 void domcompat_limits_default(domcompat_limits *out)
 {
-    out->max_size = (size_t)256 * 1024 * 1024;
+    out->max_size = (size_t)32 * 1024 * 1024;
     out->max_depth = 64;
     out->max_attribute_length = (size_t)256 * 1024;
     out->max_attributes = 256;

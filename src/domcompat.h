@@ -108,7 +108,7 @@ typedef struct domcompat_context domcompat_context;
  * over; a document beyond any of them is refused as invalid input.
  */
 typedef struct domcompat_limits {
-    size_t max_size;             /* bytes in the document; default 256 MiB */
+    size_t max_size;             /* bytes in the document; default 32 MiB */
     size_t max_depth;            /* elements inside elements; default 64, at most 256 */
     size_t max_attribute_length; /* bytes in one attribute value; default 256 KiB */
     size_t max_attributes;       /* attributes of one element; default 256 */

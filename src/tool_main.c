@@ -106,7 +106,7 @@ static const char help_text_inputs[] =
     "  -q, --quiet print only errors: no summary, progress, per-file or loss lines\n"
     "  --max-size BYTES, --max-depth N, --max-attribute-length BYTES,\n"
     "  --max-attributes N\n"
-    "              limits on one document (defaults 256 MiB, 64, 256 KiB, 256);\n"
+    "              limits on one document (defaults 32 MiB, 64, 256 KiB, 256);\n"
     "              a document beyond one is invalid input\n"
     "  -h, --help  show this help\n"
     "  --version   show versions of domcompat, libxml2 and libxslt\n"

@@ -297,10 +297,10 @@ new_case generated-50000-attributes "0 3"
 upgraded <"$case_dir/input.xml" >"$case_dir/expected.xml"
 echo '^input\.xml(:[0-9]+:[0-9]+)?: ' >"$case_dir/expected.stderr-pattern"
 
-# Row 15: over the 256 MiB limit (sparse, so it costs no disk); refused from
+# Row 15: over the 32 MiB limit (sparse, so it costs no disk); refused from
 # its size, before reading.
 new_case generated-larger-than-limit 3
-truncate -s 300M "$case_dir/input.xml"
+truncate -s 33M "$case_dir/input.xml"
 echo '^input\.xml: .*larger than' >"$case_dir/expected.stderr-pattern"
 
 # Row 17: gzip-compressed XML is read as bytes, which are not XML.  Calling
