@@ -34,7 +34,7 @@ ALL_CFLAGS   = -std=c99 -D_GNU_SOURCE $(WARNINGS) $(WERROR) $(XML_CFLAGS) \
 B = build
 
 LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
-              src/error.c src/kinds.c src/bounds.c src/options.c src/parse.c \
+              src/error.c src/kinds.c src/bounds.c src/memo.c src/options.c src/parse.c \
               src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
               src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c

@@ -57,7 +57,7 @@ static int check_skeleton(const struct conversion *c, domcompat_form form, bool 
     *valid = false;
     if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
         return rc;
-    rc = skeleton_validate(&c->skeleton, schema, failure);
+    rc = skeleton_validate_memo(&c->skeleton, schema, c->ctx->memo, failure);
     if (rc < 0)
         return error_nomem(err);
     *valid = rc == 0;
