@@ -59,7 +59,7 @@ enum {
  */
 void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags);
 
-/* Appends a length-prefixed string: keys built from pieces stay unambiguous. */
+/* Appends a string field (no NUL byte in it): keys built from pieces stay unambiguous. */
 void memo_key_string(struct buf *key, const char *s, size_t len);
 
 /* Whether `value` is 1 to 10 ASCII digits whose number is at most 4294967295. */
