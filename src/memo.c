@@ -83,6 +83,9 @@ int domcompat_context_set_cache(domcompat_context *ctx, int enabled, domcompat_e
     return DOMCOMPAT_OK;
 }
 
+/* memo_key_element(), internally: the element alone, without its children. */
+#define KEY_NO_CHILDREN 0x100u
+
 /* ---- keys ---------------------------------------------------------------------------- */
 
 /*
@@ -92,30 +95,46 @@ int domcompat_context_set_cache(domcompat_context *ctx, int enabled, domcompat_e
  * (XML text holds none, and libxml2's strings end there anyway).  So a key
  * reads back one way only.
  */
+/* buf_append(), inline while the buffer has room: keys are built a byte or a name at a time. */
+static inline void put(struct buf *key, const char *data, size_t len)
+{
+    if (key->len + len < key->cap && !key->failed) {
+        memcpy(key->data + key->len, data, len);
+        key->len += len;
+    } else {
+        buf_append(key, data, len);
+    }
+}
+
+static inline void put_char(struct buf *key, char c)
+{
+    put(key, &c, 1);
+}
+
 void memo_key_string(struct buf *key, const char *s, size_t len)
 {
-    buf_append_char(key, 's');
-    buf_append(key, s, len);
-    buf_append_char(key, '\0');
+    put_char(key, 's');
+    put(key, s, len);
+    put_char(key, '\0');
 }
 
 static void key_cstring(struct buf *key, const xmlChar *s)
 {
     if (s == NULL)
-        buf_append_char(key, '-');
+        put_char(key, '-');
     else {
-        buf_append_char(key, 's');
-        buf_append(key, (const char *)s, strlen((const char *)s) + 1);
+        put_char(key, 's');
+        put(key, (const char *)s, strlen((const char *)s) + 1);
     }
 }
 
 static void key_namespace(struct buf *key, const xmlNs *ns)
 {
     if (ns == NULL) {
-        buf_append_char(key, '-');
+        put_char(key, '-');
         return;
     }
-    buf_append_char(key, 'n');
+    put_char(key, 'n');
     key_cstring(key, ns->href);
     key_cstring(key, ns->prefix);
 }
@@ -146,7 +165,7 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
     const xmlAttr *attr;
     const xmlNode *child;
 
-    buf_append_char(key, '<');
+    put_char(key, '<');
     key_namespace(key, node->ns);
     key_cstring(key, node->name);
     for (attr = node->properties; attr != NULL; attr = attr->next) {
@@ -159,21 +178,23 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
             value = text->content;
         else if (text != NULL && (value = joined = xmlNodeListGetString(node->doc, text, 1)) == NULL)
             key->failed = true; /* out of memory: the key must not be used */
-        buf_append_char(key, '@');
+        put_char(key, '@');
         key_namespace(key, attr->ns);
         key_cstring(key, attr->name);
         if ((flags & MEMO_KEY_ANY_PLAIN_INDEX) && attr->ns == NULL &&
             xmlStrEqual(attr->name, BAD_CAST "index") && memo_plain_index((const char *)value))
-            buf_append_char(key, '#');
+            put_char(key, '#');
         else
             key_cstring(key, value ? value : BAD_CAST "");
         xmlFree(joined);
     }
-    if (!((flags & MEMO_KEY_WITHOUT_DEVICES_CHILDREN) && is_plain(node, "devices")))
-        for (child = node->children; child != NULL; child = child->next)
-            if (child->type == XML_ELEMENT_NODE)
-                memo_key_element(key, child, flags & ~(unsigned)MEMO_KEY_ANY_PLAIN_INDEX);
-    buf_append_char(key, '>');
+    for (child = node->children; child != NULL && !(flags & KEY_NO_CHILDREN); child = child->next)
+        if (child->type == XML_ELEMENT_NODE)
+            memo_key_element(key, child,
+                             (flags & MEMO_KEY_WITHOUT_DEVICES_CHILDREN) && is_plain(child, "devices")
+                                 ? KEY_NO_CHILDREN
+                                 : 0);
+    put_char(key, '>');
 }
 
 /* ---- the table ----------------------------------------------------------------------- */
@@ -259,12 +280,15 @@ void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t s
     hash = hash_bytes(key->data, key->len);
     size += key->len + MEMO_ENTRY_OVERHEAD;
     pthread_mutex_lock(&memo->lock);
+    /* A key already known allocates nothing: conversions that find everything leave no trace. */
+    if (memo->capacity > 0 &&
+        find_slot(memo->slots, memo->capacity, hash, key->data, key->len)->key != NULL)
+        goto unlock;
     if (memo->bytes + size > MEMO_MAX_BYTES ||
-        ((memo->used + 1) * 2 > memo->capacity && !grow(memo)))
+        ((memo->used + 1) * 2 > memo->capacity && !grow(memo)) ||
+        (copy = malloc(key->len ? key->len : 1)) == NULL)
         goto unlock;
     e = find_slot(memo->slots, memo->capacity, hash, key->data, key->len);
-    if (e->key != NULL || (copy = malloc(key->len ? key->len : 1)) == NULL)
-        goto unlock;
     memcpy(copy, key->data, key->len);
     *e = (struct memo_entry){hash, copy, key->len, value, free_value};
     memo->used++;

@@ -46,7 +46,7 @@ enum {
      * its value.  Only for answers shown not to depend on that value.
      */
     MEMO_KEY_ANY_PLAIN_INDEX = 1,
-    /* The children of <devices> elements (no namespace) are left out. */
+    /* The children of the <devices> children (no namespace) of the element are left out. */
     MEMO_KEY_WITHOUT_DEVICES_CHILDREN = 2
 };
 
