@@ -446,6 +446,20 @@ static int refuse(struct conversion *c, domcompat_error *err)
                      first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
 }
 
+/*
+ * A controller's skeleton copy, once written (or found unchanged): nothing
+ * reads it again, and freeing the copies as the output grows keeps a large
+ * domain's peak memory down.
+ */
+static void drop_copy(struct conversion *c, size_t i)
+{
+    xmlNode *copy = c->skeleton.controllers.nodes[i];
+
+    c->skeleton.controllers.nodes[i] = NULL;
+    xmlUnlinkNode(copy);
+    xmlFreeNode(copy);
+}
+
 /* The input with every controller the rules changed rewritten. */
 static int write_output(struct conversion *c, domcompat_error *err)
 {
@@ -464,8 +478,10 @@ static int write_output(struct conversion *c, domcompat_error *err)
         domcompat_change *change;
         const char *kind;
 
-        if (!rewrite_needed(orig, copy))
+        if (!rewrite_needed(orig, copy)) {
+            drop_copy(c, i);
             continue;
+        }
         buf_init(&element);
         if (rewrite_element(&element, &src, orig, c->ordinals[i], copy,
                             &c->map.tags[c->parent_ordinals[i]]) != 0 ||
@@ -498,6 +514,7 @@ static int write_output(struct conversion *c, domcompat_error *err)
             result_keep(c->result, c->data + tag->start, tag->close_end - tag->start, &failed);
         change->after = result_keep(c->result, element.data, element.len, &failed);
         buf_free(&element);
+        drop_copy(c, i);
         if (failed)
             rc = error_nomem(err);
     }
