@@ -40,10 +40,28 @@ static const xmlAttr *find_attr(const xmlNode *node, const xmlAttr *like)
     return NULL;
 }
 
+/* An attribute's value in place when it is one text node (nearly always), else NULL. */
+static const xmlChar *plain_value(const xmlAttr *attr)
+{
+    const xmlNode *text = attr->children;
+
+    if (text == NULL)
+        return BAD_CAST "";
+    return text->type == XML_TEXT_NODE && text->next == NULL && text->content ? text->content
+                                                                              : NULL;
+}
+
 static bool same_value(const xmlAttr *a, const xmlAttr *b)
 {
-    xmlChar *x = attr_value(a), *y = attr_value(b);
-    bool same = xmlStrEqual(x ? x : BAD_CAST "", y ? y : BAD_CAST "");
+    const xmlChar *plain_a = plain_value(a), *plain_b = plain_value(b);
+    xmlChar *x, *y;
+    bool same;
+
+    if (plain_a != NULL && plain_b != NULL)
+        return xmlStrEqual(plain_a, plain_b);
+    x = attr_value(a);
+    y = attr_value(b);
+    same = xmlStrEqual(x ? x : BAD_CAST "", y ? y : BAD_CAST "");
 
     xmlFree(x);
     xmlFree(y);

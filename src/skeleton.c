@@ -47,19 +47,24 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
         xmlSetNs(copy, ns);
     }
     for (attr = node->properties; attr != NULL; attr = attr->next) {
-        xmlChar *value = xmlNodeListGetString(node->doc, attr->children, 1);
+        const xmlNode *text = attr->children;
+        /* One text node (nearly always): its content as it is, without a copy to free. */
+        bool plain = text != NULL && text->type == XML_TEXT_NODE && text->next == NULL &&
+                     text->content != NULL;
+        xmlChar *joined = plain ? NULL : xmlNodeListGetString(node->doc, attr->children, 1);
+        const xmlChar *value = plain ? text->content : joined;
         xmlNs *ns = attr->ns ? namespace_in(copy, attr->ns) : NULL;
         xmlAttr *made = NULL;
+        bool failed;
 
         if ((value != NULL || attr->children == NULL) && (ns != NULL || attr->ns == NULL))
             made = xmlNewNsProp(copy, ns, attr->name, value);
         /* libxml2 2.9 leaves a name or value out when copying it fails: a failure too. */
-        if (made == NULL || made->name == NULL ||
-            (value != NULL && value[0] != '\0' && made->children == NULL)) {
-            xmlFree(value);
+        failed = made == NULL || made->name == NULL ||
+                 (value != NULL && value[0] != '\0' && made->children == NULL);
+        xmlFree(joined);
+        if (failed)
             goto fail;
-        }
-        xmlFree(value);
     }
     for (child = node->children; deep && child != NULL; child = child->next)
         if (child->type == XML_ELEMENT_NODE && append_copy(copy, child, true) == NULL)
