@@ -174,16 +174,18 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
     }
     for (attr = copy->properties, i = 0; attr != NULL; attr = attr->next, i++) {
         /* Source attributes are matched by their written, prefixed name. */
-        names[i] = attr->ns && attr->ns->prefix
-                       ? xmlBuildQName(attr->name, attr->ns->prefix, NULL, 0)
-                       : xmlStrdup(attr->name);
-        values[i] = attr_value(attr);
-        if (names[i] == NULL || values[i] == NULL) {
+        bool prefixed = attr->ns && attr->ns->prefix;
+        const xmlChar *plain = plain_value(attr);
+
+        /* Copies only where the name or value is not already one string (names/values own them). */
+        names[i] = prefixed ? xmlBuildQName(attr->name, attr->ns->prefix, NULL, 0) : NULL;
+        values[i] = plain ? NULL : attr_value(attr);
+        if ((prefixed && names[i] == NULL) || (plain == NULL && values[i] == NULL)) {
             rc = -1;
             goto out;
         }
-        want[i].name = (const char *)names[i];
-        want[i].value = (const char *)values[i];
+        want[i].name = (const char *)(prefixed ? names[i] : attr->name);
+        want[i].value = (const char *)(plain ? plain : values[i]);
         wanted_attrs[i] = attr;
     }
     for (i = 0; i < parsed.attr_count; i++) {
