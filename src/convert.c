@@ -351,6 +351,12 @@ static int handle_losses(struct conversion *c, domcompat_error *err)
     return failed ? error_nomem(err) : DOMCOMPAT_OK;
 }
 
+/* The attribute the memo may leave out of a key (MEMO_KEY_ANY_PLAIN_INDEX): index, no namespace. */
+static bool is_index(const xmlAttr *attr)
+{
+    return attr->ns == NULL && xmlStrEqual(attr->name, BAD_CAST "index");
+}
+
 /*
  * Gives a skeleton controller the attributes and <model> child of the
  * rules' answer.  A <model> child that comes back after the read pass took
@@ -365,7 +371,7 @@ static int apply_converted(xmlNode *copy, const xmlNode *converted, bool keep_in
 
     for (attr = copy->properties; attr != NULL; attr = next) {
         next = attr->next;
-        if (keep_index && xmlStrEqual(attr->name, BAD_CAST "index"))
+        if (keep_index && is_index(attr))
             continue;
         if (xmlHasNsProp(converted, attr->name, NULL) == NULL)
             xmlRemoveProp(attr);
@@ -374,7 +380,7 @@ static int apply_converted(xmlNode *copy, const xmlNode *converted, bool keep_in
         xmlChar *value;
         bool ok;
 
-        if (keep_index && xmlStrEqual(attr->name, BAD_CAST "index"))
+        if (keep_index && is_index(attr))
             continue;
         value = xmlNodeListGetString(converted->doc, attr->children, 1);
         ok = value != NULL && xmlSetProp(copy, attr->name, value) != NULL;
