@@ -34,9 +34,9 @@ ALL_CFLAGS   = -std=c99 -D_GNU_SOURCE $(WARNINGS) $(WERROR) $(XML_CFLAGS) \
 B = build
 
 LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
-              src/error.c src/kinds.c src/bounds.c src/options.c src/parse.c \
-              src/reserve.c src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c src/sourcemap.c \
-              src/splice.c src/versions.c
+              src/error.c src/kinds.c src/bounds.c src/memo.c src/options.c src/parse.c \
+              src/reserve.c src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c \
+              src/sourcemap.c src/splice.c src/versions.c
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
 TOOL_SOURCES = src/tool_main.c src/tool_batch.c src/tool_diff.c src/tool_hook.c src/tool_io.c src/tool_report.c \
                src/tool_walk.c src/tool_write.c
@@ -58,7 +58,8 @@ XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl xslt/checks/*.xsl)
 DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
-             $(B)/tests/test_rules $(B)/tests/test_diff $(B)/tests/test_skeleton
+             $(B)/tests/test_rules $(B)/tests/test_diff $(B)/tests/test_skeleton \
+             $(B)/tests/test_memo
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \

@@ -113,6 +113,10 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
         return error_nomem(err);
     }
     domcompat_limits_default(&ctx->limits);
+    if (memo_new(&ctx->memo) != 0) {
+        domcompat_context_free(ctx);
+        return error_nomem(err);
+    }
     if ((rc = new_security_prefs(&ctx->security, err)) != 0) {
         domcompat_context_free(ctx);
         return rc;
@@ -134,6 +138,7 @@ void domcompat_context_free(domcompat_context *ctx)
     pthread_mutex_destroy(&ctx->compiled->lock);
     free(ctx->compiled);
     xsltFreeSecurityPrefs(ctx->security);
+    memo_free(ctx->memo);
     free(ctx);
 }
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "domcompat.h"
+#include "memo.h"
 
 /*
  * Compiling the rules and schemas is most of a small conversion's cost, and
@@ -29,6 +30,8 @@ struct domcompat_context {
     /* Forbids every file and network access; set on each transform. */
     xsltSecurityPrefsPtr security;
     domcompat_limits limits;
+    /* What the schemas and rules already answered (memo.h). */
+    struct memo *memo;
 };
 
 enum rules_direction { RULES_UPGRADE, RULES_DOWNGRADE };

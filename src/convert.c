@@ -20,6 +20,7 @@
 #include "context.h"
 #include "controllers.h"
 #include "error.h"
+#include "memo.h"
 #include "bounds.h"
 #include "options.h"
 #include "parse.h"
@@ -58,7 +59,7 @@ static int check_skeleton(const struct conversion *c, domcompat_form form, bool 
     *valid = false;
     if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
         return rc;
-    rc = skeleton_validate(&c->skeleton, schema, failure);
+    rc = skeleton_validate_memo(&c->skeleton, schema, c->ctx->memo, failure);
     if (rc < 0)
         return error_nomem(err);
     *valid = rc == 0;
@@ -351,25 +352,39 @@ static int handle_losses(struct conversion *c, domcompat_error *err)
     return failed ? error_nomem(err) : DOMCOMPAT_OK;
 }
 
+/* The attribute the memo may leave out of a key (MEMO_KEY_ANY_PLAIN_INDEX): index, no namespace. */
+static bool is_index(const xmlAttr *attr)
+{
+    return attr->ns == NULL && xmlStrEqual(attr->name, BAD_CAST "index");
+}
+
 /*
  * Gives a skeleton controller the attributes and <model> child of the
  * rules' answer.  A <model> child that comes back after the read pass took
  * it away is linked to the original again, so an unchanged one is not
  * rewritten.
  */
-static int apply_converted(xmlNode *copy, const xmlNode *converted, domcompat_error *err)
+static int apply_converted(xmlNode *copy, const xmlNode *converted, bool keep_index,
+                           domcompat_error *err)
 {
     xmlNode *want_model = child_named(converted, "model"), *have_model = child_named(copy, "model");
     xmlAttr *attr, *next;
 
     for (attr = copy->properties; attr != NULL; attr = next) {
         next = attr->next;
+        if (keep_index && is_index(attr))
+            continue;
         if (xmlHasNsProp(converted, attr->name, NULL) == NULL)
             xmlRemoveProp(attr);
     }
     for (attr = converted->properties; attr != NULL; attr = attr->next) {
-        xmlChar *value = xmlNodeListGetString(converted->doc, attr->children, 1);
-        bool ok = value != NULL && xmlSetProp(copy, attr->name, value) != NULL;
+        xmlChar *value;
+        bool ok;
+
+        if (keep_index && is_index(attr))
+            continue;
+        value = xmlNodeListGetString(converted->doc, attr->children, 1);
+        ok = value != NULL && xmlSetProp(copy, attr->name, value) != NULL;
 
         xmlFree(value);
         if (!ok)
@@ -409,7 +424,7 @@ static int apply_run(struct conversion *c, const struct rule_run *run, domcompat
         if (run->outcomes[i].decision != RULE_CONVERTED)
             continue;
         if ((rc = apply_converted(c->skeleton.controllers.nodes[i], run->outcomes[i].converted,
-                                  err)) != DOMCOMPAT_OK)
+                                  run->outcomes[i].index_from_input, err)) != DOMCOMPAT_OK)
             return rc;
         c->rules[i] = run->outcomes[i].rule;
     }
@@ -438,6 +453,20 @@ static int refuse(struct conversion *c, domcompat_error *err)
                      first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
 }
 
+/*
+ * A controller's skeleton copy, once written (or found unchanged): nothing
+ * reads it again, and freeing the copies as the output grows keeps a large
+ * domain's peak memory down.
+ */
+static void drop_copy(struct conversion *c, size_t i)
+{
+    xmlNode *copy = c->skeleton.controllers.nodes[i];
+
+    c->skeleton.controllers.nodes[i] = NULL;
+    xmlUnlinkNode(copy);
+    xmlFreeNode(copy);
+}
+
 /* The input with every controller the rules changed rewritten. */
 static int write_output(struct conversion *c, domcompat_error *err)
 {
@@ -456,8 +485,10 @@ static int write_output(struct conversion *c, domcompat_error *err)
         domcompat_change *change;
         const char *kind;
 
-        if (!rewrite_needed(orig, copy))
+        if (!rewrite_needed(orig, copy)) {
+            drop_copy(c, i);
             continue;
+        }
         buf_init(&element);
         rc = rewrite_element(&element, &src, orig, c->ordinals[i], copy,
                              &c->map.tags[c->parent_ordinals[i]]);
@@ -490,6 +521,7 @@ static int write_output(struct conversion *c, domcompat_error *err)
             result_keep(c->result, c->data + tag->start, tag->close_end - tag->start, &failed);
         change->after = result_keep(c->result, element.data, element.len, &failed);
         buf_free(&element);
+        drop_copy(c, i);
         if (failed)
             rc = error_nomem(err);
     }
@@ -524,20 +556,221 @@ static bool nothing_to_do(const domcompat_options *opts, domcompat_form form)
            opts->from_version == 0;
 }
 
+/*
+ * Rules from memory.  Why a remembered answer is the answer: the rules
+ * (xslt/upgrade.xsl and xslt/downgrade.xsl with all they include:
+ * common.xsl, the generated pci-kinds.xsl, rules/ and checks/) select
+ * /domain/devices/controller[@type='pci'] and answer for each with
+ * templates that read only:
+ *   - the controller: its attributes, its children (name(), prefix
+ *     included) and their attributes, <target>'s children's names;
+ *   - their stylesheet parameters;
+ *   - $dc:guest-pseries, from the attributes of /domain/os/type;
+ *   - constant tables (pci-kinds.xsl).
+ * No template uses an axis that leaves the controller (no preceding or
+ * following axis, no //, ancestor, key(), document(), count() or last()),
+ * and position() is only written into dc:controller/@position, which the
+ * engine does not read.  So the key (the direction, every parameter,
+ * every /domain/os/type element whole, then the controller as
+ * memo_key_element() records it) decides the answer, in any document and
+ * beside any other controllers.
+ *
+ * The index is the one abstraction.  No stylesheet names @index: the only
+ * expressions that read all of a controller's attributes are the
+ * xsl:copy-of select="@*[...]" of the converted controller, whose
+ * predicates test name() only, so the index is copied as it is and nothing
+ * else depends on it.  A controller with a plain index (memo_plain_index())
+ * takes the answer of one that differs only there and keeps its own index
+ * (rule_outcome.index_from_input); a fresh answer that does not copy the
+ * index is an internal error, never remembered.
+ */
+struct rules_plan {
+    const struct conversion *c;
+    const struct rule_answer **known; /* per controller: remembered, or NULL */
+    size_t *fresh;                    /* otherwise: its answer in the fresh run */
+    bool *first;                      /* the first controller with its key: in the fresh run */
+    bool *plain_index;                /* its key leaves the index out */
+    size_t cursor;                    /* skeleton_hide()'s walk over the copies */
+};
+
+/* keep: every child but the PCI controllers answered from memory or by an equal one. */
+static bool needs_rules(xmlNode *child, void *arg)
+{
+    struct rules_plan *plan = arg;
+    const struct pci_controllers *copies = &plan->c->skeleton.controllers;
+    size_t i = plan->cursor;
+
+    if (i >= copies->count || child != copies->nodes[i])
+        return true;
+    plan->cursor++;
+    return plan->known[i] == NULL && plan->first[i];
+}
+
+/* What the rules' answers depend on besides the controller: see above. */
+static void rules_key_prefix(struct buf *key, const struct conversion *c,
+                             enum rules_direction direction, const struct rule_param *params,
+                             size_t param_count)
+{
+    xmlNode *root = xmlDocGetRootElement(c->skeleton.doc), *os, *type;
+    size_t i;
+
+    buf_append_str(key, direction == RULES_UPGRADE ? "Ru" : "Rd");
+    for (i = 0; i < param_count; i++) {
+        memo_key_string(key, params[i].name, strlen(params[i].name));
+        memo_key_string(key, params[i].value, strlen(params[i].value));
+    }
+    memo_key_string(key, (const char *)root->name, strlen((const char *)root->name));
+    buf_append_char(key, root->ns ? 'n' : '-');
+    for (os = root->children; os != NULL; os = os->next)
+        if (is_named(os, "os"))
+            for (type = os->children; type != NULL; type = type->next)
+                if (is_named(type, "type"))
+                    memo_key_element(key, type, 0);
+    buf_append_char(key, '|');
+}
+
+static void controller_key(struct buf *key, const struct buf *prefix, const xmlNode *copy)
+{
+    key->len = 0;
+    key->failed = prefix->failed;
+    buf_append(key, prefix->data, prefix->len);
+    memo_key_element(key, copy, MEMO_KEY_ANY_PLAIN_INDEX);
+}
+
+/* Whether a fresh answer copied the index as the argument above says it must. */
+static bool index_copied(const struct rule_outcome *o, const xmlNode *copy)
+{
+    if (o->decision != RULE_CONVERTED)
+        return true;
+    return xmlStrEqual(BAD_CAST controllers_attr(o->converted, "index"),
+                       BAD_CAST controllers_attr(copy, "index"));
+}
+
+/* One pass of rules, from memory where it can be: see above. */
+static int run_rules(struct conversion *c, enum rules_direction direction,
+                     const struct rule_param *params, size_t param_count, struct rule_run *out,
+                     domcompat_error *err)
+{
+    struct memo *memo = c->ctx->memo, *seen = NULL;
+    size_t n = c->controllers.count, i, fresh_count = 0;
+    struct rules_plan plan = {c, NULL, NULL, NULL, NULL, 0};
+    struct rule_run fresh;
+    struct skeleton_hidden hidden;
+    struct buf prefix, key;
+    xsltStylesheetPtr rules;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&fresh, 0, sizeof(fresh));
+    if ((rc = context_rules(c->ctx, direction, &rules, err)) != DOMCOMPAT_OK)
+        return rc;
+    if (!memo_enabled(memo))
+        return rules_run(out, rules, c->ctx->security, c->skeleton.doc, params, param_count, n,
+                         err);
+    buf_init(&prefix);
+    buf_init(&key);
+    plan.known = calloc(n ? n : 1, sizeof(*plan.known));
+    plan.fresh = calloc(n ? n : 1, sizeof(*plan.fresh));
+    plan.first = calloc(n ? n : 1, sizeof(*plan.first));
+    plan.plain_index = calloc(n ? n : 1, sizeof(*plan.plain_index));
+    out->outcomes = calloc(n ? n : 1, sizeof(*out->outcomes));
+    if (plan.known == NULL || plan.fresh == NULL || plan.first == NULL ||
+        plan.plain_index == NULL || out->outcomes == NULL || memo_new(&seen) != 0) {
+        rc = error_nomem(err);
+        goto out;
+    }
+    rules_key_prefix(&prefix, c, direction, params, param_count);
+    for (i = 0; i < n; i++) {
+        const xmlNode *copy = c->skeleton.controllers.nodes[i];
+        const void *earlier;
+
+        controller_key(&key, &prefix, copy);
+        if (key.failed) {
+            rc = error_nomem(err);
+            goto out;
+        }
+        plan.plain_index[i] = memo_plain_index(controllers_attr(copy, "index"));
+        if ((plan.known[i] = memo_lookup(memo, &key)) != NULL)
+            continue;
+        if ((earlier = memo_lookup(seen, &key)) != NULL) {
+            plan.fresh[i] = *(const size_t *)earlier;
+            continue;
+        }
+        plan.first[i] = true;
+        plan.fresh[i] = fresh_count++;
+        /* Later controllers with this key find their answer's place through it. */
+        memo_insert(seen, &key, &plan.fresh[i], 0, NULL);
+    }
+    if (fresh_count > 0) {
+        if (skeleton_hide(&hidden, &c->skeleton, needs_rules, &plan) != 0) {
+            rc = error_nomem(err);
+            goto out;
+        }
+        rc = rules_run(&fresh, rules, c->ctx->security, c->skeleton.doc, params, param_count,
+                       fresh_count, err);
+        skeleton_show_all(&hidden);
+        if (rc != DOMCOMPAT_OK)
+            goto out;
+    }
+    /* Every controller's outcome; the strings stay in the fresh output or in the memo. */
+    out->output = fresh.output;
+    fresh.output = NULL; /* now owned by out */
+    out->count = n;
+    for (i = 0; i < n && rc == DOMCOMPAT_OK; i++) {
+        const struct rule_outcome *from =
+            plan.known[i] ? &plan.known[i]->outcome : &fresh.outcomes[plan.fresh[i]];
+        struct rule_outcome *to = &out->outcomes[i];
+
+        *to = *from;
+        to->index_from_input = plan.plain_index[i];
+        to->losses = NULL;
+        if (from->loss_count > 0) {
+            if ((to->losses = malloc(from->loss_count * sizeof(*to->losses))) == NULL) {
+                rc = error_nomem(err);
+                break;
+            }
+            memcpy(to->losses, from->losses, from->loss_count * sizeof(*to->losses));
+        }
+        if (plan.first[i] && plan.plain_index[i] &&
+            !index_copied(from, c->skeleton.controllers.nodes[i]))
+            rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                           "rule %s changed the index of a PCI controller", from->rule);
+    }
+    /* Remember the fresh answers, once each. */
+    for (i = 0; i < n && rc == DOMCOMPAT_OK; i++) {
+        struct rule_answer *answer;
+
+        if (!plan.first[i])
+            continue;
+        controller_key(&key, &prefix, c->skeleton.controllers.nodes[i]);
+        if (rules_answer_copy(&answer, fresh.outcomes[plan.fresh[i]].answer) == 0)
+            memo_insert(memo, &key, answer, 1024, rules_answer_free);
+    }
+out:
+    if (rc != DOMCOMPAT_OK)
+        rules_run_free(out);
+    rules_run_free(&fresh);
+    memo_free(seen);
+    free(plan.known);
+    free(plan.fresh);
+    free(plan.first);
+    free(plan.plain_index);
+    buf_free(&prefix);
+    buf_free(&key);
+    return rc;
+}
+
 static int run_read_pass(struct conversion *c, domcompat_error *err)
 {
     char from_version[24];
     struct rule_param params[3];
-    xsltStylesheetPtr rules;
     int rc;
 
     snprintf(from_version, sizeof(from_version), "%lu", c->opts->from_version);
     params[0] = (struct rule_param){"assume", c->opts->assume_param};
     params[1] = (struct rule_param){"from-version", from_version};
     params[2] = (struct rule_param){"from", c->opts->from};
-    if ((rc = context_rules(c->ctx, RULES_UPGRADE, &rules, err)) != DOMCOMPAT_OK ||
-        (rc = rules_run(&c->read, rules, c->ctx->security, c->skeleton.doc, params, 3,
-                        c->controllers.count, err)) != DOMCOMPAT_OK ||
+    if ((rc = run_rules(c, RULES_UPGRADE, params, 3, &c->read, err)) != DOMCOMPAT_OK ||
         (rc = record_refusals(c, &c->read, err)) != DOMCOMPAT_OK)
         return rc;
     return apply_run(c, &c->read, err);
@@ -547,7 +780,6 @@ static int run_write_pass(struct conversion *c, domcompat_error *err)
 {
     char peer_version[24];
     struct rule_param params[4];
-    xsltStylesheetPtr rules;
     int rc;
 
     snprintf(peer_version, sizeof(peer_version), "%lu", c->opts->peer_version);
@@ -556,9 +788,7 @@ static int run_write_pass(struct conversion *c, domcompat_error *err)
                                                                                         : "legacy"};
     params[2] = (struct rule_param){"peer-version", peer_version};
     params[3] = (struct rule_param){"peer", c->opts->peer};
-    if ((rc = context_rules(c->ctx, RULES_DOWNGRADE, &rules, err)) != DOMCOMPAT_OK ||
-        (rc = rules_run(&c->write, rules, c->ctx->security, c->skeleton.doc, params, 4,
-                        c->controllers.count, err)) != DOMCOMPAT_OK ||
+    if ((rc = run_rules(c, RULES_DOWNGRADE, params, 4, &c->write, err)) != DOMCOMPAT_OK ||
         (rc = record_refusals(c, &c->write, err)) != DOMCOMPAT_OK ||
         (rc = handle_losses(c, err)) != DOMCOMPAT_OK)
         return rc;

@@ -140,6 +140,22 @@ int domcompat_context_set_limits(domcompat_context *ctx, const domcompat_limits 
                                  domcompat_error *err);
 
 /*
+ * Turns the context's memory of answers on (the default) or off.
+ *
+ * The schemas and the rules answer for each PCI controller from what they
+ * can observe: the controller itself, the conversion's options, and the
+ * guest's <os><type>.  A context remembers those answers and reuses them
+ * for the same controllers in later documents (and, as only the index
+ * differs, for the many controllers of a large domain), so a conversion
+ * pays libxml2's validator and libxslt only for what it has not seen.
+ * Results are the same either way; turning it off is for tests and for
+ * measuring.  The memory is bounded (32 MiB) and freed with the context.
+ * Like the limits, set it before threads share the context.  Returns
+ * DOMCOMPAT_OK, or DOMCOMPAT_EUSAGE for a NULL context.
+ */
+int domcompat_context_set_cache(domcompat_context *ctx, int enabled, domcompat_error *err);
+
+/*
  * Refuses, for the whole process, every attempt by libxml2 to load an
  * external resource (entity, DTD, schema include, stylesheet import) from
  * a file or the network.  domcompat's own parsing never asks for one; this

@@ -227,9 +227,15 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     ctxt->sax->serror = on_parser_error;
     ctxt->sax->internalSubset = on_internal_subset;
 
-    /* No DTD loading, no entity substitution, no XInclude: all are off by default. */
+    /*
+     * No DTD loading, no entity substitution, no XInclude: all are off by
+     * default.  The tree is only read, never changed (the rules edit the
+     * skeleton), so short text (indentation, most attribute values) is
+     * kept in its node rather than allocated apart.
+     */
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |
+                                XML_PARSE_COMPACT);
 
     if (st.doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
         struct source_cursor cursor;

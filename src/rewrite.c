@@ -40,10 +40,28 @@ static const xmlAttr *find_attr(const xmlNode *node, const xmlAttr *like)
     return NULL;
 }
 
+/* An attribute's value in place when it is one text node (nearly always), else NULL. */
+static const xmlChar *plain_value(const xmlAttr *attr)
+{
+    const xmlNode *text = attr->children;
+
+    if (text == NULL)
+        return BAD_CAST "";
+    return text->type == XML_TEXT_NODE && text->next == NULL && text->content ? text->content
+                                                                              : NULL;
+}
+
 static bool same_value(const xmlAttr *a, const xmlAttr *b)
 {
-    xmlChar *x = attr_value(a), *y = attr_value(b);
-    bool same = xmlStrEqual(x ? x : BAD_CAST "", y ? y : BAD_CAST "");
+    const xmlChar *plain_a = plain_value(a), *plain_b = plain_value(b);
+    xmlChar *x, *y;
+    bool same;
+
+    if (plain_a != NULL && plain_b != NULL)
+        return xmlStrEqual(plain_a, plain_b);
+    x = attr_value(a);
+    y = attr_value(b);
+    same = xmlStrEqual(x ? x : BAD_CAST "", y ? y : BAD_CAST "");
 
     xmlFree(x);
     xmlFree(y);
@@ -156,16 +174,18 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
     }
     for (attr = copy->properties, i = 0; attr != NULL; attr = attr->next, i++) {
         /* Source attributes are matched by their written, prefixed name. */
-        names[i] = attr->ns && attr->ns->prefix
-                       ? xmlBuildQName(attr->name, attr->ns->prefix, NULL, 0)
-                       : xmlStrdup(attr->name);
-        values[i] = attr_value(attr);
-        if (names[i] == NULL || values[i] == NULL) {
+        bool prefixed = attr->ns && attr->ns->prefix;
+        const xmlChar *plain = plain_value(attr);
+
+        /* Copies only where the name or value is not already one string (names/values own them). */
+        names[i] = prefixed ? xmlBuildQName(attr->name, attr->ns->prefix, NULL, 0) : NULL;
+        values[i] = plain ? NULL : attr_value(attr);
+        if ((prefixed && names[i] == NULL) || (plain == NULL && values[i] == NULL)) {
             rc = -1;
             goto out;
         }
-        want[i].name = (const char *)names[i];
-        want[i].value = (const char *)values[i];
+        want[i].name = (const char *)(prefixed ? names[i] : attr->name);
+        want[i].value = (const char *)(plain ? plain : values[i]);
         wanted_attrs[i] = attr;
     }
     for (i = 0; i < parsed.attr_count; i++) {

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "error.h"
+#include "memo.h"
 
 #define RULES_NS "urn:domcompat:rules"
 
@@ -178,6 +180,7 @@ static int read_outcomes(struct rule_run *run, size_t controller_count, domcompa
             return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                              "the rules answered for more PCI controllers than the document has");
         run->count = position + 1; /* so rules_run_free releases what read_outcome grew */
+        run->outcomes[position].answer = node;
         if ((rc = read_outcome(&run->outcomes[position], node, err)) != 0)
             return rc;
         position++;
@@ -260,4 +263,55 @@ void rules_run_free(struct rule_run *run)
     xmlFreeDoc(run->output);
     free(run->outcomes);
     memset(run, 0, sizeof(*run));
+}
+
+/* Whether two answers hold the same elements and attributes (all read_outcome() reads). */
+static bool same_answer(const xmlNode *a, const xmlNode *b)
+{
+    struct buf x, y;
+    bool same;
+
+    buf_init(&x);
+    buf_init(&y);
+    memo_key_element(&x, a, 0);
+    memo_key_element(&y, b, 0);
+    same = !x.failed && !y.failed && x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+    buf_free(&x);
+    buf_free(&y);
+    return same;
+}
+
+int rules_answer_copy(struct rule_answer **out, const xmlNode *answer)
+{
+    struct rule_answer *copy = calloc(1, sizeof(*copy));
+    xmlNode *root;
+
+    *out = NULL;
+    if (copy == NULL)
+        return -1;
+    copy->doc = xmlNewDoc(BAD_CAST "1.0");
+    root = copy->doc ? xmlDocCopyNode((xmlNode *)answer, copy->doc, 1) : NULL;
+    if (root == NULL) {
+        rules_answer_free(copy);
+        return -1;
+    }
+    xmlDocSetRootElement(copy->doc, root);
+    if (!same_answer(answer, root) || read_outcome(&copy->outcome, root, NULL) != DOMCOMPAT_OK) {
+        rules_answer_free(copy);
+        return -1;
+    }
+    copy->outcome.answer = root;
+    *out = copy;
+    return 0;
+}
+
+void rules_answer_free(void *answer)
+{
+    struct rule_answer *a = answer;
+
+    if (a == NULL)
+        return;
+    free(a->outcome.losses);
+    xmlFreeDoc(a->doc);
+    free(a);
 }

@@ -1,6 +1,9 @@
 #include "skeleton.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "memo.h"
 
 static bool is_element(const xmlNode *node, const char *name)
 {
@@ -44,19 +47,24 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
         xmlSetNs(copy, ns);
     }
     for (attr = node->properties; attr != NULL; attr = attr->next) {
-        xmlChar *value = xmlNodeListGetString(node->doc, attr->children, 1);
+        const xmlNode *text = attr->children;
+        /* One text node (nearly always): its content as it is, without a copy to free. */
+        bool plain = text != NULL && text->type == XML_TEXT_NODE && text->next == NULL &&
+                     text->content != NULL;
+        xmlChar *joined = plain ? NULL : xmlNodeListGetString(node->doc, attr->children, 1);
+        const xmlChar *value = plain ? text->content : joined;
         xmlNs *ns = attr->ns ? namespace_in(copy, attr->ns) : NULL;
         xmlAttr *made = NULL;
+        bool failed;
 
         if ((value != NULL || attr->children == NULL) && (ns != NULL || attr->ns == NULL))
             made = xmlNewNsProp(copy, ns, attr->name, value);
         /* libxml2 2.9 leaves a name or value out when copying it fails: a failure too. */
-        if (made == NULL || made->name == NULL ||
-            (value != NULL && value[0] != '\0' && made->children == NULL)) {
-            xmlFree(value);
+        failed = made == NULL || made->name == NULL ||
+                 (value != NULL && value[0] != '\0' && made->children == NULL);
+        xmlFree(joined);
+        if (failed)
             goto fail;
-        }
-        xmlFree(value);
     }
     for (child = node->children; deep && child != NULL; child = child->next)
         if (child->type == XML_ELEMENT_NODE && append_copy(copy, child, true) == NULL)
@@ -251,5 +259,183 @@ int skeleton_validate(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
             rc = validate_piece(schema, skeleton->doc, &held[i], piece, &piece, failure);
     restore_children(held, n);
     free(held);
+    return rc;
+}
+
+int skeleton_hide(struct skeleton_hidden *out, const struct skeleton *skeleton,
+                  bool (*keep)(xmlNode *child, void *arg), void *arg)
+{
+    xmlNode *root = xmlDocGetRootElement(skeleton->doc), *devices, *child, *last;
+    size_t parents = 0, children = 0, i, start;
+
+    memset(out, 0, sizeof(*out));
+    for (devices = root->children; devices != NULL; devices = devices->next)
+        if (is_element(devices, "devices") && devices->children != NULL) {
+            parents++;
+            for (child = devices->children; child != NULL; child = child->next)
+                children++;
+        }
+    out->children = malloc((children ? children : 1) * sizeof(*out->children));
+    out->parents = malloc((parents ? parents : 1) * sizeof(*out->parents));
+    out->ends = malloc((parents ? parents : 1) * sizeof(*out->ends));
+    if (out->children == NULL || out->parents == NULL || out->ends == NULL) {
+        skeleton_show_all(out);
+        return -1;
+    }
+    for (devices = root->children, children = 0; devices != NULL; devices = devices->next) {
+        if (!is_element(devices, "devices") || devices->children == NULL)
+            continue;
+        for (child = devices->children; child != NULL; child = child->next)
+            out->children[children++] = child;
+        out->parents[out->parent_count] = devices;
+        out->ends[out->parent_count++] = children;
+    }
+    /* Relinked only once everything is recorded, so `keep` sees the skeleton whole. */
+    for (i = 0, start = 0; i < out->parent_count; start = out->ends[i++]) {
+        size_t j;
+
+        devices = out->parents[i];
+        devices->children = devices->last = last = NULL;
+        for (j = start; j < out->ends[i]; j++) {
+            child = out->children[j];
+            if (!keep(child, arg))
+                continue;
+            child->prev = last;
+            if (last == NULL)
+                devices->children = child;
+            else
+                last->next = child;
+            last = child;
+        }
+        if (last != NULL)
+            last->next = NULL;
+        devices->last = last;
+    }
+    return 0;
+}
+
+void skeleton_show_all(struct skeleton_hidden *hidden)
+{
+    size_t i, j, start;
+
+    for (i = 0, start = 0; i < hidden->parent_count; start = hidden->ends[i++]) {
+        xmlNode *devices = hidden->parents[i];
+
+        devices->children = hidden->children[start];
+        devices->last = hidden->children[hidden->ends[i] - 1];
+        for (j = start; j < hidden->ends[i]; j++) {
+            hidden->children[j]->prev = j > start ? hidden->children[j - 1] : NULL;
+            hidden->children[j]->next = j + 1 < hidden->ends[i] ? hidden->children[j + 1] : NULL;
+        }
+    }
+    free(hidden->children);
+    free(hidden->parents);
+    free(hidden->ends);
+    memset(hidden, 0, sizeof(*hidden));
+}
+
+/*
+ * Validation from memory.  Why a remembered verdict is the verdict:
+ *   - the grammar takes the children of <devices> one at a time (see
+ *     "Validation in pieces" above), so the skeleton is valid exactly when
+ *     it is valid with every <devices> emptied (the rest) and each child is
+ *     valid alone in its place;
+ *   - a child alone is judged on what RelaxNG observes of it: its name and
+ *     namespace, its attributes (namespace, name, value) and the elements
+ *     below it, which memo_key_element() records exactly (the skeleton
+ *     holds no text); the grammar uses no datatype that reads the
+ *     namespace context (no QName), so where it stands does not matter;
+ *   - the rest is recorded whole (memo_key_element() without the children
+ *     of <devices>), and each key starts with the compiled grammar's
+ *     address: a context compiles each grammar once and frees it last;
+ *   - a child's index is left out of its key when it is a plain decimal
+ *     number no greater than 4294967295.  The grammar reads index in one
+ *     place: a PCI controller's optional index is an unsignedInt matching
+ *     [0-9]+ (domain.rng), which every such number is, and any other
+ *     controller takes any index; no other pattern names an attribute
+ *     index on a child of <devices> (the attribute wildcards except it).
+ *     So two children whose keys agree are both valid or both invalid.
+ *     The bound is checked by tests/unit/test_memo.c against libxml2.
+ * Only "valid" is remembered.
+ */
+struct known_children {
+    struct memo *memo;
+    struct memo *seen; /* the keys of the children kept so far */
+    const struct buf *prefix;
+    struct buf key;
+    size_t unknown;
+};
+
+static void child_key(struct buf *key, const struct buf *prefix, const xmlNode *child)
+{
+    key->len = 0;
+    key->failed = prefix->failed;
+    buf_append(key, prefix->data, prefix->len);
+    memo_key_element(key, child, MEMO_KEY_ANY_PLAIN_INDEX);
+}
+
+/*
+ * keep: the children not known to be valid, each key once: a child whose
+ * key an earlier child has is valid exactly when that one is.
+ */
+static bool unknown_child(xmlNode *child, void *arg)
+{
+    struct known_children *known = arg;
+
+    child_key(&known->key, known->prefix, child);
+    if (memo_lookup(known->memo, &known->key) != NULL ||
+        memo_lookup(known->seen, &known->key) != NULL)
+        return false;
+    memo_insert(known->seen, &known->key, MEMO_PRESENT, 0, NULL);
+    known->unknown++;
+    return true;
+}
+
+int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
+                           struct memo *memo, struct schema_failure *failure)
+{
+    xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
+    struct known_children known = {memo, NULL, NULL, {NULL, 0, 0, false}, 0};
+    struct skeleton_hidden hidden;
+    struct buf prefix, rest;
+    bool rest_known;
+    size_t i;
+    int rc = 0;
+
+    if (!memo_enabled(memo))
+        return skeleton_validate(skeleton, schema, failure);
+    memset(failure, 0, sizeof(*failure));
+    buf_init(&prefix);
+    buf_init(&rest);
+    buf_append_char(&prefix, 'V');
+    buf_append(&prefix, (const char *)&schema, sizeof(schema));
+    buf_append(&rest, prefix.data, prefix.len);
+    buf_append_char(&rest, 'r');
+    memo_key_element(&rest, root, MEMO_KEY_WITHOUT_DEVICES_CHILDREN);
+    rest_known = memo_lookup(memo, &rest) != NULL;
+    known.prefix = &prefix;
+    if (memo_new(&known.seen) != 0 ||
+        skeleton_hide(&hidden, skeleton, unknown_child, &known) != 0) {
+        rc = -1;
+        goto out;
+    }
+    if (!rest_known || known.unknown > 0)
+        rc = skeleton_validate(skeleton, schema, failure);
+    if (rc == 0) {
+        memo_insert(memo, &rest, MEMO_PRESENT, 0, NULL);
+        for (i = 0; i < hidden.parent_count; i++)
+            for (child = hidden.parents[i]->children; child != NULL; child = child->next) {
+                child_key(&known.key, &prefix, child);
+                memo_insert(memo, &known.key, MEMO_PRESENT, 0, NULL);
+            }
+    }
+    skeleton_show_all(&hidden);
+    if (rc == 1)
+        rc = skeleton_validate(skeleton, schema, failure);
+out:
+    memo_free(known.seen);
+    buf_free(&known.key);
+    buf_free(&prefix);
+    buf_free(&rest);
     return rc;
 }

@@ -43,6 +43,34 @@ void skeleton_free(struct skeleton *skeleton);
 int skeleton_validate(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
                       struct schema_failure *failure);
 
+/*
+ * Children of <devices> set aside: until skeleton_show_all(), each
+ * <devices> of the skeleton holds only the children `keep` said yes to
+ * (asked in document order), by relinking sibling pointers.
+ */
+struct skeleton_hidden {
+    xmlNode **children; /* every child of every <devices>, grouped, in order */
+    xmlNode **parents;  /* each <devices> with children */
+    size_t *ends;       /* per parent, where its children end in `children` */
+    size_t parent_count;
+};
+
+/* Returns 0, or -1 when out of memory (nothing is hidden then). */
+int skeleton_hide(struct skeleton_hidden *out, const struct skeleton *skeleton,
+                  bool (*keep)(xmlNode *child, void *arg), void *arg);
+void skeleton_show_all(struct skeleton_hidden *hidden);
+
+struct memo;
+
+/*
+ * skeleton_validate(), asking `memo` first: only the children of <devices>
+ * not known to be valid in `schema`, and the rest of the skeleton unless
+ * known, are given to libxml2.  An invalid skeleton is validated again
+ * whole, so its failure is exactly skeleton_validate()'s.
+ */
+int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
+                           struct memo *memo, struct schema_failure *failure);
+
 /* The original element behind a skeleton element (itself if not a copy). */
 xmlNode *skeleton_original(xmlNode *node);
 
