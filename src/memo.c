@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "error.h"
+#include "reserve.h"
 
 /*
  * Far more than the distinct controllers of any real fleet, and a small
@@ -176,7 +177,8 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
         /* Nearly every value is one text node: read in place, not copied. */
         if (text != NULL && text->type == XML_TEXT_NODE && text->next == NULL)
             value = text->content;
-        else if (text != NULL && (value = joined = xmlNodeListGetString(node->doc, text, 1)) == NULL)
+        else if (text != NULL &&
+                 (value = joined = xmlNodeListGetString(node->doc, text, 1)) == NULL)
             key->failed = true; /* out of memory: the key must not be used */
         put_char(key, '@');
         key_namespace(key, attr->ns);
@@ -191,7 +193,8 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
     for (child = node->children; child != NULL && !(flags & KEY_NO_CHILDREN); child = child->next)
         if (child->type == XML_ELEMENT_NODE)
             memo_key_element(key, child,
-                             (flags & MEMO_KEY_WITHOUT_DEVICES_CHILDREN) && is_plain(child, "devices")
+                             (flags & MEMO_KEY_WITHOUT_DEVICES_CHILDREN) &&
+                                     is_plain(child, "devices")
                                  ? KEY_NO_CHILDREN
                                  : 0);
     put_char(key, '>');
@@ -275,7 +278,11 @@ void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t s
     char *copy = NULL;
     bool kept = false;
 
-    if (!memo_enabled(memo) || key->failed)
+    /*
+     * Nothing learnt in a call that ran short of memory is kept: libxml2
+     * may have answered from an incomplete result (reserve.h).
+     */
+    if (!memo_enabled(memo) || key->failed || reserve_ran_out())
         goto out;
     hash = hash_bytes(key->data, key->len);
     size += key->len + MEMO_ENTRY_OVERHEAD;

@@ -171,6 +171,11 @@ bool reserve_end(struct reserve_scope *scope)
     return scope->ran_out;
 }
 
+bool reserve_ran_out(void)
+{
+    return current != NULL && current->ran_out;
+}
+
 size_t reserve_blocks_in_use(void)
 {
     size_t blocks;

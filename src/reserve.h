@@ -47,6 +47,9 @@ void reserve_begin(struct reserve_scope *scope);
  */
 bool reserve_end(struct reserve_scope *scope);
 
+/* Whether an allocation has failed so far in the calling thread's innermost scope. */
+bool reserve_ran_out(void);
+
 /* Blocks of the reserve handed out and not given back yet: 0 between calls. */
 size_t reserve_blocks_in_use(void);
 

@@ -391,8 +391,8 @@ static bool unknown_child(xmlNode *child, void *arg)
     return true;
 }
 
-int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
-                           struct memo *memo, struct schema_failure *failure)
+int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
+                           struct schema_failure *failure)
 {
     xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
     struct known_children known = {memo, NULL, NULL, {NULL, 0, 0, false}, 0};
@@ -409,6 +409,10 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
     buf_init(&rest);
     buf_append_char(&prefix, 'V');
     buf_append(&prefix, (const char *)&schema, sizeof(schema));
+    if (prefix.failed) {
+        rc = -1; /* every key starts with it: without it, a key would name no grammar */
+        goto out;
+    }
     buf_append(&rest, prefix.data, prefix.len);
     buf_append_char(&rest, 'r');
     memo_key_element(&rest, root, MEMO_KEY_WITHOUT_DEVICES_CHILDREN);

@@ -68,8 +68,8 @@ struct memo;
  * known, are given to libxml2.  An invalid skeleton is validated again
  * whole, so its failure is exactly skeleton_validate()'s.
  */
-int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema,
-                           struct memo *memo, struct schema_failure *failure);
+int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
+                           struct schema_failure *failure);
 
 /* The original element behind a skeleton element (itself if not a copy). */
 xmlNode *skeleton_original(xmlNode *node);

@@ -244,14 +244,14 @@ static int write_copy(struct work *w, const char *data, size_t len)
 
     if (w->batch->dry_run)
         return 0;
-    /* The directory is nearly always there already: three mkdir calls a file cost more than this. */
+    /* The directory is nearly always there: three mkdir calls per file cost more than this. */
     *slash = '\0';
     dir_fd = open(w->out_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     *slash = '/';
     if (dir_fd < 0 && errno == ENOENT) {
         if (make_parents(w->out_path) != 0) {
-            fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s",
-                      w->out_shown, strerror(errno));
+            fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s", w->out_shown,
+                      strerror(errno));
             return -1;
         }
         *slash = '\0';

@@ -22,8 +22,8 @@
 
 struct option_set {
     const char *target;
-    const char *source;      /* or NULL */
-    const char *assumption;  /* or NULL */
+    const char *source;     /* or NULL */
+    const char *assumption; /* or NULL */
     int allow_loss;
 };
 
@@ -44,9 +44,9 @@ static const struct option_set option_sets[] = {
 #define OPTION_SETS (sizeof(option_sets) / sizeof(option_sets[0]))
 
 /* Documents built to share controllers: across guests, forms, indexes and orders. */
-#define SHARED_PORT(index)                                                               \
-    "    <controller type='pci' index='" index "' model='pcie-root-port'>\n"             \
-    "      <target chassis='1' port='0x10'/>\n"                                          \
+#define SHARED_PORT(index)                                                   \
+    "    <controller type='pci' index='" index "' model='pcie-root-port'>\n" \
+    "      <target chassis='1' port='0x10'/>\n"                              \
     "    </controller>\n"
 static const char *const built[] = {
     Q35_DOMAIN("    <controller type='pci' index='0' model='pci-root'/>\n"),
@@ -136,13 +136,13 @@ static char *describe(const domcompat_context *ctx, size_t option_set, const str
     memset(&err, 0, sizeof(err));
     if (option_set == OPTION_SETS) {
         rc = domcompat_validate(&detected, ctx, DOMCOMPAT_FORM_AUTO, doc->data, doc->len, &err);
-        addf(&out, "validate %d %d %lu:%lu %s\n", rc, (int)detected,
-                 rc ? err.line : 0, rc ? err.column : 0, rc ? err.message : "");
+        addf(&out, "validate %d %d %lu:%lu %s\n", rc, (int)detected, rc ? err.line : 0,
+             rc ? err.column : 0, rc ? err.message : "");
         return buf_steal(&out, &len);
     }
     rc = domcompat_convert(&result, ctx, options[option_set], doc->data, doc->len, &err);
     addf(&out, "rc %d %lu:%lu %s\n", rc, rc ? err.line : 0, rc ? err.column : 0,
-             rc ? err.message : "");
+         rc ? err.message : "");
     if (result != NULL) {
         const char *bytes = domcompat_result_output(result, &len);
 
@@ -151,23 +151,23 @@ static char *describe(const domcompat_context *ctx, size_t option_set, const str
         for (i = 0; i < domcompat_result_change_count(result); i++) {
             const domcompat_change *c = domcompat_result_change(result, i);
 
-            addf(&out, "\nchange %lu:%lu %s %s %s\n%s\n%s\n", c->line,
-                     c->column, c->index ? c->index : "-", c->kind, c->rule, c->before, c->after);
-            }
+            addf(&out, "\nchange %lu:%lu %s %s %s\n%s\n%s\n", c->line, c->column,
+                 c->index ? c->index : "-", c->kind, c->rule, c->before, c->after);
+        }
         for (i = 0; i < domcompat_result_refusal_count(result); i++) {
             const domcompat_refusal *r = domcompat_result_refusal(result, i);
 
-            addf(&out, "\nrefusal %lu:%lu %s %s %s %s %s %s %s %s %d\n",
-                     r->line, r->column, r->index ? r->index : "-", r->kind,
-                     r->implementation ? r->implementation : "-", r->rule, r->reason,
-                     r->hint ? r->hint : "-", r->since ? r->since : "-", r->target, r->loss);
-            }
+            addf(&out, "\nrefusal %lu:%lu %s %s %s %s %s %s %s %s %d\n", r->line, r->column,
+                 r->index ? r->index : "-", r->kind, r->implementation ? r->implementation : "-",
+                 r->rule, r->reason, r->hint ? r->hint : "-", r->since ? r->since : "-", r->target,
+                 r->loss);
+        }
         for (i = 0; i < domcompat_result_loss_count(result); i++) {
             const domcompat_loss *l = domcompat_result_loss(result, i);
 
             addf(&out, "\nloss %lu:%lu %s %s %s %s\n", l->line, l->column,
-                     l->index ? l->index : "-", l->kind, l->what, l->since);
-            }
+                 l->index ? l->index : "-", l->kind, l->what, l->since);
+        }
     }
     domcompat_result_free(result);
     return buf_steal(&out, &len);
@@ -194,8 +194,8 @@ static void compare(const domcompat_context *ctx, size_t d, size_t o, const char
     assert_non_null(got);
     if (strcmp(got, expected[d * (OPTION_SETS + 1) + o]) != 0) {
         if (mismatches++ < 5)
-            print_error("%s: %s, option set %zu:\n--- memory off:\n%s\n--- memory on:\n%s\n",
-                        mode, documents[d].name, o, expected[d * (OPTION_SETS + 1) + o], got);
+            print_error("%s: %s, option set %zu:\n--- memory off:\n%s\n--- memory on:\n%s\n", mode,
+                        documents[d].name, o, expected[d * (OPTION_SETS + 1) + o], got);
     }
     free(got);
 }
@@ -271,13 +271,11 @@ static int setup(void **state)
         assert_int_equal(domcompat_options_set_target(options[o], option_sets[o].target, &err),
                          DOMCOMPAT_OK);
         if (option_sets[o].source)
-            assert_int_equal(
-                domcompat_options_set_source(options[o], option_sets[o].source, &err),
-                DOMCOMPAT_OK);
+            assert_int_equal(domcompat_options_set_source(options[o], option_sets[o].source, &err),
+                             DOMCOMPAT_OK);
         if (option_sets[o].assumption)
-            assert_int_equal(
-                domcompat_options_assume(options[o], option_sets[o].assumption, &err),
-                DOMCOMPAT_OK);
+            assert_int_equal(domcompat_options_assume(options[o], option_sets[o].assumption, &err),
+                             DOMCOMPAT_OK);
         domcompat_options_allow_loss(options[o], option_sets[o].allow_loss);
     }
     off = new_context(0);
@@ -364,8 +362,8 @@ static void test_memo__turned_off_it_is_the_reference(void **state)
 static void test_memo__plain_indexes_are_what_the_grammar_accepts(void **state)
 {
     static const char *const plain[] = {"0", "1", "42", "009", "4294967295", "0000000001"};
-    static const char *const not_plain[] = {"",   " 1", "1 ",  "+1",          "-1",
-                                            "1a", "0x1", "4294967296", "00000000001", "99999999999"};
+    static const char *const not_plain[] = {
+        "", " 1", "1 ", "+1", "-1", "1a", "0x1", "4294967296", "00000000001", "99999999999"};
     domcompat_context *ctx = new_context(0);
     domcompat_error err;
     char doc[512];
