@@ -206,6 +206,14 @@ int context_rules(const domcompat_context *ctx, enum rules_direction direction,
     return rc;
 }
 
+int domcompat_context_set_cache(domcompat_context *ctx, int enabled, domcompat_error *err)
+{
+    if (ctx == NULL)
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0, "domcompat_context_set_cache: no context");
+    memo_enable(ctx->memo, enabled != 0);
+    return DOMCOMPAT_OK;
+}
+
 void domcompat_limits_default(domcompat_limits *out)
 {
     out->max_size = (size_t)32 * 1024 * 1024;

@@ -378,15 +378,16 @@ static int apply_converted(xmlNode *copy, const xmlNode *converted, bool keep_in
             xmlRemoveProp(attr);
     }
     for (attr = converted->properties; attr != NULL; attr = attr->next) {
-        xmlChar *value;
+        const xmlChar *value;
+        xmlChar *joined;
         bool ok;
 
         if (keep_index && is_index(attr))
             continue;
-        value = xmlNodeListGetString(converted->doc, attr->children, 1);
+        value = parse_attribute_value(attr, &joined);
         ok = value != NULL && xmlSetProp(copy, attr->name, value) != NULL;
 
-        xmlFree(value);
+        xmlFree(joined);
         if (!ok)
             return error_nomem(err);
     }
@@ -629,14 +630,6 @@ static void rules_key_prefix(struct buf *key, const struct conversion *c,
     buf_append_char(key, '|');
 }
 
-static void controller_key(struct buf *key, const struct buf *prefix, const xmlNode *copy)
-{
-    key->len = 0;
-    key->failed = prefix->failed;
-    buf_append(key, prefix->data, prefix->len);
-    memo_key_element(key, copy, MEMO_KEY_ANY_PLAIN_INDEX);
-}
-
 /* Whether a fresh answer copied the index as the argument above says it must. */
 static bool index_copied(const struct rule_outcome *o, const xmlNode *copy)
 {
@@ -684,7 +677,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
         const xmlNode *copy = c->skeleton.controllers.nodes[i];
         const void *earlier;
 
-        controller_key(&key, &prefix, copy);
+        memo_key_prefixed(&key, &prefix, copy, MEMO_KEY_ANY_PLAIN_INDEX);
         if (key.failed) {
             rc = error_nomem(err);
             goto out;
@@ -742,7 +735,8 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
 
         if (!plan.first[i])
             continue;
-        controller_key(&key, &prefix, c->skeleton.controllers.nodes[i]);
+        memo_key_prefixed(&key, &prefix, c->skeleton.controllers.nodes[i],
+                          MEMO_KEY_ANY_PLAIN_INDEX);
         if (rules_answer_copy(&answer, fresh.outcomes[plan.fresh[i]].answer) == 0)
             memo_insert(memo, &key, answer, 1024, rules_answer_free);
     }

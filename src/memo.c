@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "context.h"
-#include "error.h"
+#include "parse.h"
 #include "reserve.h"
 
 /*
@@ -76,12 +75,9 @@ bool memo_enabled(const struct memo *memo)
     return memo != NULL && memo->enabled;
 }
 
-int domcompat_context_set_cache(domcompat_context *ctx, int enabled, domcompat_error *err)
+void memo_enable(struct memo *memo, bool enabled)
 {
-    if (ctx == NULL || ctx->memo == NULL)
-        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0, "domcompat_context_set_cache: no context");
-    ctx->memo->enabled = enabled != 0;
-    return DOMCOMPAT_OK;
+    memo->enabled = enabled;
 }
 
 /* memo_key_element(), internally: the element alone, without its children. */
@@ -110,6 +106,15 @@ static inline void put(struct buf *key, const char *data, size_t len)
 static inline void put_char(struct buf *key, char c)
 {
     put(key, &c, 1);
+}
+
+void memo_key_prefixed(struct buf *key, const struct buf *prefix, const xmlNode *node,
+                       unsigned flags)
+{
+    key->len = 0;
+    key->failed = prefix->failed;
+    buf_append(key, prefix->data, prefix->len);
+    memo_key_element(key, node, flags);
 }
 
 void memo_key_string(struct buf *key, const char *s, size_t len)
@@ -170,15 +175,10 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
     key_namespace(key, node->ns);
     key_cstring(key, node->name);
     for (attr = node->properties; attr != NULL; attr = attr->next) {
-        const xmlNode *text = attr->children;
-        xmlChar *joined = NULL;
-        const xmlChar *value = BAD_CAST "";
+        xmlChar *joined;
+        const xmlChar *value = parse_attribute_value(attr, &joined);
 
-        /* Nearly every value is one text node: read in place, not copied. */
-        if (text != NULL && text->type == XML_TEXT_NODE && text->next == NULL)
-            value = text->content;
-        else if (text != NULL &&
-                 (value = joined = xmlNodeListGetString(node->doc, text, 1)) == NULL)
+        if (value == NULL)
             key->failed = true; /* out of memory: the key must not be used */
         put_char(key, '@');
         key_namespace(key, attr->ns);

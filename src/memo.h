@@ -36,6 +36,7 @@ void memo_free(struct memo *memo);
 
 /* Whether the memo is used at all (domcompat_context_set_cache()); NULL: no. */
 bool memo_enabled(const struct memo *memo);
+void memo_enable(struct memo *memo, bool enabled);
 
 /* How an element is written into a key. */
 enum {
@@ -58,6 +59,13 @@ enum {
  * skeletons they are taken from hold none (skeleton.h).
  */
 void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags);
+
+/*
+ * Makes `key` (emptied first) `prefix` followed by memo_key_element() of
+ * `node`; a prefix that ran out of memory fails the key too.
+ */
+void memo_key_prefixed(struct buf *key, const struct buf *prefix, const xmlNode *node,
+                       unsigned flags);
 
 /* Appends a string field (no NUL byte in it): keys built from pieces stay unambiguous. */
 void memo_key_string(struct buf *key, const char *s, size_t len);

@@ -18,6 +18,14 @@
  */
 int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error *err);
 
+/*
+ * An attribute's value.  Nearly every value is one text node and is read
+ * in place (*joined set to NULL); one split by entity references is
+ * joined into *joined, for the caller to xmlFree.  No text at all: "".
+ * NULL only when out of memory.
+ */
+const xmlChar *parse_attribute_value(const xmlAttr *attr, xmlChar **joined);
+
 /* Line and column of an element's start tag, from the raw bytes. */
 void parse_element_position(const char *data, size_t len, xmlNode *element, unsigned long *line,
                             unsigned long *column);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "splice.h"
 
 static bool is_space(char c)
@@ -13,12 +14,6 @@ static bool is_space(char c)
 static bool is_element(const xmlNode *node)
 {
     return node->type == XML_ELEMENT_NODE;
-}
-
-/* An attribute's value; owned by the caller (xmlFree). */
-static xmlChar *attr_value(const xmlAttr *attr)
-{
-    return xmlNodeListGetString(attr->doc, attr->children, 1);
 }
 
 static bool same_name(const xmlAttr *a, const xmlAttr *b)
@@ -40,31 +35,15 @@ static const xmlAttr *find_attr(const xmlNode *node, const xmlAttr *like)
     return NULL;
 }
 
-/* An attribute's value in place when it is one text node (nearly always), else NULL. */
-static const xmlChar *plain_value(const xmlAttr *attr)
-{
-    const xmlNode *text = attr->children;
-
-    if (text == NULL)
-        return BAD_CAST "";
-    return text->type == XML_TEXT_NODE && text->next == NULL && text->content ? text->content
-                                                                              : NULL;
-}
-
 static bool same_value(const xmlAttr *a, const xmlAttr *b)
 {
-    const xmlChar *plain_a = plain_value(a), *plain_b = plain_value(b);
-    xmlChar *x, *y;
-    bool same;
+    xmlChar *joined_a, *joined_b;
+    const xmlChar *x = parse_attribute_value(a, &joined_a),
+                  *y = parse_attribute_value(b, &joined_b);
+    bool same = xmlStrEqual(x ? x : BAD_CAST "", y ? y : BAD_CAST "");
 
-    if (plain_a != NULL && plain_b != NULL)
-        return xmlStrEqual(plain_a, plain_b);
-    x = attr_value(a);
-    y = attr_value(b);
-    same = xmlStrEqual(x ? x : BAD_CAST "", y ? y : BAD_CAST "");
-
-    xmlFree(x);
-    xmlFree(y);
+    xmlFree(joined_a);
+    xmlFree(joined_b);
     return same;
 }
 
@@ -175,17 +154,16 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
     for (attr = copy->properties, i = 0; attr != NULL; attr = attr->next, i++) {
         /* Source attributes are matched by their written, prefixed name. */
         bool prefixed = attr->ns && attr->ns->prefix;
-        const xmlChar *plain = plain_value(attr);
+        const xmlChar *value = parse_attribute_value(attr, &values[i]);
 
         /* Copies only where the name or value is not already one string (names/values own them). */
         names[i] = prefixed ? xmlBuildQName(attr->name, attr->ns->prefix, NULL, 0) : NULL;
-        values[i] = plain ? NULL : attr_value(attr);
-        if ((prefixed && names[i] == NULL) || (plain == NULL && values[i] == NULL)) {
+        if ((prefixed && names[i] == NULL) || value == NULL) {
             rc = -1;
             goto out;
         }
         want[i].name = (const char *)(prefixed ? names[i] : attr->name);
-        want[i].value = (const char *)(plain ? plain : values[i]);
+        want[i].value = (const char *)value;
         wanted_attrs[i] = attr;
     }
     for (i = 0; i < parsed.attr_count; i++) {
@@ -252,15 +230,20 @@ static void render_added(struct buf *out, const char *data, const struct source_
     buf_append_char(out, '<');
     buf_append_str(out, (const char *)added->name);
     for (attr = added->properties; attr != NULL; attr = attr->next) {
-        xmlChar *value = attr_value(attr);
+        xmlChar *joined;
+        const xmlChar *value = parse_attribute_value(attr, &joined);
 
+        if (value == NULL) {
+            out->failed = true; /* out of memory: never an empty value instead */
+            break;
+        }
         buf_append_char(out, ' ');
         buf_append_str(out, (const char *)attr->name);
         buf_append_char(out, '=');
         buf_append_char(out, quote);
-        splice_escape_value(out, value ? (const char *)value : "", quote);
+        splice_escape_value(out, (const char *)value, quote);
         buf_append_char(out, quote);
-        xmlFree(value);
+        xmlFree(joined);
     }
     buf_append_str(out, "/>");
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "memo.h"
+#include "parse.h"
 
 static bool is_element(const xmlNode *node, const char *name)
 {
@@ -47,12 +48,8 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
         xmlSetNs(copy, ns);
     }
     for (attr = node->properties; attr != NULL; attr = attr->next) {
-        const xmlNode *text = attr->children;
-        /* One text node (nearly always): its content as it is, without a copy to free. */
-        bool plain = text != NULL && text->type == XML_TEXT_NODE && text->next == NULL &&
-                     text->content != NULL;
-        xmlChar *joined = plain ? NULL : xmlNodeListGetString(node->doc, attr->children, 1);
-        const xmlChar *value = plain ? text->content : joined;
+        xmlChar *joined = NULL;
+        const xmlChar *value = attr->children ? parse_attribute_value(attr, &joined) : NULL;
         xmlNs *ns = attr->ns ? namespace_in(copy, attr->ns) : NULL;
         xmlAttr *made = NULL;
         bool failed;
@@ -366,14 +363,6 @@ struct known_children {
     size_t unknown;
 };
 
-static void child_key(struct buf *key, const struct buf *prefix, const xmlNode *child)
-{
-    key->len = 0;
-    key->failed = prefix->failed;
-    buf_append(key, prefix->data, prefix->len);
-    memo_key_element(key, child, MEMO_KEY_ANY_PLAIN_INDEX);
-}
-
 /*
  * keep: the children not known to be valid, each key once: a child whose
  * key an earlier child has is valid exactly when that one is.
@@ -382,7 +371,7 @@ static bool unknown_child(xmlNode *child, void *arg)
 {
     struct known_children *known = arg;
 
-    child_key(&known->key, known->prefix, child);
+    memo_key_prefixed(&known->key, known->prefix, child, MEMO_KEY_ANY_PLAIN_INDEX);
     if (memo_lookup(known->memo, &known->key) != NULL ||
         memo_lookup(known->seen, &known->key) != NULL)
         return false;
@@ -429,7 +418,7 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
         memo_insert(memo, &rest, MEMO_PRESENT, 0, NULL);
         for (i = 0; i < hidden.parent_count; i++)
             for (child = hidden.parents[i]->children; child != NULL; child = child->next) {
-                child_key(&known.key, &prefix, child);
+                memo_key_prefixed(&known.key, &prefix, child, MEMO_KEY_ANY_PLAIN_INDEX);
                 memo_insert(memo, &known.key, MEMO_PRESENT, 0, NULL);
             }
     }

@@ -233,6 +233,18 @@ static int holds_exactly(int dir_fd, const char *name, const char *data, size_t 
     return same;
 }
 
+/* The directory holding the file `path` names (it has a '/'), opened; -1 and errno if not. */
+static int open_parent(char *path)
+{
+    char *slash = strrchr(path, '/');
+    int fd;
+
+    *slash = '\0';
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    *slash = '/';
+    return fd;
+}
+
 /* --output-dir: writes the copy, unless it is there already as it would be written. */
 static int write_copy(struct work *w, const char *data, size_t len)
 {
@@ -245,18 +257,14 @@ static int write_copy(struct work *w, const char *data, size_t len)
     if (w->batch->dry_run)
         return 0;
     /* The directory is nearly always there: three mkdir calls per file cost more than this. */
-    *slash = '\0';
-    dir_fd = open(w->out_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    *slash = '/';
+    dir_fd = open_parent(w->out_path);
     if (dir_fd < 0 && errno == ENOENT) {
         if (make_parents(w->out_path) != 0) {
             fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s", w->out_shown,
                       strerror(errno));
             return -1;
         }
-        *slash = '\0';
-        dir_fd = open(w->out_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        *slash = '/';
+        dir_fd = open_parent(w->out_path);
     }
     if (dir_fd < 0) {
         fail_with(w, EXIT_FAILURE_IO, "cannot open the directory of %s: %s", w->out_shown,
