@@ -649,7 +649,8 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
     struct rules_plan plan = {c, NULL, NULL, NULL, NULL, 0};
     struct rule_run fresh;
     struct skeleton_hidden hidden;
-    struct buf prefix, key;
+    struct buf prefix, key, fresh_key;
+    struct memo_keys fresh_keys; /* the key of each answer in the fresh run, in order */
     xsltStylesheetPtr rules;
     int rc;
 
@@ -662,6 +663,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
                          err);
     buf_init(&prefix);
     buf_init(&key);
+    memo_keys_init(&fresh_keys);
     plan.known = calloc(n ? n : 1, sizeof(*plan.known));
     plan.fresh = calloc(n ? n : 1, sizeof(*plan.fresh));
     plan.first = calloc(n ? n : 1, sizeof(*plan.first));
@@ -691,6 +693,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
         }
         plan.first[i] = true;
         plan.fresh[i] = fresh_count++;
+        memo_keys_add(&fresh_keys, &key);
         /* Later controllers with this key find their answer's place through it. */
         memo_insert(seen, &key, &plan.fresh[i], 0, NULL);
     }
@@ -733,12 +736,9 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
     for (i = 0; i < n && rc == DOMCOMPAT_OK; i++) {
         struct rule_answer *answer;
 
-        if (!plan.first[i])
-            continue;
-        memo_key_prefixed(&key, &prefix, c->skeleton.controllers.nodes[i],
-                          MEMO_KEY_ANY_PLAIN_INDEX);
-        if (rules_answer_copy(&answer, fresh.outcomes[plan.fresh[i]].answer) == 0)
-            memo_insert(memo, &key, answer, 1024, rules_answer_free);
+        if (plan.first[i] && memo_keys_get(&fresh_keys, plan.fresh[i], &fresh_key) &&
+            rules_answer_copy(&answer, fresh.outcomes[plan.fresh[i]].answer) == 0)
+            memo_insert(memo, &fresh_key, answer, 1024, rules_answer_free);
     }
 out:
     if (rc != DOMCOMPAT_OK)
@@ -751,6 +751,7 @@ out:
     free(plan.plain_index);
     buf_free(&prefix);
     buf_free(&key);
+    memo_keys_free(&fresh_keys);
     return rc;
 }
 

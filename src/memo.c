@@ -70,6 +70,16 @@ void memo_free(struct memo *memo)
     free(memo);
 }
 
+size_t memo_count(struct memo *memo)
+{
+    size_t used;
+
+    pthread_mutex_lock(&memo->lock);
+    used = memo->used;
+    pthread_mutex_unlock(&memo->lock);
+    return used;
+}
+
 bool memo_enabled(const struct memo *memo)
 {
     return memo != NULL && memo->enabled;
@@ -306,4 +316,50 @@ unlock:
 out:
     if (!kept && free_value != NULL)
         free_value(value);
+}
+
+void memo_keys_init(struct memo_keys *keys)
+{
+    memset(keys, 0, sizeof(*keys));
+    buf_init(&keys->bytes);
+}
+
+void memo_keys_add(struct memo_keys *keys, const struct buf *key)
+{
+    if (keys->failed || key->failed) {
+        keys->failed = true;
+        return;
+    }
+    if (keys->count == keys->capacity) {
+        size_t capacity = keys->capacity ? keys->capacity * 2 : 64;
+        size_t *ends = realloc(keys->ends, capacity * sizeof(*ends));
+
+        if (ends == NULL) {
+            keys->failed = true;
+            return;
+        }
+        keys->ends = ends;
+        keys->capacity = capacity;
+    }
+    buf_append(&keys->bytes, key->data, key->len);
+    keys->failed = keys->bytes.failed;
+    keys->ends[keys->count++] = keys->bytes.len;
+}
+
+bool memo_keys_get(const struct memo_keys *keys, size_t i, struct buf *view)
+{
+    size_t start;
+
+    if (keys->failed || i >= keys->count)
+        return false;
+    start = i > 0 ? keys->ends[i - 1] : 0;
+    *view = (struct buf){keys->bytes.data + start, keys->ends[i] - start, 0, false};
+    return true;
+}
+
+void memo_keys_free(struct memo_keys *keys)
+{
+    buf_free(&keys->bytes);
+    free(keys->ends);
+    memo_keys_init(keys);
 }

@@ -34,6 +34,9 @@ struct memo;
 int memo_new(struct memo **out);
 void memo_free(struct memo *memo);
 
+/* How many answers the memo holds. */
+size_t memo_count(struct memo *memo);
+
 /* Whether the memo is used at all (domcompat_context_set_cache()); NULL: no. */
 bool memo_enabled(const struct memo *memo);
 void memo_enable(struct memo *memo, bool enabled);
@@ -87,6 +90,24 @@ const void *memo_lookup(struct memo *memo, const struct buf *key);
  */
 void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
                  void (*free_value)(void *));
+
+/*
+ * Keys kept from a lookup for the insert that follows the answer, so that
+ * each is built once.  A list that ran out of memory hands back no key,
+ * and its answers are simply not remembered.
+ */
+struct memo_keys {
+    struct buf bytes; /* the keys, one after another */
+    size_t *ends;     /* where each ends in `bytes` */
+    size_t count, capacity;
+    bool failed;
+};
+
+void memo_keys_init(struct memo_keys *keys);
+void memo_keys_add(struct memo_keys *keys, const struct buf *key);
+/* Points `view` (read only) at key `i`; false when there is no such key. */
+bool memo_keys_get(const struct memo_keys *keys, size_t i, struct buf *view);
+void memo_keys_free(struct memo_keys *keys);
 
 /* A value for keys whose presence is the answer ("valid"). */
 #define MEMO_PRESENT ((void *)&memo_present_marker)

@@ -189,6 +189,33 @@ void parse_element_position(const char *data, size_t len, xmlNode *element, unsi
     source_map_free(&map);
 }
 
+/*
+ * Only elements and attributes go into the tree.  Everything else is
+ * still parsed, and checked for well-formedness, but nothing reads it from
+ * the tree: the output is spliced from the input's own bytes (rewrite.h)
+ * and the skeleton holds elements only (skeleton.h).  Leaving it out
+ * spares about a third of a typical domain's nodes.
+ */
+static void skip_text(void *ctx, const xmlChar *text, int len)
+{
+    (void)ctx;
+    (void)text;
+    (void)len;
+}
+
+static void skip_comment(void *ctx, const xmlChar *text)
+{
+    (void)ctx;
+    (void)text;
+}
+
+static void skip_processing_instruction(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    (void)ctx;
+    (void)target;
+    (void)data;
+}
+
 int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error *err)
 {
     struct parse_state st;
@@ -226,12 +253,15 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     ctxt->_private = &st;
     ctxt->sax->serror = on_parser_error;
     ctxt->sax->internalSubset = on_internal_subset;
+    ctxt->sax->characters = ctxt->sax->ignorableWhitespace = ctxt->sax->cdataBlock = skip_text;
+    ctxt->sax->comment = skip_comment;
+    ctxt->sax->processingInstruction = skip_processing_instruction;
 
     /*
      * No DTD loading, no entity substitution, no XInclude: all are off by
      * default.  The tree is only read, never changed (the rules edit the
-     * skeleton), so short text (indentation, most attribute values) is
-     * kept in its node rather than allocated apart.
+     * skeleton), so short attribute values are kept in their nodes rather
+     * than allocated apart.
      */
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |

@@ -13,56 +13,85 @@ domcompat_result *result_new(domcompat_form input_form)
     return r;
 }
 
+/*
+ * Strings are kept in blocks, each twice the size of the one before up to
+ * STRINGS_BLOCK_MAX: a large domain keeps five strings for each controller
+ * changed, and an allocation per string would cost more than the rewrite.
+ */
+#define STRINGS_BLOCK_MIN 1024
+#define STRINGS_BLOCK_MAX (64 * 1024)
+
+struct result_strings {
+    struct result_strings *next; /* the block filled before this one */
+    size_t used, size;
+    char data[];
+};
+
 const char *result_keep(domcompat_result *r, const char *s, size_t len, bool *failed)
 {
-    char **strings, *copy;
+    struct result_strings *block = r->strings;
+    char *copy;
 
     if (s == NULL)
         return NULL;
     if (len == (size_t)-1)
         len = strlen(s);
-    strings = realloc(r->strings, (r->string_count + 1) * sizeof(*strings));
-    if (strings == NULL) {
-        *failed = true;
-        return NULL;
+    if (block == NULL || block->size - block->used < len + 1) {
+        size_t size = block == NULL              ? STRINGS_BLOCK_MIN
+                      : block->size >= STRINGS_BLOCK_MAX / 2 ? STRINGS_BLOCK_MAX
+                                                              : block->size * 2;
+
+        if (size < len + 1)
+            size = len + 1;
+
+        block = malloc(sizeof(*block) + size);
+        if (block == NULL) {
+            *failed = true;
+            return NULL;
+        }
+        block->next = r->strings;
+        block->used = 0;
+        block->size = size;
+        r->strings = block;
     }
-    r->strings = strings;
-    copy = malloc(len + 1);
-    if (copy == NULL) {
-        *failed = true;
-        return NULL;
-    }
+    copy = block->data + block->used;
     memcpy(copy, s, len);
     copy[len] = '\0';
-    r->strings[r->string_count++] = copy;
+    block->used += len + 1;
     return copy;
 }
 
-/* Grows `*records` by one zeroed element of `size` bytes. */
-static void *grow(void **records, size_t *count, size_t size)
+/* Grows `*records` by one zeroed element of `size` bytes, doubling its room when full. */
+static void *grow(void **records, size_t *count, size_t *capacity, size_t size)
 {
-    char *grown = realloc(*records, (*count + 1) * size);
+    char *grown = *records;
 
-    if (grown == NULL)
-        return NULL;
-    *records = grown;
+    if (*count == *capacity) {
+        size_t more = *capacity ? *capacity * 2 : 8;
+
+        if ((grown = realloc(*records, more * size)) == NULL)
+            return NULL;
+        *records = grown;
+        *capacity = more;
+    }
     memset(grown + *count * size, 0, size);
     return grown + (*count)++ * size;
 }
 
 domcompat_change *result_add_change(domcompat_result *r)
 {
-    return grow((void **)&r->changes, &r->change_count, sizeof(*r->changes));
+    return grow((void **)&r->changes, &r->change_count, &r->change_capacity, sizeof(*r->changes));
 }
 
 domcompat_refusal *result_add_refusal(domcompat_result *r)
 {
-    return grow((void **)&r->refusals, &r->refusal_count, sizeof(*r->refusals));
+    return grow((void **)&r->refusals, &r->refusal_count, &r->refusal_capacity,
+                sizeof(*r->refusals));
 }
 
 domcompat_loss *result_add_loss(domcompat_result *r)
 {
-    return grow((void **)&r->losses, &r->loss_count, sizeof(*r->losses));
+    return grow((void **)&r->losses, &r->loss_count, &r->loss_capacity, sizeof(*r->losses));
 }
 
 size_t domcompat_result_loss_count(const domcompat_result *result)
@@ -128,13 +157,14 @@ const domcompat_refusal *domcompat_result_refusal(const domcompat_result *result
 
 void domcompat_result_free(domcompat_result *result)
 {
-    size_t i;
+    struct result_strings *block, *next;
 
     if (result == NULL)
         return;
-    for (i = 0; i < result->string_count; i++)
-        free(result->strings[i]);
-    free(result->strings);
+    for (block = result->strings; block != NULL; block = next) {
+        next = block->next;
+        free(block);
+    }
     free(result->changes);
     free(result->refusals);
     free(result->losses);

@@ -12,13 +12,12 @@ struct domcompat_result {
     bool changed;
     domcompat_form input_form;
     domcompat_change *changes;
-    size_t change_count;
+    size_t change_count, change_capacity;
     domcompat_refusal *refusals;
-    size_t refusal_count;
+    size_t refusal_count, refusal_capacity;
     domcompat_loss *losses;
-    size_t loss_count;
-    char **strings; /* every string the records point to */
-    size_t string_count;
+    size_t loss_count, loss_capacity;
+    struct result_strings *strings; /* every string the records point to */
 };
 
 domcompat_result *result_new(domcompat_form input_form);

@@ -113,6 +113,9 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_control
     out->doc = xmlNewDoc(BAD_CAST "1.0");
     if (out->doc == NULL || out->controllers.nodes == NULL)
         goto nomem;
+    /* Names are looked up in the document's dictionary, not copied one by one. */
+    if (doc->dict != NULL && xmlDictReference(doc->dict) == 0)
+        out->doc->dict = doc->dict;
     skeleton_root = xmlNewDocNode(out->doc, NULL, BAD_CAST "skeleton", NULL);
     if (skeleton_root == NULL)
         goto nomem;
@@ -360,6 +363,7 @@ struct known_children {
     struct memo *seen; /* the keys of the children kept so far */
     const struct buf *prefix;
     struct buf key;
+    struct memo_keys kept; /* the keys of the children kept, in order */
     size_t unknown;
 };
 
@@ -376,6 +380,7 @@ static bool unknown_child(xmlNode *child, void *arg)
         memo_lookup(known->seen, &known->key) != NULL)
         return false;
     memo_insert(known->seen, &known->key, MEMO_PRESENT, 0, NULL);
+    memo_keys_add(&known->kept, &known->key);
     known->unknown++;
     return true;
 }
@@ -384,16 +389,20 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
                            struct schema_failure *failure)
 {
     xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
-    struct known_children known = {memo, NULL, NULL, {NULL, 0, 0, false}, 0};
+    struct known_children known;
     struct skeleton_hidden hidden;
-    struct buf prefix, rest;
+    struct buf prefix, rest, key;
     bool rest_known;
-    size_t i;
+    size_t i, kept = 0;
     int rc = 0;
 
     if (!memo_enabled(memo))
         return skeleton_validate(skeleton, schema, failure);
     memset(failure, 0, sizeof(*failure));
+    memset(&known, 0, sizeof(known));
+    known.memo = memo;
+    buf_init(&known.key);
+    memo_keys_init(&known.kept);
     buf_init(&prefix);
     buf_init(&rest);
     buf_append_char(&prefix, 'V');
@@ -417,16 +426,16 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
     if (rc == 0) {
         memo_insert(memo, &rest, MEMO_PRESENT, 0, NULL);
         for (i = 0; i < hidden.parent_count; i++)
-            for (child = hidden.parents[i]->children; child != NULL; child = child->next) {
-                memo_key_prefixed(&known.key, &prefix, child, MEMO_KEY_ANY_PLAIN_INDEX);
-                memo_insert(memo, &known.key, MEMO_PRESENT, 0, NULL);
-            }
+            for (child = hidden.parents[i]->children; child != NULL; child = child->next)
+                if (memo_keys_get(&known.kept, kept++, &key))
+                    memo_insert(memo, &key, MEMO_PRESENT, 0, NULL);
     }
     skeleton_show_all(&hidden);
     if (rc == 1)
         rc = skeleton_validate(skeleton, schema, failure);
 out:
     memo_free(known.seen);
+    memo_keys_free(&known.kept);
     buf_free(&known.key);
     buf_free(&prefix);
     buf_free(&rest);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "context.h"
 #include "memo.h"
 
 struct option_set {
@@ -426,10 +427,82 @@ static void test_memo__keys_record_names_namespaces_and_values_exactly(void **st
         buf_free(&keys[i]);
 }
 
+static void test_memo__kept_keys_come_back_in_order(void **state)
+{
+    static const char *const texts[] = {"Vfirst", "", "R\0second"};
+    static const size_t lengths[] = {6, 0, 8};
+    struct memo_keys keys;
+    struct buf key, view;
+    size_t i;
+
+    (void)state;
+    memo_keys_init(&keys);
+    buf_init(&key);
+    for (i = 0; i < 3; i++) {
+        key.len = 0;
+        buf_append(&key, texts[i], lengths[i]);
+        memo_keys_add(&keys, &key);
+    }
+    for (i = 0; i < 3; i++) {
+        assert_true(memo_keys_get(&keys, i, &view));
+        assert_int_equal(view.len, lengths[i]);
+        assert_memory_equal(view.data, texts[i], lengths[i]);
+    }
+    assert_false(memo_keys_get(&keys, 3, &view));
+
+    /* A key that ran out of memory: the list hands back nothing from then on. */
+    key.failed = true;
+    memo_keys_add(&keys, &key);
+    assert_false(memo_keys_get(&keys, 0, &view));
+    memo_keys_free(&keys);
+    buf_free(&key);
+}
+
+/*
+ * What one upgrade learns, counted: the legacy grammar's verdict on the
+ * rest of the skeleton and on each of the two controllers, the rules'
+ * answer for each, and the explicit grammar's verdicts on the result.
+ * Converting the same document again learns nothing new.
+ */
+static void test_memo__an_upgrade_remembers_each_answer_once(void **state)
+{
+    static const char document[] =
+        "<domain type='kvm'><name>a</name>"
+        "<os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os><devices>"
+        "<controller type='pci' index='0' model='pcie-root'/>"
+        "<controller type='pci' index='1' model='pcie-root-port'>"
+        "<target chassis='1' port='0x10'/></controller>"
+        "<controller type='pci' index='2' model='pcie-root-port'>"
+        "<target chassis='1' port='0x10'/></controller>"
+        "</devices></domain>";
+    domcompat_context *ctx = new_context(1);
+    domcompat_options *opts = NULL;
+    domcompat_result *result = NULL;
+    domcompat_error err;
+    size_t round;
+
+    (void)state;
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_set_target(opts, "explicit", &err), DOMCOMPAT_OK);
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(
+            domcompat_convert(&result, ctx, opts, document, sizeof(document) - 1, &err),
+            DOMCOMPAT_OK);
+        assert_int_equal(domcompat_result_change_count(result), 3);
+        domcompat_result_free(result);
+        /* The second and third controllers differ only by index: one key each time. */
+        assert_int_equal(memo_count(ctx->memo), 3 + 2 + 3);
+    }
+    domcompat_options_free(opts);
+    domcompat_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memo__keys_record_names_namespaces_and_values_exactly),
+        cmocka_unit_test(test_memo__kept_keys_come_back_in_order),
+        cmocka_unit_test(test_memo__an_upgrade_remembers_each_answer_once),
         cmocka_unit_test(test_memo__plain_indexes_are_what_the_grammar_accepts),
         cmocka_unit_test(test_memo__turned_off_it_is_the_reference),
         cmocka_unit_test(test_memo__a_cold_memory_changes_nothing),
