@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -580,25 +581,55 @@ struct pool {
     pthread_cond_t finished;
 };
 
+/* Takes the next job not yet taken and does it; false when none is left. */
+static bool run_next_job(struct pool *pool)
+{
+    size_t i = __sync_fetch_and_add(&pool->next, 1);
+
+    if (i >= pool->count)
+        return false;
+    if (!pool->cancelled)
+        process(pool->batch, pool->inputs, &pool->jobs[i]);
+    else
+        pool->jobs[i].outcome = OUTCOME_SKIPPED;
+    pthread_mutex_lock(&pool->lock);
+    pool->jobs[i].done = 1;
+    pthread_cond_broadcast(&pool->finished);
+    pthread_mutex_unlock(&pool->lock);
+    return true;
+}
+
 static void *worker(void *arg)
 {
-    struct pool *pool = arg;
-
-    for (;;) {
-        size_t i = __sync_fetch_and_add(&pool->next, 1);
-
-        if (i >= pool->count)
-            break;
-        if (!pool->cancelled)
-            process(pool->batch, pool->inputs, &pool->jobs[i]);
-        else
-            pool->jobs[i].outcome = OUTCOME_SKIPPED;
-        pthread_mutex_lock(&pool->lock);
-        pool->jobs[i].done = 1;
-        pthread_cond_broadcast(&pool->finished);
-        pthread_mutex_unlock(&pool->lock);
-    }
+    while (run_next_job(arg))
+        ;
     return NULL;
+}
+
+static bool job_done(struct pool *pool, const struct job *job)
+{
+    bool done;
+
+    pthread_mutex_lock(&pool->lock);
+    done = job->done;
+    pthread_mutex_unlock(&pool->lock);
+    return done;
+}
+
+/*
+ * The reporting thread is one of the -j workers: until the job it reports
+ * next is done, it does jobs of its own rather than sleep, and sleeps only
+ * when none is left to take.
+ */
+static void wait_for_job(struct pool *pool, const struct job *job)
+{
+    while (!job_done(pool, job))
+        if (!run_next_job(pool)) {
+            pthread_mutex_lock(&pool->lock);
+            while (!job->done)
+                pthread_cond_wait(&pool->finished, &pool->lock);
+            pthread_mutex_unlock(&pool->lock);
+        }
 }
 
 /* --output-dir: two inputs whose copies would have the same path; the later is refused. */
@@ -717,7 +748,7 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
     n_threads = b->jobs < pool.count ? b->jobs : (unsigned)pool.count;
     if (n_threads > sizeof(threads) / sizeof(threads[0]))
         n_threads = sizeof(threads) / sizeof(threads[0]);
-    for (started = 0; n_threads > 1 && started < n_threads; started++)
+    for (started = 0; n_threads > 1 && started < n_threads - 1; started++)
         if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
             break; /* fewer threads than asked; the ones running do all the work */
     if (b->json)
@@ -731,10 +762,7 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
         } else if (started == 0) {
             process(b, inputs, job);
         } else {
-            pthread_mutex_lock(&pool.lock);
-            while (!job->done)
-                pthread_cond_wait(&pool.finished, &pool.lock);
-            pthread_mutex_unlock(&pool.lock);
+            wait_for_job(&pool, job);
         }
         if (job->messages_len > 0)
             progress_clear(&progress);
