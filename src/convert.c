@@ -47,11 +47,21 @@ struct conversion {
     struct rule_run write;   /* downgrade.xsl: explicit to the target */
     const char **rules;      /* per controller, the rule that last converted it */
     domcompat_result *result;
+    /*
+     * The skeleton is built lazily (skeleton.h) and each controller's
+     * answer is applied, and its result validated, as it is written.  For
+     * conversions that ask the memory of answers and have one pass of
+     * rules, and for validation.
+     */
+    bool lazy;
 };
 
-/* Whether the skeleton is valid in `form`; `failure` says why not. */
-static int check_skeleton(const struct conversion *c, domcompat_form form, bool *valid,
-                          struct schema_failure *failure, domcompat_error *err)
+/*
+ * Whether the skeleton is valid in `form` (all of it but the PCI
+ * controllers when `without_controllers`); `failure` says why not.
+ */
+static int check_skeleton(struct conversion *c, domcompat_form form, bool without_controllers,
+                          bool *valid, struct schema_failure *failure, domcompat_error *err)
 {
     xmlRelaxNGPtr schema;
     int rc;
@@ -59,33 +69,59 @@ static int check_skeleton(const struct conversion *c, domcompat_form form, bool 
     *valid = false;
     if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
         return rc;
-    rc = skeleton_validate_memo(&c->skeleton, schema, c->ctx->memo, failure);
+    rc = skeleton_validate_memo(&c->skeleton, schema, c->ctx->memo, without_controllers, failure);
     if (rc < 0)
         return error_nomem(err);
     *valid = rc == 0;
     return DOMCOMPAT_OK;
 }
 
-/* Validates the skeleton in `form`; an invalid document gets the clearest message we can give. */
-static int validate_tree(const struct conversion *c, domcompat_form form, domcompat_error *err)
+/* "not valid in the FORM form: why", at the element libxml2 names. */
+static int not_valid(const struct conversion *c, domcompat_form form,
+                     const struct schema_failure *failure, domcompat_error *err)
+{
+    unsigned long line, column;
+
+    if (failure->node != NULL && failure->node->type == XML_ELEMENT_NODE) {
+        parse_element_position(c->data, c->len, skeleton_original(failure->node), &line, &column);
+    } else {
+        line = failure->line > 0 ? (unsigned long)failure->line : 0;
+        column = 0;
+    }
+    return error_set(err, DOMCOMPAT_EINVALID, line, column, "not valid in the %s form: %s",
+                     domcompat_form_name(form), failure->message);
+}
+
+/*
+ * Validates the skeleton in `form` (without the PCI controllers: see
+ * check_skeleton()); an invalid document gets the clearest message we can
+ * give.
+ */
+static int validate_tree(struct conversion *c, domcompat_form form, bool without_controllers,
+                         domcompat_error *err)
 {
     struct schema_failure failure;
-    unsigned long line, column;
     bool valid;
-    int rc = check_skeleton(c, form, &valid, &failure, err);
+    int rc = check_skeleton(c, form, without_controllers, &valid, &failure, err);
 
     if (rc != DOMCOMPAT_OK || valid)
         return rc;
     if (controllers_diagnose(c->doc, &c->controllers, form, c->data, c->len, err))
         return DOMCOMPAT_EINVALID;
-    if (failure.node != NULL && failure.node->type == XML_ELEMENT_NODE) {
-        parse_element_position(c->data, c->len, skeleton_original(failure.node), &line, &column);
-    } else {
-        line = failure.line > 0 ? (unsigned long)failure.line : 0;
-        column = 0;
-    }
-    return error_set(err, DOMCOMPAT_EINVALID, line, column, "not valid in the %s form: %s",
-                     domcompat_form_name(form), failure.message);
+    return not_valid(c, form, &failure, err);
+}
+
+/* Never: the rules wrote what the target's grammar refuses. */
+static int rules_made_invalid(domcompat_form form, int rc, domcompat_error *err)
+{
+    char reason[sizeof(err->message)];
+
+    if (rc != DOMCOMPAT_EINVALID)
+        return rc; /* out of memory, or a schema that does not compile */
+    snprintf(reason, sizeof(reason), "%s", err ? err->message : "");
+    return error_set(err, DOMCOMPAT_EINTERNAL, err ? err->line : 0, err ? err->column : 0,
+                     "the rules produced a document that is not in the %s form: %s",
+                     domcompat_form_name(form), reason);
 }
 
 /*
@@ -95,7 +131,7 @@ static int validate_tree(const struct conversion *c, domcompat_form form, domcom
  * (tests/run-fixtures.sh holds every fixture to that).  No PCI controller
  * at all: every form agrees, and the legacy grammar is the smallest.
  */
-static int valid_in_own_form(const struct conversion *c, bool *valid, domcompat_error *err)
+static int valid_in_own_form(struct conversion *c, bool *valid, domcompat_error *err)
 {
     domcompat_form own = controllers_form(&c->controllers);
     struct schema_failure failure;
@@ -103,7 +139,7 @@ static int valid_in_own_form(const struct conversion *c, bool *valid, domcompat_
     *valid = false;
     if (own == DOMCOMPAT_FORM_MIXED)
         return DOMCOMPAT_OK;
-    return check_skeleton(c, own == DOMCOMPAT_FORM_ANY ? DOMCOMPAT_FORM_LEGACY : own, valid,
+    return check_skeleton(c, own == DOMCOMPAT_FORM_ANY ? DOMCOMPAT_FORM_LEGACY : own, false, valid,
                           &failure, err);
 }
 
@@ -117,14 +153,14 @@ static int parse_and_validate(struct conversion *c, domcompat_form form, domcomp
     if (rc != DOMCOMPAT_OK)
         return rc;
     if (controllers_collect(&c->controllers, c->doc) != 0 ||
-        skeleton_build(&c->skeleton, c->doc, &c->controllers) != 0)
+        skeleton_build(&c->skeleton, c->doc, &c->controllers, c->lazy) != 0)
         return error_nomem(err);
     if (form == DOMCOMPAT_FORM_AUTO)
         form = controllers_form(&c->controllers);
     /* Mixed input is checked in its own form first; the mixed grammar gives the verdict if not. */
     if (form == DOMCOMPAT_FORM_MIXED && (rc = valid_in_own_form(c, &valid, err)) != DOMCOMPAT_OK)
         return rc;
-    if (!valid && (rc = validate_tree(c, form, err)) != DOMCOMPAT_OK)
+    if (!valid && (rc = validate_tree(c, form, false, err)) != DOMCOMPAT_OK)
         return rc;
     return controllers_check_indexes(&c->controllers, c->data, c->len, err);
 }
@@ -424,7 +460,9 @@ static int apply_run(struct conversion *c, const struct rule_run *run, domcompat
     for (i = 0; i < run->count; i++) {
         if (run->outcomes[i].decision != RULE_CONVERTED)
             continue;
-        if ((rc = apply_converted(c->skeleton.controllers.nodes[i], run->outcomes[i].converted,
+        /* Lazily, the answer is applied as the controller is written (finish_copy()). */
+        if (!c->lazy &&
+            (rc = apply_converted(c->skeleton.controllers.nodes[i], run->outcomes[i].converted,
                                   run->outcomes[i].index_from_input, err)) != DOMCOMPAT_OK)
             return rc;
         c->rules[i] = run->outcomes[i].rule;
@@ -468,6 +506,33 @@ static void drop_copy(struct conversion *c, size_t i)
     xmlFreeNode(copy);
 }
 
+/*
+ * Lazily: fills in controller `i`'s copy, applies the rules' answer to it
+ * and validates it in the output form, the rest of the skeleton having
+ * been validated without the controllers.
+ */
+static int finish_copy(struct conversion *c, size_t i, domcompat_error *err)
+{
+    domcompat_form form = options_output_form(c->opts);
+    const struct rule_outcome *o = &c->read.outcomes[i];
+    struct schema_failure failure;
+    xmlRelaxNGPtr schema;
+    int rc;
+
+    if (skeleton_copy_controller(&c->skeleton, i) != 0)
+        return error_nomem(err);
+    if (o->decision == RULE_CONVERTED &&
+        (rc = apply_converted(c->skeleton.controllers.nodes[i], o->converted, o->index_from_input,
+                              err)) != DOMCOMPAT_OK)
+        return rc;
+    if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
+        return rc;
+    rc = skeleton_validate_controller(&c->skeleton, i, schema, c->ctx->memo, &failure);
+    if (rc < 0)
+        return error_nomem(err);
+    return rc == 0 ? DOMCOMPAT_OK : rules_made_invalid(form, not_valid(c, form, &failure, err), err);
+}
+
 /* The input with every controller the rules changed rewritten. */
 static int write_output(struct conversion *c, domcompat_error *err)
 {
@@ -486,6 +551,8 @@ static int write_output(struct conversion *c, domcompat_error *err)
         domcompat_change *change;
         const char *kind;
 
+        if (c->lazy && (rc = finish_copy(c, i, err)) != DOMCOMPAT_OK)
+            break;
         if (!rewrite_needed(orig, copy)) {
             drop_copy(c, i);
             continue;
@@ -676,7 +743,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
     }
     rules_key_prefix(&prefix, c, direction, params, param_count);
     for (i = 0; i < n; i++) {
-        const xmlNode *copy = c->skeleton.controllers.nodes[i];
+        const xmlNode *copy = skeleton_controller_view(&c->skeleton, i);
         const void *earlier;
 
         memo_key_prefixed(&key, &prefix, copy, MEMO_KEY_ANY_PLAIN_INDEX);
@@ -694,6 +761,11 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
         plan.first[i] = true;
         plan.fresh[i] = fresh_count++;
         memo_keys_add(&fresh_keys, &key);
+        /* The rules read this one's copy. */
+        if (skeleton_copy_controller(&c->skeleton, i) != 0) {
+            rc = error_nomem(err);
+            goto out;
+        }
         /* Later controllers with this key find their answer's place through it. */
         memo_insert(seen, &key, &plan.fresh[i], 0, NULL);
     }
@@ -811,17 +883,9 @@ static int convert(struct conversion *c, domcompat_error *err)
     if (c->result->refusal_count > 0)
         return refuse(c, err);
 
-    if ((rc = validate_tree(c, output_form, err)) != DOMCOMPAT_OK) {
-        char reason[sizeof(err->message)];
-
-        if (rc != DOMCOMPAT_EINVALID)
-            return rc; /* out of memory, or a schema that does not compile */
-
-        snprintf(reason, sizeof(reason), "%s", err ? err->message : "");
-        return error_set(err, DOMCOMPAT_EINTERNAL, err ? err->line : 0, err ? err->column : 0,
-                         "the rules produced a document that is not in the %s form: %s",
-                         domcompat_form_name(output_form), reason);
-    }
+    /* Lazily, each PCI controller is validated as it is written (finish_copy()). */
+    if ((rc = validate_tree(c, output_form, c->lazy, err)) != DOMCOMPAT_OK)
+        return rules_made_invalid(output_form, rc, err);
     return write_output(c, err);
 }
 
@@ -896,6 +960,7 @@ int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
     c.opts = opts;
     c.data = data ? data : "";
     c.len = len;
+    c.lazy = memo_enabled(ctx->memo) && opts->target == DOMCOMPAT_FORM_EXPLICIT;
     call_begin(&scope);
     rc = convert(&c, err);
     conversion_free(&c);
@@ -922,6 +987,7 @@ int domcompat_validate(domcompat_form *detected_out, const domcompat_context *ct
     c.ctx = ctx;
     c.data = data ? data : "";
     c.len = len;
+    c.lazy = memo_enabled(ctx->memo);
     call_begin(&scope);
     rc = parse_and_validate(&c, form, err);
     if (detected_out != NULL)

@@ -23,17 +23,10 @@ static xmlNs *namespace_in(xmlNode *copy, const xmlNs *ns)
     return xmlNewNs(copy, ns->href, ns->prefix);
 }
 
-/*
- * Appends to `parent` a copy of `node`: its name, namespace and attributes
- * and, when `deep`, its elements below (text is read by neither schemas nor
- * rules).  Each copied element points at its original through `_private`.
- * Either the copy is complete or nothing is left: libxml2 2.9's own copy
- * functions return partial copies, and leak, when an allocation fails.
- */
-static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
+/* Appends to `parent` an element named as `node` is (namespace included), pointing at it. */
+static xmlNode *append_element(xmlNode *parent, xmlNode *node)
 {
-    xmlNode *copy = xmlNewDocNode(parent->doc, NULL, node->name, NULL), *child;
-    const xmlAttr *attr;
+    xmlNode *copy = xmlNewDocNode(parent->doc, NULL, node->name, NULL);
 
     if (copy == NULL || copy->name == NULL || xmlAddChild(parent, copy) == NULL) {
         xmlFreeNode(copy);
@@ -43,10 +36,29 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
     if (node->ns != NULL) {
         xmlNs *ns = namespace_in(copy, node->ns);
 
-        if (ns == NULL)
-            goto fail;
+        if (ns == NULL) {
+            xmlUnlinkNode(copy);
+            xmlFreeNode(copy);
+            return NULL;
+        }
         xmlSetNs(copy, ns);
     }
+    return copy;
+}
+
+static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep);
+
+/*
+ * Gives `copy` the attributes of `node` and, when `deep`, copies of its
+ * elements below (text is read by neither schemas nor rules).  Returns 0,
+ * or -1 when out of memory: libxml2 2.9's own copy functions return
+ * partial copies, and leak, when an allocation fails.
+ */
+static int copy_content(xmlNode *copy, xmlNode *node, bool deep)
+{
+    const xmlAttr *attr;
+    xmlNode *child;
+
     for (attr = node->properties; attr != NULL; attr = attr->next) {
         xmlChar *joined = NULL;
         const xmlChar *value = attr->children ? parse_attribute_value(attr, &joined) : NULL;
@@ -61,20 +73,34 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
                  (value != NULL && value[0] != '\0' && made->children == NULL);
         xmlFree(joined);
         if (failed)
-            goto fail;
+            return -1;
     }
     for (child = node->children; deep && child != NULL; child = child->next)
         if (child->type == XML_ELEMENT_NODE && append_copy(copy, child, true) == NULL)
-            goto fail;
+            return -1;
+    return 0;
+}
+
+/*
+ * Appends to `parent` a copy of `node`: its name, namespace and attributes
+ * and, when `deep`, its elements below.  Each copied element points at its
+ * original through `_private`.  Either the copy is complete or nothing is
+ * left.
+ */
+static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
+{
+    xmlNode *copy = append_element(parent, node);
+
+    if (copy != NULL && copy_content(copy, node, deep) != 0) {
+        xmlUnlinkNode(copy);
+        xmlFreeNode(copy);
+        return NULL;
+    }
     return copy;
-fail:
-    xmlUnlinkNode(copy);
-    xmlFreeNode(copy);
-    return NULL;
 }
 
 static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct pci_controllers *pci,
-                        const struct pci_controllers *original, size_t *next)
+                        const struct pci_controllers *original, size_t *next, bool lazy)
 {
     xmlNode *node, *copy;
 
@@ -82,7 +108,8 @@ static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct pci_cont
         if (!is_element(node, "controller"))
             continue;
         if (*next < original->count && node == original->nodes[*next]) {
-            if ((copy = append_copy(devices_copy, node, true)) == NULL)
+            copy = lazy ? append_element(devices_copy, node) : append_copy(devices_copy, node, true);
+            if (copy == NULL)
                 return -1;
             pci->nodes[(*next)++] = copy;
         } else if (append_copy(devices_copy, node, false) == NULL) {
@@ -103,15 +130,17 @@ static int copy_misplaced(xmlNode *skeleton_root, xmlNode *root)
     return 0;
 }
 
-int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original)
+int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original,
+                   bool lazy)
 {
     xmlNode *root = xmlDocGetRootElement(doc), *skeleton_root, *child, *copy, *type;
     size_t next = 0;
 
     out->controllers.count = original->count;
     out->controllers.nodes = calloc(original->count ? original->count : 1, sizeof(xmlNode *));
+    out->copied = lazy ? calloc(original->count ? original->count : 1, sizeof(bool)) : NULL;
     out->doc = xmlNewDoc(BAD_CAST "1.0");
-    if (out->doc == NULL || out->controllers.nodes == NULL)
+    if (out->doc == NULL || out->controllers.nodes == NULL || (lazy && out->copied == NULL))
         goto nomem;
     /* Names are looked up in the document's dictionary, not copied one by one. */
     if (doc->dict != NULL && xmlDictReference(doc->dict) == 0)
@@ -143,7 +172,7 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_control
                     goto nomem;
         } else if (is_element(child, "devices")) {
             if ((copy = append_copy(skeleton_root, child, false)) == NULL ||
-                copy_devices(copy, child, &out->controllers, original, &next) != 0)
+                copy_devices(copy, child, &out->controllers, original, &next, lazy) != 0)
                 goto nomem;
         }
     }
@@ -157,9 +186,46 @@ void skeleton_free(struct skeleton *skeleton)
 {
     xmlFreeDoc(skeleton->doc);
     free(skeleton->controllers.nodes);
+    free(skeleton->copied);
     skeleton->doc = NULL;
     skeleton->controllers.nodes = NULL;
+    skeleton->copied = NULL;
     skeleton->controllers.count = 0;
+}
+
+int skeleton_copy_controller(struct skeleton *skeleton, size_t i)
+{
+    xmlNode *copy = skeleton->controllers.nodes[i];
+
+    if (skeleton->copied == NULL || skeleton->copied[i])
+        return 0;
+    if (copy_content(copy, skeleton_original(copy), true) != 0) {
+        /* Back to bare, so nothing half-copied is ever read as the controller. */
+        xmlFreePropList(copy->properties);
+        copy->properties = NULL;
+        xmlFreeNodeList(copy->children);
+        copy->children = copy->last = NULL;
+        return -1;
+    }
+    skeleton->copied[i] = true;
+    return 0;
+}
+
+int skeleton_copy_all(struct skeleton *skeleton)
+{
+    size_t i;
+
+    for (i = 0; skeleton->copied != NULL && i < skeleton->controllers.count; i++)
+        if (skeleton_copy_controller(skeleton, i) != 0)
+            return -1;
+    return 0;
+}
+
+const xmlNode *skeleton_controller_view(const struct skeleton *skeleton, size_t i)
+{
+    xmlNode *copy = skeleton->controllers.nodes[i];
+
+    return skeleton->copied == NULL || skeleton->copied[i] ? copy : skeleton_original(copy);
 }
 
 xmlNode *skeleton_original(xmlNode *node)
@@ -359,34 +425,94 @@ void skeleton_show_all(struct skeleton_hidden *hidden)
  * Only "valid" is remembered.
  */
 struct known_children {
+    struct skeleton *skeleton;
     struct memo *memo;
     struct memo *seen; /* the keys of the children kept so far */
     const struct buf *prefix;
     struct buf key;
     struct memo_keys kept; /* the keys of the children kept, in order */
     size_t unknown;
+    size_t cursor;            /* the next PCI controller, in document order */
+    bool without_controllers; /* PCI controllers are left out altogether */
+    bool failed;              /* out of memory filling in a copy */
 };
+
+/* Whether `child` is the next PCI controller of the walk `*cursor` keeps; then moves on. */
+static bool next_controller(const struct skeleton *skeleton, size_t *cursor, const xmlNode *child)
+{
+    if (*cursor >= skeleton->controllers.count || child != skeleton->controllers.nodes[*cursor])
+        return false;
+    (*cursor)++;
+    return true;
+}
 
 /*
  * keep: the children not known to be valid, each key once: a child whose
- * key an earlier child has is valid exactly when that one is.
+ * key an earlier child has is valid exactly when that one is.  A PCI
+ * controller's copy is filled in only when it is kept.
  */
 static bool unknown_child(xmlNode *child, void *arg)
 {
     struct known_children *known = arg;
+    const xmlNode *view = child;
+    size_t i = known->cursor;
+    bool controller = next_controller(known->skeleton, &known->cursor, child);
 
-    memo_key_prefixed(&known->key, known->prefix, child, MEMO_KEY_ANY_PLAIN_INDEX);
+    if (controller && known->without_controllers)
+        return false;
+    if (controller)
+        view = skeleton_controller_view(known->skeleton, i);
+    memo_key_prefixed(&known->key, known->prefix, view, MEMO_KEY_ANY_PLAIN_INDEX);
     if (memo_lookup(known->memo, &known->key) != NULL ||
         memo_lookup(known->seen, &known->key) != NULL)
         return false;
+    if (controller && skeleton_copy_controller(known->skeleton, i) != 0)
+        known->failed = true;
     memo_insert(known->seen, &known->key, MEMO_PRESENT, 0, NULL);
     memo_keys_add(&known->kept, &known->key);
     known->unknown++;
     return true;
 }
 
-int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
-                           struct schema_failure *failure)
+/* keep: every child but the PCI controllers. */
+static bool not_a_controller(xmlNode *child, void *arg)
+{
+    struct known_children *walk = arg;
+
+    return !next_controller(walk->skeleton, &walk->cursor, child);
+}
+
+/*
+ * The skeleton's verdict without the memory: whole, every copy filled in,
+ * or with the PCI controllers left out.
+ */
+static int validate_directly(struct skeleton *skeleton, xmlRelaxNGPtr schema,
+                             bool without_controllers, struct schema_failure *failure)
+{
+    struct known_children walk;
+    struct skeleton_hidden hidden;
+    int rc;
+
+    if (!without_controllers)
+        return skeleton_copy_all(skeleton) != 0 ? -1 : skeleton_validate(skeleton, schema, failure);
+    memset(&walk, 0, sizeof(walk));
+    walk.skeleton = skeleton;
+    if (skeleton_hide(&hidden, skeleton, not_a_controller, &walk) != 0)
+        return -1;
+    rc = skeleton_validate(skeleton, schema, failure);
+    skeleton_show_all(&hidden);
+    return rc;
+}
+
+/* Starts a key with the grammar: every validation key does (see above). */
+static void grammar_prefix(struct buf *prefix, xmlRelaxNGPtr schema)
+{
+    buf_append_char(prefix, 'V');
+    buf_append(prefix, (const char *)&schema, sizeof(schema));
+}
+
+int skeleton_validate_memo(struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
+                           bool without_controllers, struct schema_failure *failure)
 {
     xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
     struct known_children known;
@@ -397,16 +523,17 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
     int rc = 0;
 
     if (!memo_enabled(memo))
-        return skeleton_validate(skeleton, schema, failure);
+        return validate_directly(skeleton, schema, without_controllers, failure);
     memset(failure, 0, sizeof(*failure));
     memset(&known, 0, sizeof(known));
+    known.skeleton = skeleton;
     known.memo = memo;
+    known.without_controllers = without_controllers;
     buf_init(&known.key);
     memo_keys_init(&known.kept);
     buf_init(&prefix);
     buf_init(&rest);
-    buf_append_char(&prefix, 'V');
-    buf_append(&prefix, (const char *)&schema, sizeof(schema));
+    grammar_prefix(&prefix, schema);
     if (prefix.failed) {
         rc = -1; /* every key starts with it: without it, a key would name no grammar */
         goto out;
@@ -421,7 +548,9 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
         rc = -1;
         goto out;
     }
-    if (!rest_known || known.unknown > 0)
+    if (known.failed)
+        rc = -1;
+    else if (!rest_known || known.unknown > 0)
         rc = skeleton_validate(skeleton, schema, failure);
     if (rc == 0) {
         memo_insert(memo, &rest, MEMO_PRESENT, 0, NULL);
@@ -432,12 +561,56 @@ int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema
     }
     skeleton_show_all(&hidden);
     if (rc == 1)
-        rc = skeleton_validate(skeleton, schema, failure);
+        rc = validate_directly(skeleton, schema, without_controllers, failure);
 out:
     memo_free(known.seen);
     memo_keys_free(&known.kept);
     buf_free(&known.key);
     buf_free(&prefix);
     buf_free(&rest);
+    return rc;
+}
+
+int skeleton_validate_controller(struct skeleton *skeleton, size_t i, xmlRelaxNGPtr schema,
+                                 struct memo *memo, struct schema_failure *failure)
+{
+    xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
+    xmlNode *copy = skeleton->controllers.nodes[i], *devices = copy->parent, *prev, *next;
+    struct held_children *held;
+    struct buf key;
+    size_t n = 0;
+    int rc;
+
+    memset(failure, 0, sizeof(*failure));
+    if (skeleton_copy_controller(skeleton, i) != 0)
+        return -1;
+    buf_init(&key);
+    grammar_prefix(&key, schema);
+    memo_key_element(&key, copy, MEMO_KEY_ANY_PLAIN_INDEX);
+    if (memo_lookup(memo, &key) != NULL) {
+        buf_free(&key);
+        return 0;
+    }
+    for (child = root->children; child != NULL; child = child->next)
+        n += is_element(child, "devices");
+    if ((held = malloc((n ? n : 1) * sizeof(*held))) == NULL) {
+        buf_free(&key);
+        return -1;
+    }
+    /* Every <devices> emptied, then the copy alone in its own. */
+    n = hold_children(root, held);
+    prev = copy->prev;
+    next = copy->next;
+    copy->prev = copy->next = NULL;
+    devices->children = devices->last = copy;
+    rc = schema_validate(schema, skeleton->doc, failure);
+    devices->children = devices->last = NULL;
+    copy->prev = prev;
+    copy->next = next;
+    restore_children(held, n);
+    free(held);
+    if (rc == 0)
+        memo_insert(memo, &key, MEMO_PRESENT, 0, NULL);
+    buf_free(&key);
     return rc;
 }

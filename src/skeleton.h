@@ -26,15 +26,33 @@
 struct skeleton {
     xmlDocPtr doc;
     struct pci_controllers controllers; /* the copies, in the original's order */
+    bool *copied; /* built lazily: per PCI controller, whether its copy is filled in yet */
 };
 
 /*
  * Builds the skeleton of `doc`, whose PCI controllers are `original`.
  * Each element of the skeleton points at the element it copies through
  * its `_private` field.  Returns 0, or -1 when out of memory.
+ *
+ * `lazy`: each PCI controller is copied bare (its name only) and filled
+ * in by skeleton_copy_controller() when something must read the copy
+ * itself; until then skeleton_controller_view() gives the original, which
+ * the copy would equal.  A bare copy must never be validated or
+ * transformed: only the callers that ask the memory of answers first
+ * (skeleton_validate_memo(), the rules) build lazily, and they fill in
+ * every copy they do not hide.  A large domain's controllers are then
+ * copied one at a time, as they are written, instead of all at once.
  */
-int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original);
+int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *original,
+                   bool lazy);
 void skeleton_free(struct skeleton *skeleton);
+
+/* Fills in PCI controller `i`'s copy, once.  Returns 0, or -1 when out of memory. */
+int skeleton_copy_controller(struct skeleton *skeleton, size_t i);
+int skeleton_copy_all(struct skeleton *skeleton);
+
+/* PCI controller `i` as the memory's keys read it: its copy once filled in, else the original. */
+const xmlNode *skeleton_controller_view(const struct skeleton *skeleton, size_t i);
 
 /*
  * Validates the skeleton against `schema`, as schema_validate() does, in
@@ -66,10 +84,25 @@ struct memo;
  * skeleton_validate(), asking `memo` first: only the children of <devices>
  * not known to be valid in `schema`, and the rest of the skeleton unless
  * known, are given to libxml2.  An invalid skeleton is validated again
- * whole, so its failure is exactly skeleton_validate()'s.
+ * whole, so its failure is exactly skeleton_validate()'s.  Fills in the
+ * copies of the PCI controllers it gives to libxml2 (all of them when the
+ * skeleton is invalid).
+ *
+ * `without_controllers`: the verdict on everything but the PCI
+ * controllers, to be completed by skeleton_validate_controller() for each.
  */
-int skeleton_validate_memo(const struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
-                           struct schema_failure *failure);
+int skeleton_validate_memo(struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
+                           bool without_controllers, struct schema_failure *failure);
+
+/*
+ * Whether PCI controller `i` (its copy filled in first) is valid in
+ * `schema` where it stands, the rest of the skeleton being valid: from
+ * `memo`, or by validating the skeleton with it as the only child of the
+ * <devices> elements.  Returns 0 (valid), 1 (invalid, see `failure`) or
+ * -1 when out of memory.
+ */
+int skeleton_validate_controller(struct skeleton *skeleton, size_t i, xmlRelaxNGPtr schema,
+                                 struct memo *memo, struct schema_failure *failure);
 
 /* The original element behind a skeleton element (itself if not a copy). */
 xmlNode *skeleton_original(xmlNode *node);

@@ -1,10 +1,13 @@
 /*
  * The context's memory of answers (src/memo.h) changes nothing a caller
  * sees: every fixture document, under a range of targets and options,
- * converts and validates to the same bytes, changes, refusals, losses and
- * errors with the memory off, cold, and warm (one context for everything,
- * twice over, in both orders), and so do documents built to share
- * controllers across guests, options and indexes.
+ * converts, and validates in every form, to the same bytes, changes,
+ * refusals, losses and errors with the memory off, cold, and warm (one
+ * context for everything, twice over, in both orders), and so do
+ * documents built to share controllers across guests, options and
+ * indexes.  With the memory on, an upgrade and a validation build the
+ * skeleton lazily (src/skeleton.h), so this also holds the lazy skeleton
+ * to the eager one.
  *
  * Reads tests/fixtures from the top directory (where make runs it), or
  * DOMCOMPAT_TEST_FIXTURES.
@@ -136,9 +139,16 @@ static char *describe(const domcompat_context *ctx, size_t option_set, const str
     buf_init(&out);
     memset(&err, 0, sizeof(err));
     if (option_set == OPTION_SETS) {
-        rc = domcompat_validate(&detected, ctx, DOMCOMPAT_FORM_AUTO, doc->data, doc->len, &err);
-        addf(&out, "validate %d %d %lu:%lu %s\n", rc, (int)detected, rc ? err.line : 0,
-             rc ? err.column : 0, rc ? err.message : "");
+        /* Validation in every form: most documents are invalid in most of them. */
+        static const domcompat_form forms[] = {DOMCOMPAT_FORM_AUTO, DOMCOMPAT_FORM_LEGACY,
+                                               DOMCOMPAT_FORM_EXPLICIT, DOMCOMPAT_FORM_LIBVIRT,
+                                               DOMCOMPAT_FORM_MIXED};
+
+        for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+            rc = domcompat_validate(&detected, ctx, forms[i], doc->data, doc->len, &err);
+            addf(&out, "validate %d: %d %d %lu:%lu %s\n", (int)forms[i], rc, (int)detected,
+                 rc ? err.line : 0, rc ? err.column : 0, rc ? err.message : "");
+        }
         return buf_steal(&out, &len);
     }
     rc = domcompat_convert(&result, ctx, options[option_set], doc->data, doc->len, &err);

@@ -89,7 +89,7 @@ static int verdict(const char *text, domcompat_form form)
     assert_int_equal(context_schema(ctx, form, &schema, NULL), DOMCOMPAT_OK);
     assert_non_null(schema);
     assert_int_equal(controllers_collect(&controllers, doc), 0);
-    assert_int_equal(skeleton_build(&skeleton, doc, &controllers), 0);
+    assert_int_equal(skeleton_build(&skeleton, doc, &controllers, false), 0);
     before = dump(skeleton.doc);
     whole = schema_validate(schema, skeleton.doc, &whole_failure);
     pieces = skeleton_validate(&skeleton, schema, &piece_failure);
