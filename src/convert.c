@@ -725,9 +725,13 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
     memset(&fresh, 0, sizeof(fresh));
     if ((rc = context_rules(c->ctx, direction, &rules, err)) != DOMCOMPAT_OK)
         return rc;
-    if (!memo_enabled(memo))
+    if (!memo_enabled(memo)) {
+        /* Every controller is transformed: every copy must be filled in. */
+        if (skeleton_copy_all(&c->skeleton) != 0)
+            return error_nomem(err);
         return rules_run(out, rules, c->ctx->security, c->skeleton.doc, params, param_count, n,
                          err);
+    }
     buf_init(&prefix);
     buf_init(&key);
     memo_keys_init(&fresh_keys);
