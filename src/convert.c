@@ -507,15 +507,22 @@ static void drop_copy(struct conversion *c, size_t i)
 }
 
 /*
- * Lazily: fills in controller `i`'s copy, applies the rules' answer to it
- * and validates it in the output form, the rest of the skeleton having
- * been validated without the controllers.
+ * Lazily, controllers are written one at a time: each copy is filled in
+ * and given the rules' answer just before it is written, and freed just
+ * after.  Those whose validity in the output form the memory does not
+ * know are kept until a piece of them has been written, then validated
+ * together (the rest of the skeleton was validated without the
+ * controllers); the output is only handed back once all are.
  */
-static int finish_copy(struct conversion *c, size_t i, domcompat_error *err)
+struct unchecked {
+    size_t which[SKELETON_PIECE];
+    size_t count;
+};
+
+/* Fills in controller `i`'s copy and applies the answer; *known: the memory knows it valid. */
+static int finish_copy(struct conversion *c, size_t i, bool *known, domcompat_error *err)
 {
-    domcompat_form form = options_output_form(c->opts);
     const struct rule_outcome *o = &c->read.outcomes[i];
-    struct schema_failure failure;
     xmlRelaxNGPtr schema;
     int rc;
 
@@ -525,12 +532,49 @@ static int finish_copy(struct conversion *c, size_t i, domcompat_error *err)
         (rc = apply_converted(c->skeleton.controllers.nodes[i], o->converted, o->index_from_input,
                               err)) != DOMCOMPAT_OK)
         return rc;
+    if ((rc = context_schema(c->ctx, options_output_form(c->opts), &schema, err)) != DOMCOMPAT_OK)
+        return rc;
+    if ((rc = skeleton_controller_known(&c->skeleton, i, schema, c->ctx->memo)) < 0)
+        return error_nomem(err);
+    *known = rc == 1;
+    return DOMCOMPAT_OK;
+}
+
+/* Validates the unchecked controllers, then frees their copies. */
+static int check_unchecked(struct conversion *c, struct unchecked *unchecked, domcompat_error *err)
+{
+    domcompat_form form = options_output_form(c->opts);
+    struct schema_failure failure;
+    xmlRelaxNGPtr schema;
+    size_t k;
+    int rc;
+
+    if (unchecked->count == 0)
+        return DOMCOMPAT_OK;
     if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
         return rc;
-    rc = skeleton_validate_controller(&c->skeleton, i, schema, c->ctx->memo, &failure);
-    if (rc < 0)
-        return error_nomem(err);
-    return rc == 0 ? DOMCOMPAT_OK : rules_made_invalid(form, not_valid(c, form, &failure, err), err);
+    rc = skeleton_validate_controllers(&c->skeleton, unchecked->which, unchecked->count, schema,
+                                       c->ctx->memo, &failure);
+    /* The failure names a copy: said before the copies go. */
+    rc = rc < 0    ? error_nomem(err)
+         : rc == 1 ? rules_made_invalid(form, not_valid(c, form, &failure, err), err)
+                   : DOMCOMPAT_OK;
+    for (k = 0; k < unchecked->count; k++)
+        drop_copy(c, unchecked->which[k]);
+    unchecked->count = 0;
+    return rc;
+}
+
+/* A controller written (or found unchanged): its copy goes, at once or once checked. */
+static int release_copy(struct conversion *c, size_t i, bool known, struct unchecked *unchecked,
+                        domcompat_error *err)
+{
+    if (!c->lazy || known) {
+        drop_copy(c, i);
+        return DOMCOMPAT_OK;
+    }
+    unchecked->which[unchecked->count++] = i;
+    return unchecked->count == SKELETON_PIECE ? check_unchecked(c, unchecked, err) : DOMCOMPAT_OK;
 }
 
 /* The input with every controller the rules changed rewritten. */
@@ -539,6 +583,7 @@ static int write_output(struct conversion *c, domcompat_error *err)
     struct rewrite_source src = {c->data, c->len, &c->map};
     struct source_cursor cursor;
     struct buf out, element;
+    struct unchecked unchecked = {{0}, 0};
     bool failed = false;
     size_t i, copied = 0;
     int rc = DOMCOMPAT_OK;
@@ -550,11 +595,12 @@ static int write_output(struct conversion *c, domcompat_error *err)
         const struct source_tag *tag = &c->map.tags[c->ordinals[i]];
         domcompat_change *change;
         const char *kind;
+        bool known = true;
 
-        if (c->lazy && (rc = finish_copy(c, i, err)) != DOMCOMPAT_OK)
+        if (c->lazy && (rc = finish_copy(c, i, &known, err)) != DOMCOMPAT_OK)
             break;
         if (!rewrite_needed(orig, copy)) {
-            drop_copy(c, i);
+            rc = release_copy(c, i, known, &unchecked, err);
             continue;
         }
         buf_init(&element);
@@ -589,10 +635,10 @@ static int write_output(struct conversion *c, domcompat_error *err)
             result_keep(c->result, c->data + tag->start, tag->close_end - tag->start, &failed);
         change->after = result_keep(c->result, element.data, element.len, &failed);
         buf_free(&element);
-        drop_copy(c, i);
-        if (failed)
-            rc = error_nomem(err);
+        rc = failed ? error_nomem(err) : release_copy(c, i, known, &unchecked, err);
     }
+    if (rc == DOMCOMPAT_OK)
+        rc = check_unchecked(c, &unchecked, err);
     if (rc != DOMCOMPAT_OK) {
         buf_free(&out);
         return rc;

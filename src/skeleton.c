@@ -243,7 +243,6 @@ xmlNode *skeleton_original(xmlNode *node)
  * pieces are cut and restored by relinking sibling pointers: nothing is
  * allocated, so nothing can fail half-way.
  */
-#define SKELETON_PIECE 64
 
 struct held_children {
     xmlNode *devices;
@@ -571,46 +570,88 @@ out:
     return rc;
 }
 
-int skeleton_validate_controller(struct skeleton *skeleton, size_t i, xmlRelaxNGPtr schema,
-                                 struct memo *memo, struct schema_failure *failure)
+/* The key of controller `i`'s copy (filled in) in `schema`: as unknown_child() makes it. */
+static void controller_key(struct buf *key, const struct skeleton *skeleton, size_t i,
+                           xmlRelaxNGPtr schema)
 {
-    xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
-    xmlNode *copy = skeleton->controllers.nodes[i], *devices = copy->parent, *prev, *next;
-    struct held_children *held;
-    struct buf key;
-    size_t n = 0;
-    int rc;
+    key->len = 0;
+    key->failed = false;
+    grammar_prefix(key, schema);
+    memo_key_element(key, skeleton->controllers.nodes[i], MEMO_KEY_ANY_PLAIN_INDEX);
+}
 
-    memset(failure, 0, sizeof(*failure));
+int skeleton_controller_known(struct skeleton *skeleton, size_t i, xmlRelaxNGPtr schema,
+                              struct memo *memo)
+{
+    struct buf key;
+    bool known;
+
     if (skeleton_copy_controller(skeleton, i) != 0)
         return -1;
     buf_init(&key);
-    grammar_prefix(&key, schema);
-    memo_key_element(&key, copy, MEMO_KEY_ANY_PLAIN_INDEX);
-    if (memo_lookup(memo, &key) != NULL) {
-        buf_free(&key);
-        return 0;
-    }
-    for (child = root->children; child != NULL; child = child->next)
-        n += is_element(child, "devices");
-    if ((held = malloc((n ? n : 1) * sizeof(*held))) == NULL) {
+    controller_key(&key, skeleton, i, schema);
+    if (key.failed) {
         buf_free(&key);
         return -1;
     }
-    /* Every <devices> emptied, then the copy alone in its own. */
+    known = memo_lookup(memo, &key) != NULL;
+    buf_free(&key);
+    return known;
+}
+
+int skeleton_validate_controllers(struct skeleton *skeleton, const size_t *which, size_t count,
+                                  xmlRelaxNGPtr schema, struct memo *memo,
+                                  struct schema_failure *failure)
+{
+    xmlNode *root = xmlDocGetRootElement(skeleton->doc), *child;
+    xmlNode *prev[SKELETON_PIECE], *next[SKELETON_PIECE];
+    struct held_children *held;
+    struct buf key;
+    size_t i, n = 0;
+    int rc;
+
+    memset(failure, 0, sizeof(*failure));
+    if (count == 0)
+        return 0;
+    if (count > SKELETON_PIECE)
+        return -1; /* never asked for: the callers give a piece at most */
+    for (i = 0; i < count; i++)
+        if (skeleton_copy_controller(skeleton, which[i]) != 0)
+            return -1;
+    for (child = root->children; child != NULL; child = child->next)
+        n += is_element(child, "devices");
+    if ((held = malloc((n ? n : 1) * sizeof(*held))) == NULL)
+        return -1;
+    /* Every <devices> emptied, then holding only these controllers, in order. */
     n = hold_children(root, held);
-    prev = copy->prev;
-    next = copy->next;
-    copy->prev = copy->next = NULL;
-    devices->children = devices->last = copy;
+    for (i = 0; i < count; i++) {
+        xmlNode *copy = skeleton->controllers.nodes[which[i]], *devices = copy->parent;
+
+        prev[i] = copy->prev;
+        next[i] = copy->next;
+        copy->prev = devices->last;
+        copy->next = NULL;
+        if (devices->last != NULL)
+            devices->last->next = copy;
+        else
+            devices->children = copy;
+        devices->last = copy;
+    }
     rc = schema_validate(schema, skeleton->doc, failure);
-    devices->children = devices->last = NULL;
-    copy->prev = prev;
-    copy->next = next;
+    for (i = 0; i < count; i++) {
+        xmlNode *copy = skeleton->controllers.nodes[which[i]];
+
+        copy->parent->children = copy->parent->last = NULL;
+        copy->prev = prev[i];
+        copy->next = next[i];
+    }
     restore_children(held, n);
     free(held);
-    if (rc == 0)
+    buf_init(&key);
+    for (i = 0; rc == 0 && i < count; i++) {
+        controller_key(&key, skeleton, which[i], schema);
         memo_insert(memo, &key, MEMO_PRESENT, 0, NULL);
+    }
     buf_free(&key);
     return rc;
 }

@@ -23,6 +23,9 @@
 #include "controllers.h"
 #include "schema.h"
 
+/* The most children of <devices> given to libxml2's validator at a time (skeleton.c). */
+#define SKELETON_PIECE 64
+
 struct skeleton {
     xmlDocPtr doc;
     struct pci_controllers controllers; /* the copies, in the original's order */
@@ -95,14 +98,24 @@ int skeleton_validate_memo(struct skeleton *skeleton, xmlRelaxNGPtr schema, stru
                            bool without_controllers, struct schema_failure *failure);
 
 /*
- * Whether PCI controller `i` (its copy filled in first) is valid in
- * `schema` where it stands, the rest of the skeleton being valid: from
- * `memo`, or by validating the skeleton with it as the only child of the
- * <devices> elements.  Returns 0 (valid), 1 (invalid, see `failure`) or
- * -1 when out of memory.
+ * Whether `memo` knows PCI controller `i` (its copy filled in first) to be
+ * valid in `schema` where it stands: 1 (known), 0 (not), or -1 when out of
+ * memory.
  */
-int skeleton_validate_controller(struct skeleton *skeleton, size_t i, xmlRelaxNGPtr schema,
-                                 struct memo *memo, struct schema_failure *failure);
+int skeleton_controller_known(struct skeleton *skeleton, size_t i, xmlRelaxNGPtr schema,
+                              struct memo *memo);
+
+/*
+ * Whether the PCI controllers `which` (`count` of them, in document order,
+ * at most SKELETON_PIECE) are valid in `schema` where they stand, the rest
+ * of the skeleton being valid: validates the skeleton with them as the
+ * only children of the <devices> elements, and remembers them in `memo`
+ * when valid.  Returns 0 (valid), 1 (invalid, see `failure`) or -1 when
+ * out of memory.
+ */
+int skeleton_validate_controllers(struct skeleton *skeleton, const size_t *which, size_t count,
+                                  xmlRelaxNGPtr schema, struct memo *memo,
+                                  struct schema_failure *failure);
 
 /* The original element behind a skeleton element (itself if not a copy). */
 xmlNode *skeleton_original(xmlNode *node);

@@ -237,6 +237,37 @@ static void add_document(const char *name, char *data, size_t len)
     document_count++;
 }
 
+/*
+ * A domain whose 200 root ports all differ (chassis and port), over two
+ * <devices> elements: more controllers than libxml2 is given at a time
+ * (SKELETON_PIECE), none answered by another, so each piece of them is
+ * validated, and written, on its own.
+ */
+static void add_many_distinct_controllers(void)
+{
+    struct buf b;
+    size_t len;
+    int i;
+
+    buf_init(&b);
+    buf_append_str(&b, "<domain type='kvm'>\n  <name>many</name>\n  <os>\n"
+                       "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n"
+                       "  <devices>\n    <controller type='pci' index='0' model='pcie-root'/>\n");
+    for (i = 1; i <= 200; i++) {
+        char line[160];
+
+        if (i == 120)
+            buf_append_str(&b, "  </devices>\n  <devices>\n");
+        snprintf(line, sizeof(line),
+                 "    <controller type='pci' index='%d' model='pcie-root-port'>"
+                 "<target chassis='%d' port='0x%x'/></controller>\n",
+                 i, i, 0x10 + i);
+        buf_append_str(&b, line);
+    }
+    buf_append_str(&b, "  </devices>\n</domain>\n");
+    add_document("many distinct controllers", buf_steal(&b, &len), len);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const struct document *)a)->name, ((const struct document *)b)->name);
@@ -277,6 +308,7 @@ static int setup(void **state)
         snprintf(name, sizeof(name), "built[%zu]", i);
         add_document(name, strdup(built[i]), strlen(built[i]));
     }
+    add_many_distinct_controllers();
     for (o = 0; o < OPTION_SETS; o++) {
         assert_int_equal(domcompat_options_new(&options[o]), DOMCOMPAT_OK);
         assert_int_equal(domcompat_options_set_target(options[o], option_sets[o].target, &err),
