@@ -56,7 +56,8 @@ struct work {
     struct job *job;
     const char *name; /* the input's path as messages show it */
     char name_buf[1024];
-    FILE *messages, *output;
+    FILE *messages, *output; /* opened on first use: see messages_of() */
+    int streams_failed;       /* one could not be opened */
     struct tool_file file;
     char *data;
     size_t len;
@@ -72,6 +73,30 @@ struct work {
     char *diff;
     size_t diff_len;
 };
+
+/*
+ * The job's messages (for standard error) and output (for standard
+ * output), kept until the job is reported in its turn.  Each is opened
+ * when something is first written to it: most documents write nothing,
+ * and opening one costs more than converting a small document.  NULL when
+ * it cannot be opened, and then the job fails (process()).
+ */
+static FILE *open_on_use(struct work *w, FILE **stream, char **data, size_t *len)
+{
+    if (*stream == NULL && !w->streams_failed && (*stream = open_memstream(data, len)) == NULL)
+        w->streams_failed = 1;
+    return *stream;
+}
+
+static FILE *messages_of(struct work *w)
+{
+    return open_on_use(w, &w->messages, &w->job->messages, &w->job->messages_len);
+}
+
+static FILE *output_of(struct work *w)
+{
+    return open_on_use(w, &w->output, &w->job->output, &w->job->output_len);
+}
 
 static enum outcome outcome_of_status(int status)
 {
@@ -95,7 +120,7 @@ static void fail_with(struct work *w, int status, const char *fmt, ...)
     w->has_error = 1;
     w->job->status = status;
     w->job->outcome = outcome_of_status(status);
-    if (!w->batch->json)
+    if (!w->batch->json && messages_of(w) != NULL)
         fprintf(w->messages, "%s%s: %s\n", status == EXIT_INVALID ? "" : "domcompat: ", w->name,
                 w->err.message);
 }
@@ -105,7 +130,7 @@ static void report_library_error(struct work *w, int rc)
     w->has_error = 1;
     w->job->status = report_exit_status(rc);
     w->job->outcome = outcome_of_status(w->job->status);
-    if (!w->batch->json)
+    if (!w->batch->json && messages_of(w) != NULL)
         report_failure(w->messages, w->name, rc, &w->err);
 }
 
@@ -314,9 +339,9 @@ static void write_diff(struct work *w, const char *data, size_t len)
     char shown[1024];
     const char *new_label =
         w->out_path ? report_display_name(w->out_path, shown, sizeof(shown)) : w->name;
-    FILE *to = w->output;
+    FILE *to = w->batch->json ? open_memstream(&w->diff, &w->diff_len) : output_of(w);
 
-    if (w->batch->json && (to = open_memstream(&w->diff, &w->diff_len)) == NULL)
+    if (to == NULL)
         return;
     if (tool_diff_write(to, w->name, new_label, w->data, w->len, data, len, w->batch->color) != 0)
         fail_with(w, EXIT_FAILURE_IO, "cannot show the difference: %s", strerror(errno));
@@ -335,7 +360,7 @@ static void convert_document(struct work *w)
     if (rc == DOMCOMPAT_EREFUSED) {
         w->job->status = EXIT_REFUSED;
         w->job->outcome = OUTCOME_REFUSED;
-        if (!b->json)
+        if (!b->json && messages_of(w) != NULL)
             report_refusals(w->messages, w->name, w->result, 0);
         return;
     }
@@ -343,7 +368,8 @@ static void convert_document(struct work *w)
         report_library_error(w, rc);
         return;
     }
-    if (!b->json && !b->quiet)
+    if (!b->json && !b->quiet && domcompat_result_loss_count(w->result) > 0 &&
+        messages_of(w) != NULL)
         report_losses(w->messages, w->name, w->result);
     data = domcompat_result_output(w->result, &len);
     changes = domcompat_result_change_count(w->result);
@@ -361,7 +387,7 @@ static void convert_document(struct work *w)
     if (b->destination == TOOL_TO_DIR && write_copy(w, data, len) != 0)
         return;
     if (b->json || b->quiet || w->job->outcome != OUTCOME_CHANGED ||
-        (b->diff && b->destination == TOOL_TO_NOWHERE))
+        (b->diff && b->destination == TOOL_TO_NOWHERE) || messages_of(w) == NULL)
         return;
     if (b->dry_run)
         fprintf(w->messages, "%s: would convert %zu PCI controller%s\n", w->name, changes,
@@ -391,7 +417,7 @@ static void check_document(struct work *w)
     for (i = 0; i < domcompat_result_refusal_count(w->result); i++)
         if (!domcompat_result_refusal(w->result, i)->loss)
             w->job->outcome = OUTCOME_REFUSED;
-    if (!w->batch->json)
+    if (!w->batch->json && output_of(w) != NULL)
         report_refusals(w->output, w->name, w->result, 1);
 }
 
@@ -405,7 +431,7 @@ static void validate_document(struct work *w)
         return;
     }
     w->job->outcome = OUTCOME_VALID;
-    if (w->batch->quiet || w->batch->json)
+    if (w->batch->quiet || w->batch->json || output_of(w) == NULL)
         return;
     if (detected == DOMCOMPAT_FORM_ANY)
         fprintf(w->output, "%s: valid in every form (no PCI controllers)\n", w->name);
@@ -416,7 +442,7 @@ static void validate_document(struct work *w)
 static void skip_document(struct work *w, const char *why)
 {
     w->job->outcome = OUTCOME_SKIPPED;
-    if (!w->batch->json && !w->batch->quiet)
+    if (!w->batch->json && !w->batch->quiet && messages_of(w) != NULL)
         fprintf(w->messages, "%s: skipped: %s\n", w->name, why);
     snprintf(w->skipped_buf, sizeof(w->skipped_buf), "%s", why);
     w->skipped = w->skipped_buf;
@@ -448,7 +474,8 @@ static void write_json(struct work *w)
         diff[w->diff_len] = '\0'; /* a NUL inside the diff ends it early; documents have none */
         doc.diff = diff;
     }
-    report_json_document(w->output, &doc);
+    if (output_of(w) != NULL)
+        report_json_document(w->output, &doc);
     free(diff);
 }
 
@@ -472,15 +499,6 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
     w.job = job;
     w.file.fd = w.file.dir_fd = -1;
     w.name = report_display_name(input->path, w.name_buf, sizeof(w.name_buf));
-    w.messages = open_memstream(&job->messages, &job->messages_len);
-    w.output = open_memstream(&job->output, &job->output_len);
-    if (w.messages == NULL || w.output == NULL) {
-        if (w.messages != NULL)
-            fclose(w.messages);
-        job->status = EXIT_FAILURE_IO;
-        job->outcome = OUTCOME_FAILED;
-        return;
-    }
     if (b->destination == TOOL_TO_DIR && (w.out_path = output_path_of(b, input)) != NULL)
         w.out_shown = report_display_name(w.out_path, w.out_shown_buf, sizeof(w.out_shown_buf));
     if (b->destination == TOOL_TO_DIR && w.out_path == NULL)
@@ -515,7 +533,8 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
     }
     if (b->json)
         write_json(&w);
-    if (fclose(w.messages) != 0 || fclose(w.output) != 0) {
+    if ((w.messages != NULL && fclose(w.messages) != 0) |
+        (w.output != NULL && fclose(w.output) != 0) | w.streams_failed) {
         job->status = EXIT_FAILURE_IO;
         job->outcome = OUTCOME_FAILED;
     }
