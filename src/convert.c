@@ -796,7 +796,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
         const xmlNode *copy = skeleton_controller_view(&c->skeleton, i);
         const void *earlier;
 
-        memo_key_prefixed(&key, &prefix, copy, MEMO_KEY_ANY_PLAIN_INDEX);
+        skeleton_controller_key(&c->skeleton, i, &prefix, &key);
         if (key.failed) {
             rc = error_nomem(err);
             goto out;
@@ -887,8 +887,10 @@ static int run_read_pass(struct conversion *c, domcompat_error *err)
     params[0] = (struct rule_param){"assume", c->opts->assume_param};
     params[1] = (struct rule_param){"from-version", from_version};
     params[2] = (struct rule_param){"from", c->opts->from};
-    if ((rc = run_rules(c, RULES_UPGRADE, params, 3, &c->read, err)) != DOMCOMPAT_OK ||
-        (rc = record_refusals(c, &c->read, err)) != DOMCOMPAT_OK)
+    rc = run_rules(c, RULES_UPGRADE, params, 3, &c->read, err);
+    /* The controllers' keys were read for the last time: answers change copies from here on. */
+    skeleton_forget_keys(&c->skeleton);
+    if (rc != DOMCOMPAT_OK || (rc = record_refusals(c, &c->read, err)) != DOMCOMPAT_OK)
         return rc;
     return apply_run(c, &c->read, err);
 }

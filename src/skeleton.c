@@ -136,6 +136,8 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_control
     xmlNode *root = xmlDocGetRootElement(doc), *skeleton_root, *child, *copy, *type;
     size_t next = 0;
 
+    out->keys = NULL;
+    out->keys_forgotten = false;
     out->controllers.count = original->count;
     out->controllers.nodes = calloc(original->count ? original->count : 1, sizeof(xmlNode *));
     out->copied = lazy ? calloc(original->count ? original->count : 1, sizeof(bool)) : NULL;
@@ -184,6 +186,8 @@ nomem:
 
 void skeleton_free(struct skeleton *skeleton)
 {
+    skeleton_forget_keys(skeleton);
+    skeleton->keys_forgotten = false;
     xmlFreeDoc(skeleton->doc);
     free(skeleton->controllers.nodes);
     free(skeleton->copied);
@@ -226,6 +230,52 @@ const xmlNode *skeleton_controller_view(const struct skeleton *skeleton, size_t 
     xmlNode *copy = skeleton->controllers.nodes[i];
 
     return skeleton->copied == NULL || skeleton->copied[i] ? copy : skeleton_original(copy);
+}
+
+/* Records every controller's key; false (nothing recorded) when out of memory. */
+static bool record_keys(struct skeleton *skeleton)
+{
+    struct buf one;
+    size_t i;
+
+    if ((skeleton->keys = malloc(sizeof(*skeleton->keys))) == NULL)
+        return false;
+    memo_keys_init(skeleton->keys);
+    buf_init(&one);
+    for (i = 0; i < skeleton->controllers.count && !skeleton->keys->failed; i++) {
+        one.len = 0;
+        memo_key_element(&one, skeleton_controller_view(skeleton, i), MEMO_KEY_ANY_PLAIN_INDEX);
+        memo_keys_add(skeleton->keys, &one);
+    }
+    buf_free(&one);
+    if (!skeleton->keys->failed)
+        return true;
+    skeleton_forget_keys(skeleton); /* each key is built afresh instead */
+    return false;
+}
+
+void skeleton_controller_key(struct skeleton *skeleton, size_t i, const struct buf *prefix,
+                             struct buf *key)
+{
+    struct buf record;
+
+    key->len = 0;
+    key->failed = prefix->failed;
+    buf_append(key, prefix->data, prefix->len);
+    if (!skeleton->keys_forgotten && (skeleton->keys != NULL || record_keys(skeleton)) &&
+        memo_keys_get(skeleton->keys, i, &record))
+        buf_append(key, record.data, record.len);
+    else
+        memo_key_element(key, skeleton_controller_view(skeleton, i), MEMO_KEY_ANY_PLAIN_INDEX);
+}
+
+void skeleton_forget_keys(struct skeleton *skeleton)
+{
+    if (skeleton->keys != NULL)
+        memo_keys_free(skeleton->keys);
+    free(skeleton->keys);
+    skeleton->keys = NULL;
+    skeleton->keys_forgotten = true;
 }
 
 xmlNode *skeleton_original(xmlNode *node)
@@ -453,15 +503,15 @@ static bool next_controller(const struct skeleton *skeleton, size_t *cursor, con
 static bool unknown_child(xmlNode *child, void *arg)
 {
     struct known_children *known = arg;
-    const xmlNode *view = child;
     size_t i = known->cursor;
     bool controller = next_controller(known->skeleton, &known->cursor, child);
 
     if (controller && known->without_controllers)
         return false;
     if (controller)
-        view = skeleton_controller_view(known->skeleton, i);
-    memo_key_prefixed(&known->key, known->prefix, view, MEMO_KEY_ANY_PLAIN_INDEX);
+        skeleton_controller_key(known->skeleton, i, known->prefix, &known->key);
+    else
+        memo_key_prefixed(&known->key, known->prefix, child, MEMO_KEY_ANY_PLAIN_INDEX);
     if (memo_lookup(known->memo, &known->key) != NULL ||
         memo_lookup(known->seen, &known->key) != NULL)
         return false;

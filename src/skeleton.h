@@ -21,6 +21,7 @@
 #include <libxml/tree.h>
 
 #include "controllers.h"
+#include "memo.h"
 #include "schema.h"
 
 /* The most children of <devices> given to libxml2's validator at a time (skeleton.c). */
@@ -30,6 +31,9 @@ struct skeleton {
     xmlDocPtr doc;
     struct pci_controllers controllers; /* the copies, in the original's order */
     bool *copied; /* built lazily: per PCI controller, whether its copy is filled in yet */
+    /* skeleton_controller_key()'s records, made at its first call; see there. */
+    struct memo_keys *keys;
+    bool keys_forgotten;
 };
 
 /*
@@ -56,6 +60,20 @@ int skeleton_copy_all(struct skeleton *skeleton);
 
 /* PCI controller `i` as the memory's keys read it: its copy once filled in, else the original. */
 const xmlNode *skeleton_controller_view(const struct skeleton *skeleton, size_t i);
+
+/*
+ * Makes `key` `prefix` followed by what memo_key_element(...,
+ * MEMO_KEY_ANY_PLAIN_INDEX) writes of PCI controller `i`'s view, as
+ * memo_key_prefixed() does.  Each controller is keyed for
+ * both validations of the input and for the rules that read it, so the
+ * first call records every controller once and later calls copy the
+ * record.  Records hold only until a copy changes: skeleton_forget_keys()
+ * must come before any answer is applied, and from then on each call
+ * builds its key afresh.
+ */
+void skeleton_controller_key(struct skeleton *skeleton, size_t i, const struct buf *prefix,
+                             struct buf *key);
+void skeleton_forget_keys(struct skeleton *skeleton);
 
 /*
  * Validates the skeleton against `schema`, as schema_validate() does, in

@@ -37,6 +37,9 @@ static const struct option_set option_sets[] = {
     {"explicit", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0},
     {"legacy", NULL, NULL, 0},
     {"legacy", NULL, "pcie-root-port=pcie-root-port", 0},
+    /* As above but read differently: the write pass must not be keyed on what was read. */
+    {"legacy", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0},
+    {"libvirt-9.0.0", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0},
     {"libvirt-1.1.1", NULL, NULL, 0},
     {"libvirt-1.2.18", NULL, NULL, 1},
     {"libvirt-1.2.19", NULL, NULL, 0},
