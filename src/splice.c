@@ -1,35 +1,11 @@
 #include "splice.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool name_is(const char *data, const struct source_attr *attr, const char *name)
 {
     return strlen(name) == attr->name_len && memcmp(data + attr->name, name, attr->name_len) == 0;
-}
-
-/* Index of the source attribute named `name`, or -1. */
-static long find_source(const char *data, const struct source_start_tag *parsed, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < parsed->attr_count; i++)
-        if (name_is(data, &parsed->attrs[i], name))
-            return (long)i;
-    return -1;
-}
-
-static bool wanted(const struct splice_attr *want, size_t want_count, const char *data,
-                   const struct source_attr *attr)
-{
-    size_t j;
-
-    /* Namespace declarations are not attributes of the tree: always kept as written. */
-    if (source_attr_declares_namespace(data, attr))
-        return true;
-    for (j = 0; j < want_count; j++)
-        if (name_is(data, attr, want[j].name))
-            return true;
-    return false;
 }
 
 void splice_escape_value(struct buf *out, const char *value, char quote)
@@ -75,34 +51,63 @@ static void emit_new(struct buf *out, const char *data, const struct source_attr
 
 enum placement { PLACE_BEFORE_MODEL, PLACE_DROPPED_SLOT, PLACE_END };
 
+/* Matches that fit on the stack; a tag with more attributes has them allocated. */
+#define SMALL_TAG 32
+
 void splice_render_tag(struct buf *out, const char *data, const struct source_tag *tag,
                        const struct source_start_tag *parsed, const struct splice_attr *want,
                        size_t want_count, const bool *value_changed, enum tag_ending ending)
 {
-    long model = find_source(data, parsed, "model");
-    long first_dropped = -1;
-    bool model_kept = model >= 0 && wanted(want, want_count, data, &parsed->attrs[model]);
+    /*
+     * Per source attribute, the wanted one of its name (or -1); per wanted
+     * one, whether the source has it.
+     */
+    long small_match[SMALL_TAG], *match = small_match;
+    bool small_written[SMALL_TAG], *written = small_written;
+    long model = -1, first_dropped = -1;
+    bool model_kept;
     size_t i, j;
 
-    for (i = 0; i < parsed->attr_count; i++) {
-        if (!wanted(want, want_count, data, &parsed->attrs[i])) {
-            first_dropped = (long)i;
-            break;
+    if (parsed->attr_count > SMALL_TAG || want_count > SMALL_TAG) {
+        match = malloc((parsed->attr_count + 1) * sizeof(*match));
+        written = calloc(want_count + 1, sizeof(*written));
+        if (match == NULL || written == NULL) {
+            out->failed = true;
+            goto out;
         }
+    } else {
+        memset(small_written, 0, sizeof(small_written));
     }
+    for (i = 0; i < parsed->attr_count; i++) {
+        const struct source_attr *attr = &parsed->attrs[i];
+
+        match[i] = -1;
+        for (j = 0; j < want_count && match[i] < 0; j++)
+            if (name_is(data, attr, want[j].name)) {
+                match[i] = (long)j;
+                written[j] = true;
+            }
+        if (model < 0 && name_is(data, attr, "model"))
+            model = (long)i;
+        /* Namespace declarations are not attributes of the tree: always kept as written. */
+        if (first_dropped < 0 && match[i] < 0 && !source_attr_declares_namespace(data, attr))
+            first_dropped = (long)i;
+    }
+    model_kept = model >= 0 && (match[model] >= 0 ||
+                                source_attr_declares_namespace(data, &parsed->attrs[model]));
 
     /* '<name' */
     buf_append(out, data + tag->start, parsed->name + parsed->name_len - tag->start);
 
     for (i = 0; i < parsed->attr_count; i++) {
         const struct source_attr *attr = &parsed->attrs[i];
-        bool keep = wanted(want, want_count, data, attr);
+        bool keep = match[i] >= 0 || source_attr_declares_namespace(data, attr);
 
         /* New attributes that go here, before this source attribute or in its place. */
         for (j = 0; j < want_count; j++) {
             enum placement place;
 
-            if (find_source(data, parsed, want[j].name) >= 0)
+            if (written[j])
                 continue;
             if (strcmp(want[j].name, "subType") == 0 && model_kept)
                 place = PLACE_BEFORE_MODEL;
@@ -119,19 +124,16 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
 
         /* Kept: everything up to the value as written, then the value. */
         buf_append(out, data + attr->lead, attr->value - attr->lead);
-        if (value_changed[i]) {
-            for (j = 0; j < want_count; j++)
-                if (name_is(data, attr, want[j].name))
-                    splice_escape_value(out, want[j].value, attr->quote);
-        } else {
+        if (match[i] >= 0 && value_changed[i])
+            splice_escape_value(out, want[match[i]].value, attr->quote);
+        else
             buf_append(out, data + attr->value, attr->value_len);
-        }
         buf_append_char(out, attr->quote);
     }
 
     /* New attributes with nowhere else to go follow the last one written. */
     for (j = 0; j < want_count; j++) {
-        if (find_source(data, parsed, want[j].name) >= 0)
+        if (written[j])
             continue;
         if ((strcmp(want[j].name, "subType") == 0 && model_kept) || first_dropped >= 0)
             continue;
@@ -148,4 +150,9 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
         buf_append(out, data + parsed->tail, close - parsed->tail);
         buf_append_str(out, ending == TAG_OPEN ? ">" : "/>");
     }
+out:
+    if (match != small_match)
+        free(match);
+    if (written != small_written)
+        free(written);
 }
