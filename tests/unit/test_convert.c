@@ -84,6 +84,28 @@ static void test_convert__downgrade_is_the_inverse(void **state)
         Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"));
 }
 
+/* More attributes than a start tag's rewrite keeps on the stack (32): all of them stay, in order. */
+static void test_convert__a_controller_with_many_attributes_keeps_them_all(void **state)
+{
+    char legacy[4096], explicit_form[4096], before[1024] = "", after[1024] = "", one[32];
+    int i;
+
+    (void)state;
+    for (i = 0; i < 40; i++) {
+        snprintf(one, sizeof(one), " a%d='%d'", i, i);
+        strcat(i < 20 ? before : after, one);
+    }
+    snprintf(legacy, sizeof(legacy),
+             Q35_DOMAIN("    <controller type='pci' index='1'%s model='dmi-to-pci-bridge'%s/>\n"),
+             before, after);
+    snprintf(explicit_form, sizeof(explicit_form),
+             Q35_DOMAIN("    <controller type='pci' index='1'%s subType='dmi-to-pci-bridge' "
+                        "model='i82801b11-bridge'%s/>\n"),
+             before, after);
+    expect_conversion("explicit", NULL, legacy, explicit_form);
+    expect_conversion("legacy", NULL, explicit_form, legacy);
+}
+
 static void test_convert__root_bus_gets_subtype_and_no_model(void **state)
 {
     (void)state;
@@ -600,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_convert__upgrade_names_the_implied_implementation),
         cmocka_unit_test(test_convert__downgrade_is_the_inverse),
         cmocka_unit_test(test_convert__root_bus_gets_subtype_and_no_model),
+        cmocka_unit_test(test_convert__a_controller_with_many_attributes_keeps_them_all),
         cmocka_unit_test(test_convert__pseries_pci_root_is_a_spapr_host_bridge),
         cmocka_unit_test(test_convert__x86_pci_root_has_no_implementation),
         cmocka_unit_test(test_convert__refuses_to_guess_whether_a_guest_is_pseries),
