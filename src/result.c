@@ -37,9 +37,9 @@ const char *result_keep(domcompat_result *r, const char *s, size_t len, bool *fa
     if (len == (size_t)-1)
         len = strlen(s);
     if (block == NULL || block->size - block->used < len + 1) {
-        size_t size = block == NULL              ? STRINGS_BLOCK_MIN
+        size_t size = block == NULL                          ? STRINGS_BLOCK_MIN
                       : block->size >= STRINGS_BLOCK_MAX / 2 ? STRINGS_BLOCK_MAX
-                                                              : block->size * 2;
+                                                             : block->size * 2;
 
         if (size < len + 1)
             size = len + 1;

@@ -130,7 +130,7 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
     /* Most tags have a handful of attributes: their arrays live here, others' are allocated. */
     struct splice_attr small_want[SMALL_TAG], *want = small_want;
     xmlChar *small_values[SMALL_TAG], *small_names[SMALL_TAG], **values = small_values,
-                                                                **names = small_names;
+                                                               **names = small_names;
     const xmlAttr *small_wanted[SMALL_TAG], **wanted_attrs = small_wanted;
     bool small_changed[SMALL_TAG], *changed = small_changed;
     const xmlAttr *attr;

@@ -108,7 +108,8 @@ static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct pci_cont
         if (!is_element(node, "controller"))
             continue;
         if (*next < original->count && node == original->nodes[*next]) {
-            copy = lazy ? append_element(devices_copy, node) : append_copy(devices_copy, node, true);
+            copy =
+                lazy ? append_element(devices_copy, node) : append_copy(devices_copy, node, true);
             if (copy == NULL)
                 return -1;
             pci->nodes[(*next)++] = copy;

@@ -93,8 +93,8 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
         if (first_dropped < 0 && match[i] < 0 && !source_attr_declares_namespace(data, attr))
             first_dropped = (long)i;
     }
-    model_kept = model >= 0 && (match[model] >= 0 ||
-                                source_attr_declares_namespace(data, &parsed->attrs[model]));
+    model_kept = model >= 0 &&
+                 (match[model] >= 0 || source_attr_declares_namespace(data, &parsed->attrs[model]));
 
     /* '<name' */
     buf_append(out, data + tag->start, parsed->name + parsed->name_len - tag->start);

@@ -57,7 +57,7 @@ struct work {
     const char *name; /* the input's path as messages show it */
     char name_buf[1024];
     FILE *messages, *output; /* opened on first use: see messages_of() */
-    int streams_failed;       /* one could not be opened */
+    int streams_failed;      /* one could not be opened */
     struct tool_file file;
     char *data;
     size_t len;

@@ -84,7 +84,7 @@ static void test_convert__downgrade_is_the_inverse(void **state)
         Q35_DOMAIN("    <controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"));
 }
 
-/* More attributes than a start tag's rewrite keeps on the stack (32): all of them stay, in order. */
+/* More attributes than a start tag's rewrite keeps on the stack (32): all stay, in order. */
 static void test_convert__a_controller_with_many_attributes_keeps_them_all(void **state)
 {
     char legacy[4096], explicit_form[4096], before[1024] = "", after[1024] = "", one[32];
