@@ -935,7 +935,7 @@ static int convert(struct conversion *c, domcompat_error *err)
     if (c->result->refusal_count > 0)
         return refuse(c, err);
 
-    /* Lazily, each PCI controller is validated as it is written (finish_copy()). */
+    /* Lazily, the PCI controllers are validated as they are written (check_unchecked()). */
     if ((rc = validate_tree(c, output_form, c->lazy, err)) != DOMCOMPAT_OK)
         return rules_made_invalid(output_form, rc, err);
     return write_output(c, err);

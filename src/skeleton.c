@@ -472,6 +472,10 @@ void skeleton_show_all(struct skeleton_hidden *hidden)
  *     index on a child of <devices> (the attribute wildcards except it).
  *     So two children whose keys agree are both valid or both invalid.
  *     The bound is checked by tests/unit/test_memo.c against libxml2.
+ * A PCI controller not yet copied (skeleton_build(), lazy) is keyed from
+ * its original, which its copy would equal: the parsed tree holds only
+ * elements and attributes too (parse.c), so memo_key_element() writes the
+ * same bytes for both.
  * Only "valid" is remembered.
  */
 struct known_children {
