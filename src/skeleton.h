@@ -110,7 +110,7 @@ struct memo;
  * skeleton is invalid).
  *
  * `without_controllers`: the verdict on everything but the PCI
- * controllers, to be completed by skeleton_validate_controller() for each.
+ * controllers, to be completed by skeleton_validate_controllers() for them.
  */
 int skeleton_validate_memo(struct skeleton *skeleton, xmlRelaxNGPtr schema, struct memo *memo,
                            bool without_controllers, struct schema_failure *failure);
