@@ -1,5 +1,6 @@
 #include "bounds.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"

@@ -168,8 +168,8 @@ static int parse_and_validate(struct conversion *c, domcompat_form form, domcomp
 /* Finds every controller, and its parent, in the input bytes. */
 static int map_controllers(struct conversion *c, domcompat_error *err)
 {
-    size_t n = c->controllers.count ? c->controllers.count : 1, i, distinct;
-    xmlNode **parents;
+    size_t n = c->controllers.count ? c->controllers.count : 1, i;
+    bool found = true;
     int rc = source_map_build(&c->map, c->data, c->len);
 
     if (rc == -1)
@@ -180,40 +180,27 @@ static int map_controllers(struct conversion *c, domcompat_error *err)
     c->ordinals = malloc(n * sizeof(size_t));
     c->parent_ordinals = malloc(n * sizeof(size_t));
     c->rules = calloc(n, sizeof(*c->rules));
-    parents = malloc(n * sizeof(*parents));
-    if (c->ordinals == NULL || c->parent_ordinals == NULL || c->rules == NULL || parents == NULL) {
-        free(parents);
+    if (c->ordinals == NULL || c->parent_ordinals == NULL || c->rules == NULL)
         return error_nomem(err);
+    for (i = 0; i < c->controllers.count && found; i++) {
+        xmlNode *node = c->controllers.nodes[i];
+
+        found = parse_element_ordinal(node, &c->ordinals[i]) == 0 &&
+                parse_element_ordinal(node->parent, &c->parent_ordinals[i]) == 0 &&
+                c->ordinals[i] < c->map.count;
     }
-    /* The controllers' parents, once each: they come in document order, grouped. */
-    for (i = 0, distinct = 0; i < c->controllers.count; i++)
-        if (distinct == 0 || parents[distinct - 1] != c->controllers.nodes[i]->parent)
-            parents[distinct++] = c->controllers.nodes[i]->parent;
-    rc = source_map_ordinals(xmlDocGetRootElement(c->doc), c->controllers.nodes,
-                             c->controllers.count, c->ordinals) != 0 ||
-         source_map_ordinals(xmlDocGetRootElement(c->doc), parents, distinct, c->parent_ordinals) !=
-             0;
-    /* Spread each parent's ordinal over its children, last parent first so nothing is overwritten.
-     */
-    for (i = c->controllers.count; rc == 0 && i-- > 0;) {
-        while (distinct > 0 && parents[distinct - 1] != c->controllers.nodes[i]->parent)
-            distinct--;
-        c->parent_ordinals[i] = c->parent_ordinals[distinct - 1];
-    }
-    free(parents);
-    if (rc || (c->controllers.count > 0 && c->ordinals[c->controllers.count - 1] >= c->map.count))
+    if (!found)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                          "the document's bytes and its tree disagree on its elements");
     return DOMCOMPAT_OK;
 }
 
-/* The ordinal of `target` within the subtree of `root` (whose ordinal is `ordinal`). */
-static size_t descendant_ordinal(xmlNode *root, size_t ordinal, xmlNode *target)
+/* The ordinal of an element of a controller (see parse_element_ordinal()). */
+static size_t element_ordinal(const xmlNode *element, size_t fallback)
 {
-    size_t found = ordinal;
+    size_t ordinal;
 
-    source_map_ordinals(root, &target, 1, &found);
-    return ordinal + found;
+    return parse_element_ordinal(element, &ordinal) == 0 ? ordinal : fallback;
 }
 
 static void position_of(const struct conversion *c, size_t ordinal, unsigned long *line,
@@ -345,8 +332,7 @@ static int handle_losses(struct conversion *c, domcompat_error *err)
         for (j = 0; j < o->loss_count && o->decision != RULE_REFUSED && !failed; j++) {
             const struct rule_loss *loss = &o->losses[j];
             xmlNode *element = loss_element(orig, loss->element);
-            size_t ordinal =
-                element ? descendant_ordinal(orig, c->ordinals[i], element) : c->ordinals[i];
+            size_t ordinal = element ? element_ordinal(element, c->ordinals[i]) : c->ordinals[i];
             char what[256], text[512];
 
             describe_loss(what, sizeof(what), loss);

@@ -1,8 +1,10 @@
 #include "parse.h"
 
 #include <libxml/parser.h>
+#include <libxml/SAX2.h>
 #include <libxml/parserInternals.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -10,7 +12,24 @@
 #include "error.h"
 #include "sourcemap.h"
 
+/*
+ * What the tree is built of (see parse_document()): the kinds of element
+ * kept, by where they stand.
+ */
+enum kept_kind { KEPT_ROOT, KEPT_OS, KEPT_TYPE, KEPT_DEVICES, KEPT_CONTROLLER };
+
+struct pruning {
+    bool on;
+    bool controller_skipped;   /* a <controller> stood inside a skipped element */
+    size_t elements;           /* start tags so far: the next element's ordinal */
+    unsigned kept;             /* kept elements open around the parser's position */
+    unsigned skipped;          /* skipped elements open, inside the innermost kept one */
+    unsigned controller_depth; /* `kept` inside the outermost open <controller>; 0: none */
+    enum kept_kind path[3];    /* the kinds of the outermost kept elements open */
+};
+
 struct parse_state {
+    struct pruning pruning;
     bool doctype;
     bool failed; /* an error of level XML_ERR_ERROR or worse was seen */
     int code;
@@ -179,10 +198,10 @@ void parse_element_position(const char *data, size_t len, xmlNode *element, unsi
 
     *line = element ? (unsigned long)xmlGetLineNo(element) : 0;
     *column = 0;
-    if (element == NULL || source_map_build(&map, data, len) != 0)
+    if (element == NULL || parse_element_ordinal(element, &ordinal) != 0 ||
+        source_map_build(&map, data, len) != 0)
         return;
-    if (source_map_ordinals(xmlDocGetRootElement(element->doc), &element, 1, &ordinal) == 0 &&
-        ordinal < map.count) {
+    if (ordinal < map.count) {
         source_cursor_init(&cursor);
         source_cursor_position(&cursor, data, map.tags[ordinal].start, line, column);
     }
@@ -190,11 +209,18 @@ void parse_element_position(const char *data, size_t len, xmlNode *element, unsi
 }
 
 /*
- * Only elements and attributes go into the tree.  Everything else is
- * still parsed, and checked for well-formedness, but nothing reads it from
- * the tree: the output is spliced from the input's own bytes (rewrite.h)
- * and the skeleton holds elements only (skeleton.h).  Leaving it out
- * spares about a third of a typical domain's nodes.
+ * Only the elements the skeleton copies (skeleton.h) go into the tree,
+ * with their attributes: <domain>, <os> and its <type> elements,
+ * <devices>, and every <controller> with all it holds.  Everything else
+ * is still parsed, and checked for well-formedness, but nothing reads it
+ * from the tree: the output is spliced from the input's own bytes
+ * (rewrite.h), and elements are found in those bytes by their ordinal,
+ * which each kept element carries (parse_element_ordinal()).  A typical
+ * domain's disks, interfaces, text and the like are most of its nodes.
+ *
+ * A <controller> inside an element left out has no kept parent to hang
+ * from; such a document, which no grammar accepts, is parsed again whole
+ * so that its error names the right element.
  */
 static void skip_text(void *ctx, const xmlChar *text, int len)
 {
@@ -214,6 +240,109 @@ static void skip_processing_instruction(void *ctx, const xmlChar *target, const 
     (void)ctx;
     (void)target;
     (void)data;
+}
+
+static bool is_named(const xmlChar *localname, const xmlChar *uri, const char *name)
+{
+    return uri == NULL && strcmp((const char *)localname, name) == 0;
+}
+
+/*
+ * The kind of a new element under the innermost kept one, or false when
+ * it is left out of the tree: the parts the skeleton copies (skeleton.h),
+ * which are also all that the controllers' checks read.
+ */
+static bool kept_kind_of(const struct pruning *p, const xmlChar *localname, const xmlChar *uri,
+                         enum kept_kind *kind)
+{
+    enum kept_kind parent;
+
+    if (p->kept == 0 || p->controller_depth != 0 || is_named(localname, uri, "controller")) {
+        *kind = p->kept == 0 ? KEPT_ROOT : KEPT_CONTROLLER;
+        return true;
+    }
+    /* Outside a controller only <domain>, <os>, <type> and <devices> are kept: three deep. */
+    parent = p->path[p->kept - 1];
+    if (parent == KEPT_ROOT && is_named(localname, uri, "os"))
+        *kind = KEPT_OS;
+    else if (parent == KEPT_ROOT && is_named(localname, uri, "devices"))
+        *kind = KEPT_DEVICES;
+    else if (parent == KEPT_OS && is_named(localname, uri, "type"))
+        *kind = KEPT_TYPE;
+    else
+        return false;
+    return true;
+}
+
+static void start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                          const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                          int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct pruning *p = &((struct parse_state *)ctxt->_private)->pruning;
+    size_t ordinal = p->elements++;
+    xmlNode *parent = ctxt->node;
+    enum kept_kind kind = KEPT_CONTROLLER;
+
+    if (p->on && (p->skipped > 0 || !kept_kind_of(p, localname, uri, &kind))) {
+        p->skipped++;
+        if (is_named(localname, uri, "controller"))
+            p->controller_skipped = true;
+        return;
+    }
+    if (p->kept < sizeof(p->path) / sizeof(p->path[0]))
+        p->path[p->kept] = kind;
+    p->kept++;
+    if (kind == KEPT_CONTROLLER && p->controller_depth == 0)
+        p->controller_depth = p->kept;
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
+    /* Not pushed when out of memory: the parse fails then, and the parent keeps its own. */
+    if (ctxt->node != NULL && ctxt->node != parent)
+        ctxt->node->psvi = (void *)(uintptr_t)(ordinal + 1);
+}
+
+static void end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                        const xmlChar *uri)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct pruning *p = &((struct parse_state *)ctxt->_private)->pruning;
+
+    if (p->skipped > 0) {
+        p->skipped--;
+        return;
+    }
+    if (p->controller_depth == p->kept)
+        p->controller_depth = 0;
+    p->kept--;
+    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+int parse_element_ordinal(const xmlNode *element, size_t *ordinal)
+{
+    uintptr_t stored = (uintptr_t)element->psvi;
+
+    if (element->type != XML_ELEMENT_NODE || stored == 0)
+        return -1;
+    *ordinal = (size_t)(stored - 1);
+    return 0;
+}
+
+/* One parse of `data` into a tree, pruned or whole; NULL if it failed (see `st`). */
+static xmlDocPtr read_tree(xmlParserCtxtPtr ctxt, struct parse_state *st, bool pruned,
+                           const char *data, size_t len)
+{
+    memset(st, 0, sizeof(*st));
+    st->pruning.on = pruned;
+    /*
+     * No DTD loading, no entity substitution, no XInclude: all are off by
+     * default.  The tree is only read, never changed (the rules edit the
+     * skeleton), so short attribute values are kept in their nodes rather
+     * than allocated apart.
+     */
+    return xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
+                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |
+                                 XML_PARSE_COMPACT);
 }
 
 int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error *err)
@@ -256,16 +385,15 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     ctxt->sax->characters = ctxt->sax->ignorableWhitespace = ctxt->sax->cdataBlock = skip_text;
     ctxt->sax->comment = skip_comment;
     ctxt->sax->processingInstruction = skip_processing_instruction;
+    ctxt->sax->startElementNs = start_element;
+    ctxt->sax->endElementNs = end_element;
 
-    /*
-     * No DTD loading, no entity substitution, no XInclude: all are off by
-     * default.  The tree is only read, never changed (the rules edit the
-     * skeleton), so short attribute values are kept in their nodes rather
-     * than allocated apart.
-     */
-    doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |
-                                XML_PARSE_COMPACT);
+    doc = read_tree(ctxt, &st, true, data, len);
+    /* A <controller> out of place, which every grammar refuses, is reported from the whole tree. */
+    if (st.pruning.controller_skipped) {
+        xmlFreeDoc(doc);
+        doc = read_tree(ctxt, &st, false, data, len);
+    }
 
     if (st.doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
         struct source_cursor cursor;

@@ -26,6 +26,16 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
  */
 const xmlChar *parse_attribute_value(const xmlAttr *attr, xmlChar **joined);
 
+/*
+ * The tree holds only what the skeleton reads (see parse.c); each of its
+ * elements knows its ordinal: how many elements of the whole document
+ * start before it, so its start tag is source_map.tags[ordinal].  Returns
+ * 0, or -1 for a node parse_document() did not make.  (The ordinal is
+ * kept in the node's `psvi`, which only XML Schema validation would use;
+ * nothing validates this tree.)
+ */
+int parse_element_ordinal(const xmlNode *element, size_t *ordinal);
+
 /* Line and column of an element's start tag, from the raw bytes. */
 void parse_element_position(const char *data, size_t len, xmlNode *element, unsigned long *line,
                             unsigned long *column);

@@ -181,31 +181,6 @@ void source_map_free(struct source_map *map)
     map->count = 0;
 }
 
-int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count, size_t *ordinals)
-{
-    size_t ordinal = 0, found = 0;
-    xmlNode *node = root;
-
-    /* Iterative pre-order walk: deep documents cannot overflow the stack. */
-    while (node != NULL && found < count) {
-        if (node->type == XML_ELEMENT_NODE) {
-            if (node == targets[found])
-                ordinals[found++] = ordinal;
-            ordinal++;
-            if (node->children != NULL) {
-                node = node->children;
-                continue;
-            }
-        }
-        while (node != NULL && node != root && node->next == NULL)
-            node = node->parent;
-        if (node == NULL || node == root)
-            break;
-        node = node->next;
-    }
-    return found == count ? 0 : -1;
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';

@@ -13,7 +13,6 @@
 #ifndef DOMCOMPAT_SOURCEMAP_H
 #define DOMCOMPAT_SOURCEMAP_H
 
-#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -54,13 +53,6 @@ size_t source_skip_markup(const char *data, size_t len, size_t at);
  * XML declaration, comments and processing instructions; `len` if none.
  */
 size_t source_find_doctype(const char *data, size_t len);
-
-/*
- * The document-order ordinal of each of `targets` (elements of the tree
- * rooted at `root`, given in document order) among all elements, which
- * indexes source_map.tags.  Returns 0, or -1 when a target is not found.
- */
-int source_map_ordinals(xmlNode *root, xmlNode *const *targets, size_t count, size_t *ordinals);
 
 /* One attribute of a start tag, as written. */
 struct source_attr {

@@ -10,6 +10,7 @@
 
 #include "context.h"
 #include "controllers.h"
+#include "parse.h"
 #include "skeleton.h"
 
 #define COUNT 200 /* controllers: several pieces and a partial last one */
@@ -172,12 +173,88 @@ static void test_skeleton__a_misplaced_controller_is_seen_beside_many(void **sta
     free(text);
 }
 
+/*
+ * Every element below carries n='ORDINAL', its place among all the
+ * document's elements, written by hand: parse_element_ordinal() must agree
+ * on each element the tree holds.  Returns how many it holds.
+ */
+static size_t check_ordinals(const xmlNode *node)
+{
+    size_t count = 0, ordinal;
+    const xmlNode *child;
+    xmlChar *n;
+
+    for (child = node; child != NULL; child = child->next) {
+        if (child->type != XML_ELEMENT_NODE)
+            continue;
+        n = xmlGetProp(child, BAD_CAST "n");
+        assert_non_null(n);
+        assert_int_equal(parse_element_ordinal(child, &ordinal), 0);
+        assert_int_equal(ordinal, strtoul((const char *)n, NULL, 10));
+        xmlFree(n);
+        count += 1 + check_ordinals(child->children);
+    }
+    return count;
+}
+
+static xmlNode *child_element(const xmlNode *parent, const char *name)
+{
+    xmlNode *child;
+
+    for (child = parent->children; child != NULL; child = child->next)
+        if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST name))
+            return child;
+    return NULL;
+}
+
+static void test_skeleton__the_parsed_tree_holds_what_the_skeleton_reads(void **state)
+{
+    static const char document[] =
+        "<domain n='0' type='kvm'><name n='1'>a</name>"
+        "<os n='2'><type n='3' arch='x86_64' machine='q35'>hvm<x n='4'/></type><boot n='5'/></os>"
+        "<features n='6'><acpi n='7'/></features>"
+        "<devices n='8'><disk n='9'><source n='10'/><target n='11'/></disk>"
+        "<controller n='12' type='pci' index='0' model='pcie-root'/>"
+        "<controller n='13' type='usb' index='0'><address n='14' type='pci'/></controller>"
+        "<interface n='15'><model n='16'/></interface></devices></domain>";
+    static const char misplaced[] = "<domain n='0'><devices n='1'><disk n='2'><source n='3'/>"
+                                    "<controller n='4' type='pci' index='1'/></disk>"
+                                    "<controller n='5' type='pci' index='0'/></devices></domain>";
+    xmlNode *root, *devices;
+    domcompat_error err;
+    xmlDocPtr doc;
+
+    (void)state;
+    assert_int_equal(parse_document(&doc, document, sizeof(document) - 1, &err), DOMCOMPAT_OK);
+    root = xmlDocGetRootElement(doc);
+    /* <domain>, <os>, <type>, <devices> and both controllers whole. */
+    assert_int_equal(check_ordinals(root), 7);
+    assert_null(child_element(root, "name"));
+    assert_null(child_element(root, "features"));
+    assert_null(child_element(child_element(root, "os"), "boot"));
+    assert_null(child_element(child_element(child_element(root, "os"), "type"), "x"));
+    devices = child_element(root, "devices");
+    assert_null(child_element(devices, "disk"));
+    assert_null(child_element(devices, "interface"));
+    assert_non_null(child_element(devices->last, "address"));
+    xmlFreeDoc(doc);
+
+    /* A controller inside a left-out element: the whole tree, so its error can name <disk>. */
+    assert_int_equal(parse_document(&doc, misplaced, sizeof(misplaced) - 1, &err), DOMCOMPAT_OK);
+    root = xmlDocGetRootElement(doc);
+    assert_int_equal(check_ordinals(root), 6);
+    assert_non_null(child_element(child_element(child_element(root, "devices"), "disk"),
+                                  "controller"));
+    xmlFreeDoc(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skeleton__pieces_agree_with_the_whole),
         cmocka_unit_test(test_skeleton__every_devices_element_is_checked),
         cmocka_unit_test(test_skeleton__a_misplaced_controller_is_seen_beside_many),
+        cmocka_unit_test(test_skeleton__the_parsed_tree_holds_what_the_skeleton_reads),
     };
 
     return cmocka_run_group_tests(tests, setup_context, teardown_context);
