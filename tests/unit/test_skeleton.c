@@ -243,8 +243,8 @@ static void test_skeleton__the_parsed_tree_holds_what_the_skeleton_reads(void **
     assert_int_equal(parse_document(&doc, misplaced, sizeof(misplaced) - 1, &err), DOMCOMPAT_OK);
     root = xmlDocGetRootElement(doc);
     assert_int_equal(check_ordinals(root), 6);
-    assert_non_null(child_element(child_element(child_element(root, "devices"), "disk"),
-                                  "controller"));
+    assert_non_null(
+        child_element(child_element(child_element(root, "devices"), "disk"), "controller"));
     xmlFreeDoc(doc);
 }
 
