@@ -505,24 +505,81 @@ struct unchecked {
     size_t count;
 };
 
-/* Fills in controller `i`'s copy and applies the answer; *known: the memory knows it valid. */
-static int finish_copy(struct conversion *c, size_t i, bool *known, domcompat_error *err)
+/*
+ * Whether the memory knows controller `i`'s copy, once given its answer,
+ * to be valid in `schema`, without making the copy: the answer's address
+ * (rule_outcome.remembered) names it.  That answer is the one for the
+ * controller's whole rules key (see run_rules() below), which holds all
+ * of the controller but a plain index: so the answered copy is the same,
+ * but for such an index, for every controller that answer is given to,
+ * and a plain index does not change a verdict (skeleton.c).
+ */
+static bool answered_copy_key(struct buf *key, const struct conversion *c, size_t i,
+                              xmlRelaxNGPtr schema)
+{
+    const void *answer = c->read.outcomes[i].remembered;
+
+    buf_append_char(key, 'A');
+    buf_append(key, (const char *)&schema, sizeof(schema));
+    buf_append(key, (const char *)&answer, sizeof(answer));
+    return answer != NULL && !key->failed;
+}
+
+static bool answered_copy_known(const struct conversion *c, size_t i, xmlRelaxNGPtr schema)
+{
+    struct buf key;
+    bool known;
+
+    buf_init(&key);
+    known = answered_copy_key(&key, c, i, schema) && memo_lookup(c->ctx->memo, &key) != NULL;
+    buf_free(&key);
+    return known;
+}
+
+/* Controller `i`'s answered copy, whole, was found valid in `schema`. */
+static void remember_answered_copy(const struct conversion *c, size_t i, xmlRelaxNGPtr schema)
+{
+    struct buf key;
+
+    buf_init(&key);
+    if (answered_copy_key(&key, c, i, schema))
+        memo_insert(c->ctx->memo, &key, MEMO_PRESENT, 0, NULL);
+    buf_free(&key);
+}
+
+/*
+ * Fills in controller `i`'s copy and applies the answer; *known: the
+ * memory knows it valid.  A copy known valid before it is made is made of
+ * only what the answer can change (*extent).
+ */
+static int finish_copy(struct conversion *c, size_t i, bool *known, enum rewrite_copy *extent,
+                       domcompat_error *err)
 {
     const struct rule_outcome *o = &c->read.outcomes[i];
     xmlRelaxNGPtr schema;
+    bool whole = true;
     int rc;
 
-    if (skeleton_copy_controller(&c->skeleton, i) != 0)
+    *extent = REWRITE_WHOLE_COPY;
+    if ((rc = context_schema(c->ctx, options_output_form(c->opts), &schema, err)) != DOMCOMPAT_OK)
+        return rc;
+    *known = answered_copy_known(c, i, schema);
+    if (*known ? skeleton_copy_controller_for_answer(&c->skeleton, i, &whole) != 0
+               : skeleton_copy_controller(&c->skeleton, i) != 0)
         return error_nomem(err);
+    if (!whole)
+        *extent = REWRITE_ANSWER_COPY;
     if (o->decision == RULE_CONVERTED &&
         (rc = apply_converted(c->skeleton.controllers.nodes[i], o->converted, o->index_from_input,
                               err)) != DOMCOMPAT_OK)
         return rc;
-    if ((rc = context_schema(c->ctx, options_output_form(c->opts), &schema, err)) != DOMCOMPAT_OK)
-        return rc;
+    if (*known)
+        return DOMCOMPAT_OK;
     if ((rc = skeleton_controller_known(&c->skeleton, i, schema, c->ctx->memo)) < 0)
         return error_nomem(err);
     *known = rc == 1;
+    if (*known)
+        remember_answered_copy(c, i, schema);
     return DOMCOMPAT_OK;
 }
 
@@ -541,6 +598,8 @@ static int check_unchecked(struct conversion *c, struct unchecked *unchecked, do
         return rc;
     rc = skeleton_validate_controllers(&c->skeleton, unchecked->which, unchecked->count, schema,
                                        c->ctx->memo, &failure);
+    for (k = 0; rc == 0 && k < unchecked->count; k++)
+        remember_answered_copy(c, unchecked->which[k], schema);
     /* The failure names a copy: said before the copies go. */
     rc = rc < 0    ? error_nomem(err)
          : rc == 1 ? rules_made_invalid(form, not_valid(c, form, &failure, err), err)
@@ -581,16 +640,17 @@ static int write_output(struct conversion *c, domcompat_error *err)
         const struct source_tag *tag = &c->map.tags[c->ordinals[i]];
         domcompat_change *change;
         const char *kind;
+        enum rewrite_copy extent = REWRITE_WHOLE_COPY;
         bool known = true;
 
-        if (c->lazy && (rc = finish_copy(c, i, &known, err)) != DOMCOMPAT_OK)
+        if (c->lazy && (rc = finish_copy(c, i, &known, &extent, err)) != DOMCOMPAT_OK)
             break;
-        if (!rewrite_needed(orig, copy)) {
+        if (!rewrite_needed(orig, copy, extent)) {
             rc = release_copy(c, i, known, &unchecked, err);
             continue;
         }
         buf_init(&element);
-        rc = rewrite_element(&element, &src, orig, c->ordinals[i], copy,
+        rc = rewrite_element(&element, &src, orig, c->ordinals[i], copy, extent,
                              &c->map.tags[c->parent_ordinals[i]]);
         if (rc != 0 || element.failed) {
             rc = rc == -1 || element.failed ? error_nomem(err)
@@ -827,6 +887,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
 
         *to = *from;
         to->index_from_input = plan.plain_index[i];
+        to->remembered = plan.known[i];
         to->losses = NULL;
         if (from->loss_count > 0) {
             if ((to->losses = malloc(from->loss_count * sizeof(*to->losses))) == NULL) {
@@ -840,7 +901,7 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
             rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                            "rule %s changed the index of a PCI controller", from->rule);
     }
-    /* Remember the fresh answers, once each. */
+    /* Remember the fresh answers, once each, and which of the memory's each controller has. */
     for (i = 0; i < n && rc == DOMCOMPAT_OK; i++) {
         struct rule_answer *answer;
 
@@ -848,6 +909,9 @@ static int run_rules(struct conversion *c, enum rules_direction direction,
             rules_answer_copy(&answer, fresh.outcomes[plan.fresh[i]].answer) == 0)
             memo_insert(memo, &fresh_key, answer, 1024, rules_answer_free);
     }
+    for (i = 0; i < n && rc == DOMCOMPAT_OK; i++)
+        if (plan.known[i] == NULL && memo_keys_get(&fresh_keys, plan.fresh[i], &fresh_key))
+            out->outcomes[i].remembered = memo_lookup(memo, &fresh_key);
 out:
     if (rc != DOMCOMPAT_OK)
         rules_run_free(out);

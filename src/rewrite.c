@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "skeleton.h"
 #include "splice.h"
 
 static bool is_space(char c)
@@ -85,7 +86,13 @@ static xmlNode *added_child(const xmlNode *copy)
     return NULL;
 }
 
-static bool children_differ(xmlNode *orig, xmlNode *copy)
+/* A child of the original that the copy does not hold: gone, or never copied. */
+static bool dropped(const xmlNode *orig_child, enum rewrite_copy extent)
+{
+    return extent == REWRITE_WHOLE_COPY || skeleton_answer_child(orig_child);
+}
+
+static bool children_differ(xmlNode *orig, xmlNode *copy, enum rewrite_copy extent)
 {
     xmlNode *child, *child_copy;
 
@@ -95,15 +102,16 @@ static bool children_differ(xmlNode *orig, xmlNode *copy)
         if (!is_element(child))
             continue;
         child_copy = copy_of(copy, child);
-        if (child_copy == NULL || rewrite_needed(child, child_copy))
+        if (child_copy == NULL ? dropped(child, extent)
+                               : rewrite_needed(child, child_copy, REWRITE_WHOLE_COPY))
             return true;
     }
     return false;
 }
 
-bool rewrite_needed(xmlNode *orig, xmlNode *copy)
+bool rewrite_needed(xmlNode *orig, xmlNode *copy, enum rewrite_copy extent)
 {
-    return attributes_differ(orig, copy) || children_differ(orig, copy);
+    return attributes_differ(orig, copy) || children_differ(orig, copy, extent);
 }
 
 /* How many elements `node`'s subtree holds, itself included: its extent in the map. */
@@ -289,7 +297,8 @@ static void new_line_indent(struct buf *out, const char *data, const struct sour
 }
 
 int rewrite_element(struct buf *out, const struct rewrite_source *src, xmlNode *orig,
-                    size_t ordinal, xmlNode *copy, const struct source_tag *parent)
+                    size_t ordinal, xmlNode *copy, enum rewrite_copy extent,
+                    const struct source_tag *parent)
 {
     const struct source_tag *tag = &src->map->tags[ordinal];
     const char *data = src->data;
@@ -299,7 +308,7 @@ int rewrite_element(struct buf *out, const struct rewrite_source *src, xmlNode *
     struct buf inner;
     int rc = 0;
 
-    if (!children_differ(orig, copy)) {
+    if (!children_differ(orig, copy, extent)) {
         rc = render_start(out, src, orig, ordinal, copy, TAG_AS_WRITTEN);
         buf_append(out, data + tag->end, tag->close_end - tag->end);
         return rc;
@@ -333,14 +342,15 @@ int rewrite_element(struct buf *out, const struct rewrite_source *src, xmlNode *
             continue;
         child_tag = &src->map->tags[child_ordinal];
         child_copy = copy_of(copy, child);
-        if (child_copy == NULL) {
+        if (child_copy == NULL && dropped(child, extent)) {
             /* Gone, with the whitespace it stood on. */
             buf_append(&inner, data + pos, whitespace_before(data, child_tag->start, pos) - pos);
             pos = child_tag->close_end;
             removed = true;
-        } else if (rewrite_needed(child, child_copy)) {
+        } else if (child_copy != NULL && rewrite_needed(child, child_copy, REWRITE_WHOLE_COPY)) {
             buf_append(&inner, data + pos, child_tag->start - pos);
-            rc = rewrite_element(&inner, src, child, child_ordinal, child_copy, tag);
+            rc = rewrite_element(&inner, src, child, child_ordinal, child_copy, REWRITE_WHOLE_COPY,
+                                 tag);
             pos = child_tag->close_end;
         }
         child_ordinal += element_count(child);

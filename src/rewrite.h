@@ -28,8 +28,15 @@ struct rewrite_source {
     const struct source_map *map;
 };
 
+/*
+ * How much of its original a copy holds: all of it, or only what an
+ * answer of the rules can change (skeleton_copy_controller_for_answer()),
+ * every other child standing as it is in the original.
+ */
+enum rewrite_copy { REWRITE_WHOLE_COPY, REWRITE_ANSWER_COPY };
+
 /* Whether `copy` says anything its original (`orig`) does not. */
-bool rewrite_needed(xmlNode *orig, xmlNode *copy);
+bool rewrite_needed(xmlNode *orig, xmlNode *copy, enum rewrite_copy extent);
 
 /*
  * Appends to `out` the whole original element `orig` (the `ordinal`-th
@@ -40,6 +47,7 @@ bool rewrite_needed(xmlNode *orig, xmlNode *copy);
  * expected shape.
  */
 int rewrite_element(struct buf *out, const struct rewrite_source *src, xmlNode *orig,
-                    size_t ordinal, xmlNode *copy, const struct source_tag *parent);
+                    size_t ordinal, xmlNode *copy, enum rewrite_copy extent,
+                    const struct source_tag *parent);
 
 #endif

@@ -47,6 +47,12 @@ struct rule_outcome {
      * keeps its own.
      */
     bool index_from_input;
+    /*
+     * The memory's answer this outcome is (convert.c, run_rules()), or
+     * NULL.  Its address names the answer, and so every controller it
+     * answers, for as long as the memory lives.
+     */
+    const void *remembered;
 };
 
 struct rule_run {

@@ -198,6 +198,15 @@ void skeleton_free(struct skeleton *skeleton)
     skeleton->controllers.count = 0;
 }
 
+/* Back to bare, so nothing half-copied is ever read as the controller. */
+static void make_bare(xmlNode *copy)
+{
+    xmlFreePropList(copy->properties);
+    copy->properties = NULL;
+    xmlFreeNodeList(copy->children);
+    copy->children = copy->last = NULL;
+}
+
 int skeleton_copy_controller(struct skeleton *skeleton, size_t i)
 {
     xmlNode *copy = skeleton->controllers.nodes[i];
@@ -205,14 +214,34 @@ int skeleton_copy_controller(struct skeleton *skeleton, size_t i)
     if (skeleton->copied == NULL || skeleton->copied[i])
         return 0;
     if (copy_content(copy, skeleton_original(copy), true) != 0) {
-        /* Back to bare, so nothing half-copied is ever read as the controller. */
-        xmlFreePropList(copy->properties);
-        copy->properties = NULL;
-        xmlFreeNodeList(copy->children);
-        copy->children = copy->last = NULL;
+        make_bare(copy);
         return -1;
     }
     skeleton->copied[i] = true;
+    return 0;
+}
+
+bool skeleton_answer_child(const xmlNode *child)
+{
+    return is_element(child, "model");
+}
+
+int skeleton_copy_controller_for_answer(struct skeleton *skeleton, size_t i, bool *whole)
+{
+    xmlNode *copy = skeleton->controllers.nodes[i], *orig = skeleton_original(copy), *child;
+
+    *whole = skeleton->copied == NULL || skeleton->copied[i];
+    if (*whole)
+        return 0;
+    if (copy_content(copy, orig, false) != 0) {
+        make_bare(copy);
+        return -1;
+    }
+    for (child = orig->children; child != NULL; child = child->next)
+        if (skeleton_answer_child(child) && append_copy(copy, child, true) == NULL) {
+            make_bare(copy);
+            return -1;
+        }
     return 0;
 }
 

@@ -58,6 +58,18 @@ void skeleton_free(struct skeleton *skeleton);
 int skeleton_copy_controller(struct skeleton *skeleton, size_t i);
 int skeleton_copy_all(struct skeleton *skeleton);
 
+/*
+ * Built lazily, fills in PCI controller `i`'s copy with only what an
+ * answer of the rules can change (convert.c, apply_converted()): its
+ * attributes, and its <model> children (skeleton_answer_child()) whole.
+ * For a controller whose answered copy the memory knows to be valid, to
+ * be given its answer, written and dropped at once: nothing may validate,
+ * transform or fill in such a copy.  *whole: the copy was already filled
+ * in whole, and is left so.  Returns 0, or -1 when out of memory.
+ */
+int skeleton_copy_controller_for_answer(struct skeleton *skeleton, size_t i, bool *whole);
+bool skeleton_answer_child(const xmlNode *child);
+
 /* PCI controller `i` as the memory's keys read it: its copy once filled in, else the original. */
 const xmlNode *skeleton_controller_view(const struct skeleton *skeleton, size_t i);
 
