@@ -28,6 +28,10 @@ static int exceeded(domcompat_error *err, const char *data, size_t at, const cha
                      what, limit, option);
 }
 
+/* The bytes of a start tag scan_start_tag() stops at; names and spaces are passed over. */
+static const bool tag_stop[256] = {
+    ['"'] = true, ['\''] = true, ['='] = true, ['>'] = true, ['<'] = true};
+
 /*
  * Scans one start tag from `at` (its '<'): counts attributes and measures
  * values.  Returns the offset after it, or `len` when it does not end.
@@ -38,8 +42,13 @@ static size_t scan_start_tag(const domcompat_limits *limits, const char *data, s
     size_t i = at + 1, attributes = 0;
 
     while (i < len) {
-        char c = data[i];
+        char c;
 
+        while (i < len && !tag_stop[(unsigned char)data[i]])
+            i++;
+        if (i == len)
+            break;
+        c = data[i];
         if (c == '"' || c == '\'') {
             const char *close = memchr(data + i + 1, c, len - i - 1);
             size_t value_len = close ? (size_t)(close - data) - i - 1 : len - i - 1;
@@ -62,16 +71,15 @@ static size_t scan_start_tag(const domcompat_limits *limits, const char *data, s
         } else if (c == '>') {
             *self_closing = i > at && data[i - 1] == '/';
             return i + 1;
-        } else if (c == '<') {
-            return i; /* not well-formed: the parser will say where */
         } else {
-            i++;
+            return i; /* '<': not well-formed, the parser will say where */
         }
     }
     return len;
 }
 
-int bounds_check(const domcompat_limits *limits, const char *data, size_t len, domcompat_error *err)
+int bounds_check(const domcompat_limits *limits, const char *data, size_t len,
+                 struct source_map_builder *tags, domcompat_error *err)
 {
     size_t i = 0, depth = 0;
     int rc = DOMCOMPAT_OK;
@@ -98,9 +106,13 @@ int bounds_check(const domcompat_limits *limits, const char *data, size_t len, d
         } else if (i + 1 < len && data[i + 1] == '!') {
             i = past_next_gt(data, len, i + 2); /* a DOCTYPE: refused by the parser */
         } else if (i + 1 < len && data[i + 1] == '/') {
+            size_t start = i;
+
             if (depth > 0)
                 depth--;
             i = past_next_gt(data, len, i + 2);
+            if (tags != NULL)
+                source_map_end_tag(tags, start, i);
         } else {
             size_t start = i;
 
@@ -108,6 +120,8 @@ int bounds_check(const domcompat_limits *limits, const char *data, size_t len, d
             if (rc == DOMCOMPAT_OK && !self_closing && ++depth > limits->max_depth)
                 rc = exceeded(err, data, start, "the nesting depth of elements", limits->max_depth,
                               "--max-depth");
+            if (tags != NULL)
+                source_map_start_tag(tags, start, i, self_closing);
         }
     }
     return rc;

@@ -10,13 +10,16 @@
 #include <stddef.h>
 
 #include "domcompat.h"
+#include "sourcemap.h"
 
 /*
  * Returns DOMCOMPAT_OK, or DOMCOMPAT_EINVALID with `err` naming the limit,
  * the position and the option that raises it.  Bytes that are not
- * well-formed are left for the parser to report.
+ * well-formed are left for the parser to report.  With `tags`, the tags
+ * passed are also given to it, so that the writer's map of the bytes
+ * (sourcemap.h) costs no second pass.
  */
 int bounds_check(const domcompat_limits *limits, const char *data, size_t len,
-                 domcompat_error *err);
+                 struct source_map_builder *tags, domcompat_error *err);
 
 #endif

@@ -34,13 +34,14 @@
 
 struct conversion {
     const domcompat_context *ctx;
-    const domcompat_options *opts;
+    const domcompat_options *opts; /* NULL: a validation only (domcompat_validate()) */
     const char *data;
     size_t len;
     xmlDocPtr doc;
     struct pci_controllers controllers;
     struct skeleton skeleton;
-    struct source_map map;
+    struct source_map map;   /* made while the bounds are checked, for conversions */
+    int map_status;          /* source_map_finish()'s */
     size_t *ordinals;        /* per controller, into map.tags */
     size_t *parent_ordinals; /* per controller, its <devices> */
     struct rule_run read;    /* upgrade.xsl: every spelling to explicit */
@@ -145,9 +146,14 @@ static int valid_in_own_form(struct conversion *c, bool *valid, domcompat_error 
 
 static int parse_and_validate(struct conversion *c, domcompat_form form, domcompat_error *err)
 {
+    struct source_map_builder tags;
     bool valid = false;
-    int rc = bounds_check(&c->ctx->limits, c->data, c->len, err);
+    int rc;
 
+    /* A conversion writes, from the input's bytes: they are mapped as they are checked. */
+    source_map_begin(&tags, &c->map);
+    rc = bounds_check(&c->ctx->limits, c->data, c->len, c->opts != NULL ? &tags : NULL, err);
+    c->map_status = source_map_finish(&tags);
     if (rc == DOMCOMPAT_OK)
         rc = parse_document(&c->doc, c->data, c->len, err);
     if (rc != DOMCOMPAT_OK)
@@ -170,11 +176,10 @@ static int map_controllers(struct conversion *c, domcompat_error *err)
 {
     size_t n = c->controllers.count ? c->controllers.count : 1, i;
     bool found = true;
-    int rc = source_map_build(&c->map, c->data, c->len);
 
-    if (rc == -1)
+    if (c->map_status == -1)
         return error_nomem(err);
-    if (rc != 0)
+    if (c->map_status != 0)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                          "cannot find the elements of a well-formed document in its bytes");
     c->ordinals = malloc(n * sizeof(size_t));

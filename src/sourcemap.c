@@ -49,6 +49,9 @@ static size_t start_tag_end(const char *data, size_t len, size_t from)
 
 size_t source_skip_markup(const char *data, size_t len, size_t at)
 {
+    /* Nearly every '<' opens a tag: only "<!" and "<?" can open anything else. */
+    if (len - at < 2 || (data[at + 1] != '!' && data[at + 1] != '?'))
+        return at;
     if (starts_with(data, len, at, "<!--"))
         return skip_past(data, len, at + 4, "-->");
     if (starts_with(data, len, at, "<![CDATA["))
@@ -58,56 +61,95 @@ size_t source_skip_markup(const char *data, size_t len, size_t at)
     return at;
 }
 
-static int push_tag(struct source_map *map, size_t *cap, size_t start, size_t end, bool closed)
+static void push_tag(struct source_map_builder *b, size_t start, size_t end, bool closed)
 {
-    if (map->count == *cap) {
-        size_t new_cap = *cap ? *cap * 2 : 64;
-        struct source_tag *tags = realloc(map->tags, new_cap * sizeof(*tags));
+    struct source_map *map = b->map;
+    struct source_tag *tag;
 
-        if (tags == NULL)
-            return -1;
+    if (map->count == b->capacity) {
+        size_t capacity = b->capacity ? b->capacity * 2 : 64;
+        struct source_tag *tags = realloc(map->tags, capacity * sizeof(*tags));
+
+        if (tags == NULL) {
+            b->status = -1;
+            return;
+        }
         map->tags = tags;
-        *cap = new_cap;
+        b->capacity = capacity;
     }
-    map->tags[map->count].start = start;
-    map->tags[map->count].end = end;
-    map->tags[map->count].close = closed ? end : 0;
-    map->tags[map->count].close_end = closed ? end : 0;
-    map->count++;
-    return 0;
+    tag = &map->tags[map->count++];
+    tag->start = start;
+    tag->end = end;
+    tag->close = closed ? end : 0;
+    tag->close_end = closed ? end : 0;
 }
 
-/* Open elements, innermost last, as ordinals into the map. */
-struct open_stack {
-    size_t *ordinals;
-    size_t depth;
-    size_t cap;
-};
-
-static int open_push(struct open_stack *stack, size_t ordinal)
+static void open_push(struct source_map_builder *b, size_t ordinal)
 {
-    if (stack->depth == stack->cap) {
-        size_t new_cap = stack->cap ? stack->cap * 2 : 32;
-        size_t *grown = realloc(stack->ordinals, new_cap * sizeof(*grown));
+    if (b->depth == b->open_capacity) {
+        size_t capacity = b->open_capacity ? b->open_capacity * 2 : 32;
+        size_t *grown = realloc(b->open, capacity * sizeof(*grown));
 
-        if (grown == NULL)
-            return -1;
-        stack->ordinals = grown;
-        stack->cap = new_cap;
+        if (grown == NULL) {
+            b->status = -1;
+            return;
+        }
+        b->open = grown;
+        b->open_capacity = capacity;
     }
-    stack->ordinals[stack->depth++] = ordinal;
-    return 0;
+    b->open[b->depth++] = ordinal;
+}
+
+void source_map_begin(struct source_map_builder *b, struct source_map *map)
+{
+    memset(b, 0, sizeof(*b));
+    b->map = map;
+    map->tags = NULL;
+    map->count = 0;
+}
+
+void source_map_start_tag(struct source_map_builder *b, size_t start, size_t end, bool self_closing)
+{
+    if (b->status != 0)
+        return;
+    push_tag(b, start, end, self_closing);
+    if (b->status == 0 && !self_closing)
+        open_push(b, b->map->count - 1);
+}
+
+void source_map_end_tag(struct source_map_builder *b, size_t start, size_t end)
+{
+    struct source_tag *tag;
+
+    if (b->status != 0)
+        return;
+    if (b->depth == 0) {
+        b->status = -2;
+        return;
+    }
+    tag = &b->map->tags[b->open[--b->depth]];
+    tag->close = start;
+    tag->close_end = end;
+}
+
+int source_map_finish(struct source_map_builder *b)
+{
+    int status = b->status != 0 ? b->status : b->depth != 0 ? -2 : 0;
+
+    free(b->open);
+    b->open = NULL;
+    if (status != 0)
+        source_map_free(b->map);
+    return status;
 }
 
 int source_map_build(struct source_map *out, const char *data, size_t len)
 {
-    struct open_stack open = {NULL, 0, 0};
-    size_t i = 0, cap = 0, next;
-    int rc = 0;
+    struct source_map_builder b;
+    size_t i = 0, next;
 
-    out->tags = NULL;
-    out->count = 0;
-    while (i < len) {
+    source_map_begin(&b, out);
+    while (i < len && b.status == 0) {
         const char *lt = memchr(data + i, '<', len - i);
 
         if (lt == NULL)
@@ -117,41 +159,20 @@ int source_map_build(struct source_map *out, const char *data, size_t len)
             /* a comment, CDATA section or processing instruction (0: it never ends) */
         } else if (starts_with(data, len, i, "</")) {
             next = skip_past(data, len, i + 2, ">");
-            if (next != 0 && open.depth > 0) {
-                struct source_tag *tag = &out->tags[open.ordinals[--open.depth]];
-
-                tag->close = i;
-                tag->close_end = next;
-            } else {
-                next = 0;
-            }
+            if (next != 0)
+                source_map_end_tag(&b, i, next);
         } else if (starts_with(data, len, i, "<!")) {
             next = 0; /* a DOCTYPE: the parser refuses those before we get here */
         } else {
             next = start_tag_end(data, len, i + 1);
-            if (next != 0) {
-                bool closed = data[next - 2] == '/';
-
-                if (push_tag(out, &cap, i, next, closed) != 0 ||
-                    (!closed && open_push(&open, out->count - 1) != 0)) {
-                    rc = -1;
-                    goto out;
-                }
-            }
+            if (next != 0)
+                source_map_start_tag(&b, i, next, data[next - 2] == '/');
         }
-        if (next == 0) {
-            rc = -2;
-            goto out;
-        }
+        if (next == 0)
+            b.status = -2;
         i = next;
     }
-    if (open.depth != 0)
-        rc = -2;
-out:
-    free(open.ordinals);
-    if (rc != 0)
-        source_map_free(out);
-    return rc;
+    return source_map_finish(&b);
 }
 
 size_t source_find_doctype(const char *data, size_t len)

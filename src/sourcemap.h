@@ -42,6 +42,27 @@ int source_map_build(struct source_map *out, const char *data, size_t len);
 void source_map_free(struct source_map *map);
 
 /*
+ * The same map, built by a scan that reads every tag anyway (bounds.c), so
+ * the bytes are read once: each start tag as it is met, each end tag as it
+ * closes the innermost open element.  source_map_finish() ends it with
+ * source_map_build()'s result (the map emptied unless 0).  Only for bytes
+ * the parser then accepts: on others the map means nothing.
+ */
+struct source_map_builder {
+    struct source_map *map;
+    size_t capacity;
+    size_t *open; /* open elements, innermost last, as ordinals into the map */
+    size_t depth, open_capacity;
+    int status; /* 0, or what source_map_finish() will return */
+};
+
+void source_map_begin(struct source_map_builder *b, struct source_map *map);
+void source_map_start_tag(struct source_map_builder *b, size_t start, size_t end,
+                          bool self_closing);
+void source_map_end_tag(struct source_map_builder *b, size_t start, size_t end);
+int source_map_finish(struct source_map_builder *b);
+
+/*
  * At a '<' that opens a comment, a CDATA section or a processing
  * instruction, the offset one past its end (0 when it never ends);
  * elsewhere `at` itself.  The markup every raw scan must step over whole.
