@@ -4,8 +4,11 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "sourcemap.h"
 #include "splice.h"
@@ -49,6 +52,65 @@ static void test_source_map__refuses_bytes_that_are_not_a_document(void **state)
     assert_int_equal(source_map_build(&map, "<a x='1", 7), -2);
     assert_int_equal(source_map_build(&map, "<a><b></a>", 10), -2);
     assert_int_equal(source_map_build(&map, "<!-- never closed", 17), -2);
+}
+
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    struct buf b;
+    char chunk[65536];
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf_init(&b);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    return buf_steal(&b, len);
+}
+
+/* The map the bounds check builds as it reads is the one a scan of its own builds. */
+static void test_source_map__the_bounds_check_maps_as_a_scan_does(void **state)
+{
+    const char *dir = getenv("DOMCOMPAT_TEST_FIXTURES");
+    domcompat_limits limits;
+    domcompat_error err;
+    struct dirent *entry;
+    size_t compared = 0;
+    DIR *d;
+
+    (void)state;
+    domcompat_limits_default(&limits);
+    d = opendir(dir ? dir : "tests/fixtures");
+    assert_non_null(d);
+    while ((entry = readdir(d)) != NULL) {
+        struct source_map alone, checked;
+        struct source_map_builder tags;
+        char path[4096];
+        size_t len;
+        char *data;
+        int rc;
+
+        snprintf(path, sizeof(path), "%s/%s/input.xml", dir ? dir : "tests/fixtures",
+                 entry->d_name);
+        if ((data = read_whole(path, &len)) == NULL)
+            continue;
+        source_map_begin(&tags, &checked);
+        rc = bounds_check(&limits, data, len, &tags, &err);
+        /* Bytes the scan refuses are not a document, and the parser refuses them first. */
+        if (source_map_finish(&tags) == 0 && rc == DOMCOMPAT_OK &&
+            source_map_build(&alone, data, len) == 0) {
+            assert_int_equal(checked.count, alone.count);
+            assert_memory_equal(checked.tags, alone.tags, alone.count * sizeof(*alone.tags));
+            source_map_free(&alone);
+            compared++;
+        }
+        source_map_free(&checked);
+        free(data);
+    }
+    closedir(d);
+    assert_true(compared > 200);
 }
 
 static void test_cursor__counts_lines_and_characters(void **state)
@@ -165,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_source_map__skips_markup_that_only_looks_like_tags),
         cmocka_unit_test(test_source_map__records_where_each_element_ends),
         cmocka_unit_test(test_source_map__refuses_bytes_that_are_not_a_document),
+        cmocka_unit_test(test_source_map__the_bounds_check_maps_as_a_scan_does),
         cmocka_unit_test(test_cursor__counts_lines_and_characters),
         cmocka_unit_test(test_splice__puts_subtype_before_model_with_its_spacing),
         cmocka_unit_test(test_splice__new_attribute_takes_the_dropped_ones_place),
