@@ -12,8 +12,9 @@
  *   - any <controller> anywhere else, which the schemas refuse (copied
  *     under <domain>).
  * A document is valid in a form exactly when its skeleton is.  Anything a
- * schema is made to check must be added here too (tests/run-fixtures.sh
- * cross-checks every fixture against the full document with xmllint).
+ * schema is made to check must be added here too, and to what the parser
+ * keeps in the tree (parse.c) (tests/run-fixtures.sh cross-checks every
+ * fixture against the full document with xmllint).
  */
 #ifndef DOMCOMPAT_SKELETON_H
 #define DOMCOMPAT_SKELETON_H
