@@ -138,12 +138,17 @@ static void report_library_error(struct work *w, int rc)
 static int read_document(struct work *w)
 {
     const char *path = w->job->input->path;
+    /* Only --in-place needs the directory: see write_copy() for a copy that is the input. */
+    enum tool_open_purpose purpose =
+        w->batch->task == TOOL_TASK_CONVERT && w->batch->destination == TOOL_IN_PLACE
+            ? TOOL_OPEN_TO_REPLACE
+            : TOOL_OPEN_TO_READ;
     enum tool_read_status status;
     char why[256];
 
     if (strcmp(path, "-") == 0)
         status = tool_read_input(path, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
-    else if ((status = tool_open_file(path, &w->file, why, sizeof(why))) == TOOL_READ_OK)
+    else if ((status = tool_open_file(path, purpose, &w->file, why, sizeof(why))) == TOOL_READ_OK)
         status = tool_read_file(&w->file, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
     if (status == TOOL_READ_TOO_LARGE)
         fail_with(w, EXIT_INVALID, "the document is %s; expected a domain of ordinary size", why);
@@ -222,6 +227,29 @@ static int write_in_place(struct work *w, const char *data, size_t len)
     }
     w->written = 1;
     return 0;
+}
+
+/*
+ * --output-dir whose copy of this input is the input itself: the input was
+ * opened without its directory (no other copy needs it), and the rewrite in
+ * place needs it now.  The path is resolved again as when it was opened, and
+ * the name found there must still hold the file that was read, which is
+ * what opening the directory with the file guarantees for --in-place; the
+ * identity is checked once more just before the rename.  Otherwise nothing
+ * is written: the file changed or vanished.
+ */
+static int open_input_directory(struct work *w)
+{
+    static const struct tool_write_failure changed = {TOOL_STEP_CHANGED, 0, 0};
+
+    if (tool_file_open_directory(&w->file, w->job->input->path) == 0)
+        return 0;
+    if (errno == 0)
+        report_write_failure(w, "the file", &changed);
+    else
+        fail_with(w, EXIT_FAILURE_IO, "cannot open the directory of %s: %s", w->name,
+                  strerror(errno));
+    return -1;
 }
 
 /* mkdir -p for the directories of `path` below (and including) the output directory. */
@@ -310,7 +338,9 @@ static int write_copy(struct work *w, const char *data, size_t len)
              * none at all when nothing changes.
              */
             close(dir_fd);
-            return w->job->outcome == OUTCOME_CHANGED ? write_in_place(w, data, len) : 0;
+            if (w->job->outcome != OUTCOME_CHANGED)
+                return 0;
+            return open_input_directory(w) == 0 ? write_in_place(w, data, len) : -1;
         }
         if (!S_ISREG(there.st_mode)) {
             fail_with(w, EXIT_FAILURE_IO, "not written: %s exists and is not a regular file",

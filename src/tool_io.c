@@ -70,7 +70,7 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
     *len = 0;
     if (strcmp(path, "-") == 0)
         return read_all(STDIN_FILENO, 64 * 1024, max, data, len, why, why_size);
-    status = tool_open_file(path, &file, why, why_size);
+    status = tool_open_file(path, TOOL_OPEN_TO_READ, &file, why, why_size);
     if (status == TOOL_READ_OK)
         status = tool_read_file(&file, max, data, len, why, why_size);
     tool_close_file(&file);
@@ -83,15 +83,69 @@ static enum tool_read_status io_error(char *why, size_t why_size, const char *re
     return TOOL_READ_IO_ERROR;
 }
 
-enum tool_read_status tool_open_file(const char *path, struct tool_file *file, char *why,
-                                     size_t why_size)
-{
-    char *resolved = NULL, *slash;
-    const char *dir, *name;
-    struct stat st;
+/* O_NOFOLLOW: a link planted since the path was resolved is not followed. */
+static const int file_flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
 
-    memset(file, 0, sizeof(*file));
-    file->dir_fd = file->fd = -1;
+/* The name `path` ends with: "" when it ends with a slash or is empty. */
+static const char *last_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash == NULL ? path : slash + 1;
+}
+
+/*
+ * Opens the directory of `path`, which ends with a name, as file->dir_fd and
+ * keeps that name as file->name: the directory is where a replacement is
+ * written.  0, or an errno.
+ */
+static int open_directory_of(const char *path, struct tool_file *file)
+{
+    const char *slash = strrchr(path, '/');
+    char *copy = slash != NULL && slash != path ? strndup(path, (size_t)(slash - path)) : NULL;
+    const char *dir = slash == NULL ? "." : slash == path ? "/" : copy;
+    int error = 0;
+
+    file->name = strdup(last_name(path));
+    if (file->name == NULL || dir == NULL)
+        error = ENOMEM;
+    else if ((file->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        error = errno;
+    free(copy);
+    return error;
+}
+
+/*
+ * The usual case in the fewest calls: `path` names a regular file, not a
+ * link.  Returns 1 with it open in `file`, or 0 with nothing open; the
+ * careful way then finds out why, and says it as it always has.
+ */
+static int open_directly(const char *path, enum tool_open_purpose purpose, struct tool_file *file)
+{
+    if (*last_name(path) == '\0')
+        return 0;
+    if (purpose == TOOL_OPEN_TO_READ)
+        file->fd = open(path, file_flags);
+    else if (open_directory_of(path, file) == 0)
+        file->fd = openat(file->dir_fd, file->name, file_flags);
+    if (file->fd >= 0 && fstat(file->fd, &file->st) == 0 && S_ISREG(file->st.st_mode))
+        return 1;
+    tool_close_file(file);
+    return 0;
+}
+
+/*
+ * The careful way: a link named by the user is resolved, a file that is not
+ * regular is named so before anything is opened, and every failure gets its
+ * own reason.
+ */
+static enum tool_read_status open_carefully(const char *path, enum tool_open_purpose purpose,
+                                            struct tool_file *file, char *why, size_t why_size)
+{
+    char *resolved = NULL;
+    struct stat st;
+    int error;
+
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         resolved = realpath(path, NULL);
         if (resolved == NULL)
@@ -99,42 +153,17 @@ enum tool_read_status tool_open_file(const char *path, struct tool_file *file, c
         path = resolved;
     }
     /* open() on a socket says "No such device or address": say what it is instead. */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || *last_name(path) == '\0') {
         free(resolved);
         return io_error(why, why_size, "not a regular file");
     }
-    /* Split into directory and name: the directory is where a replacement is written. */
-    slash = strrchr(path, '/');
-    if (slash == NULL) {
-        dir = ".";
-        name = path;
-    } else {
-        name = slash + 1;
-        dir = slash == path ? "/" : NULL;
-    }
-    if (*name == '\0') {
-        free(resolved);
-        return io_error(why, why_size, "not a regular file");
-    }
-    file->name = strdup(name);
-    if (file->name != NULL && dir == NULL) {
-        char *dir_copy = strndup(path, (size_t)(slash - path));
-
-        file->dir_fd = dir_copy == NULL ? -1 : open(dir_copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        free(dir_copy);
-    } else if (file->name != NULL) {
-        file->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
+    error = open_directory_of(path, file);
     free(resolved);
-    if (file->name == NULL || file->dir_fd < 0) {
-        int saved = file->name == NULL ? ENOMEM : errno;
-
+    if (error != 0) {
         tool_close_file(file);
-        return io_error(why, why_size, strerror(saved));
+        return io_error(why, why_size, strerror(error));
     }
-    /* O_NOFOLLOW: a link planted since the path was resolved is not followed. */
-    file->fd =
-        openat(file->dir_fd, file->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    file->fd = openat(file->dir_fd, file->name, file_flags);
     if (file->fd < 0) {
         int saved = errno;
 
@@ -148,7 +177,64 @@ enum tool_read_status tool_open_file(const char *path, struct tool_file *file, c
         tool_close_file(file);
         return io_error(why, why_size, regular ? strerror(saved) : "not a regular file");
     }
+    if (purpose == TOOL_OPEN_TO_READ) {
+        close(file->dir_fd); /* opened only so that failures read as with --in-place */
+        free(file->name);
+        file->dir_fd = -1;
+        file->name = NULL;
+    }
     return TOOL_READ_OK;
+}
+
+/*
+ * The open() comes first: most paths name a regular file, and the checks
+ * that make the messages (is it a link? a socket?) cost a call each, so
+ * they are made only when it fails or opens something else.  Opening a FIFO
+ * or a device this way waits for nothing (O_NONBLOCK) and reads nothing.
+ */
+enum tool_read_status tool_open_file(const char *path, enum tool_open_purpose purpose,
+                                     struct tool_file *file, char *why, size_t why_size)
+{
+    memset(file, 0, sizeof(*file));
+    file->dir_fd = file->fd = -1;
+    if (open_directly(path, purpose, file))
+        return TOOL_READ_OK;
+    memset(&file->st, 0, sizeof(file->st));
+    return open_carefully(path, purpose, file, why, why_size);
+}
+
+/* Does dir_fd/name hold the file `st` describes (and not a link to it)? */
+static int holds_file(int dir_fd, const char *name, const struct stat *st)
+{
+    struct stat there;
+
+    return fstatat(dir_fd, name, &there, AT_SYMLINK_NOFOLLOW) == 0 && there.st_dev == st->st_dev &&
+           there.st_ino == st->st_ino;
+}
+
+int tool_file_open_directory(struct tool_file *file, const char *path)
+{
+    struct tool_file dir = {-1, NULL, -1, {0}};
+    char *resolved = NULL;
+    struct stat st;
+    int error;
+
+    if (file->dir_fd >= 0)
+        return 0; /* opened TOOL_OPEN_TO_REPLACE: already there */
+    /* Resolved as open_carefully() does: for a link named by the user, its target's directory. */
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+        (path = resolved = realpath(path, NULL)) == NULL)
+        return -1;
+    error = open_directory_of(path, &dir);
+    free(resolved);
+    if (error != 0 || !holds_file(dir.dir_fd, dir.name, &file->st)) {
+        tool_close_file(&dir);
+        errno = error;
+        return -1;
+    }
+    file->dir_fd = dir.dir_fd;
+    file->name = dir.name;
+    return 0;
 }
 
 enum tool_read_status tool_read_file(const struct tool_file *file, size_t max, char **data,

@@ -23,7 +23,8 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
  * A named file opened to be read and perhaps replaced: the directory that
  * holds it (for a symbolic link named by the user, the directory of the
  * file it points to, which is what gets rewritten), its name there, its
- * descriptor and its stat as opened.
+ * descriptor and its stat as opened.  dir_fd is -1 and name NULL when the
+ * file was opened only to be read.
  */
 struct tool_file {
     int dir_fd;
@@ -32,14 +33,32 @@ struct tool_file {
     struct stat st;
 };
 
+/* What a file is opened for. */
+enum tool_open_purpose {
+    TOOL_OPEN_TO_READ,    /* reading only: its directory is not opened */
+    TOOL_OPEN_TO_REPLACE, /* reading, then perhaps replacing it in place */
+};
+
 /*
  * Opens `path` without following a link in its last component (a link
  * named by the user is resolved first, deliberately), as a regular file, and
- * without waiting on a FIFO.  On failure `file` holds nothing to close and
- * `why` the reason, without the path.
+ * without waiting on a FIFO.  TOOL_OPEN_TO_REPLACE opens the directory first
+ * and the file in it, so a replacement is written in the directory the file
+ * was read from.  On failure `file` holds nothing to close and `why` the
+ * reason, without the path.
  */
-enum tool_read_status tool_open_file(const char *path, struct tool_file *file, char *why,
-                                     size_t why_size);
+enum tool_read_status tool_open_file(const char *path, enum tool_open_purpose purpose,
+                                     struct tool_file *file, char *why, size_t why_size);
+
+/*
+ * For a file opened TOOL_OPEN_TO_READ that is to be replaced after all:
+ * opens its directory as TOOL_OPEN_TO_REPLACE would have, from `path`
+ * resolved again, and checks that the name there still holds the file that
+ * was opened.  Returns 0; or -1 with errno set when the directory cannot be
+ * opened, and with errno 0 when the name no longer holds that file.  Either
+ * way `file` keeps its descriptor.
+ */
+int tool_file_open_directory(struct tool_file *file, const char *path);
 
 /* Reads an opened file as tool_read_input does. */
 enum tool_read_status tool_read_file(const struct tool_file *file, size_t max, char **data,

@@ -57,6 +57,14 @@ static int is_xml_name(const char *name)
     return len > 4 && strcmp(name + len - 4, ".xml") == 0;
 }
 
+/* Keeps what `st` (links followed) says of the input's identity, for mark_duplicates(). */
+static void note_identity(struct tool_input *input, const struct stat *st)
+{
+    input->regular = S_ISREG(st->st_mode);
+    input->dev = st->st_dev;
+    input->ino = st->st_ino;
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -101,7 +109,12 @@ static int visit(struct tool_inputs *inputs, int dir_fd, const char *dir, const 
         else
             input->skip = walked_link;
     } else if (xml) {
-        rc = add_input(inputs, path, sub) == NULL ? -1 : 0;
+        /* Not a link: what fstatat saw is what a stat following links would. */
+        input = add_input(inputs, path, sub);
+        if (input == NULL)
+            rc = -1;
+        else
+            note_identity(input, &st);
     }
     free(path);
     free(sub);
@@ -198,8 +211,9 @@ static int add_argument(struct tool_inputs *inputs, const char *arg,
     const char *base = strrchr(arg, '/');
     struct tool_input *input;
     struct stat st;
+    int known = strcmp(arg, "-") != 0 && stat(arg, &st) == 0;
 
-    if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (known && S_ISDIR(st.st_mode)) {
         struct ancestors ancestors;
 
         if (options->recursive) {
@@ -212,6 +226,8 @@ static int add_argument(struct tool_inputs *inputs, const char *arg,
         return input == NULL ? -1 : 0;
     }
     input = add_input(inputs, arg, base != NULL && base[1] != '\0' ? base + 1 : arg);
+    if (input != NULL && known)
+        note_identity(input, &st);
     return input == NULL ? -1 : 0;
 }
 
@@ -235,7 +251,9 @@ static int by_identity(const void *a, const void *b)
 /*
  * Marks every input that is the same file as an earlier one (hard links,
  * links, ./a and a); sorting by index within an identity keeps the first
- * named as the one worked on.
+ * named as the one worked on.  Only regular files count, by the identity
+ * their collection's stat found: stat'ing each again would cost a call a
+ * file for the same answer.
  */
 static int mark_duplicates(struct tool_inputs *inputs)
 {
@@ -246,12 +264,10 @@ static int mark_duplicates(struct tool_inputs *inputs)
         return -1;
     for (i = 0; i < inputs->count; i++) {
         const struct tool_input *input = &inputs->items[i];
-        struct stat st;
 
-        if (input->skip == NULL && input->error == 0 && !input->usage &&
-            strcmp(input->path, "-") != 0 && stat(input->path, &st) == 0 && S_ISREG(st.st_mode)) {
-            ids[n].dev = st.st_dev;
-            ids[n].ino = st.st_ino;
+        if (input->skip == NULL && input->error == 0 && !input->usage && input->regular) {
+            ids[n].dev = input->dev;
+            ids[n].ino = input->ino;
             ids[n++].index = i;
         }
     }

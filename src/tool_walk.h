@@ -7,6 +7,7 @@
 #define DOMCOMPAT_TOOL_WALK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct tool_input {
     char *path;     /* to open, and (quoted) in messages: as named, or DIR/SUB/NAME.xml */
@@ -16,6 +17,14 @@ struct tool_input {
     size_t same_as; /* 1 + the index of the input this is the same file as; 0: none */
     int error;      /* errno: a directory that could not be listed */
     int usage;      /* a directory named without --recursive */
+    /*
+     * Which file it is, from the stat made while collecting (links
+     * followed): `regular` is 1 when that stat found a regular file, and then
+     * dev and ino say which, to find the same file named twice.
+     */
+    int regular;
+    dev_t dev;
+    ino_t ino;
 };
 
 struct tool_inputs {

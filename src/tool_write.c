@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -132,26 +134,48 @@ const char *tool_write_step_describe(enum tool_write_step step)
     return "cannot write it";
 }
 
-/* Six random letters or digits; the clock and a counter stand in when getrandom cannot. */
+/*
+ * The generator of temporary names, seeded once a run: a getrandom() for
+ * every name cost a system call a file.  Successive numbers of an atomic
+ * counter, offset by the seed, go through splitmix64's mixing function, so
+ * the writing threads share it without a lock and no two draws of a run
+ * give the same 64 bits.  A name already taken, guessed or not, costs only a
+ * retry: create_temp() uses O_EXCL.  The clock and the process id stand in
+ * for the seed when getrandom cannot give one.
+ */
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+static uint64_t seed, draws;
+
+static void draw_seed(void)
+{
+    struct timespec now;
+
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    seed = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 32) ^ ((uint64_t)getpid() << 16);
+}
+
+static uint64_t next_random(void)
+{
+    uint64_t z;
+
+    pthread_once(&seed_once, draw_seed);
+    z = seed + __sync_add_and_fetch(&draws, 1) * UINT64_C(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* Six random letters or digits. */
 static void random_suffix(char out[7])
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    static unsigned long counter;
-    unsigned char bytes[6];
+    uint64_t bits = next_random();
     size_t i;
 
-    if (getrandom(bytes, sizeof(bytes), GRND_NONBLOCK) != (ssize_t)sizeof(bytes)) {
-        struct timespec now;
-        unsigned long mix;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        mix = (unsigned long)now.tv_nsec ^ ((unsigned long)getpid() << 16) ^
-              __sync_add_and_fetch(&counter, 7919);
-        for (i = 0; i < sizeof(bytes); i++, mix /= 62)
-            bytes[i] = (unsigned char)mix;
-    }
-    for (i = 0; i < sizeof(bytes); i++)
-        out[i] = alphabet[bytes[i] % (sizeof(alphabet) - 1)];
+    for (i = 0; i < 6; i++, bits /= sizeof(alphabet) - 1)
+        out[i] = alphabet[bits % (sizeof(alphabet) - 1)];
     out[6] = '\0';
 }
 

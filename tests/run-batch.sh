@@ -861,6 +861,37 @@ expect_err_line "domcompat: 3 documents: 1 changed, 1 unchanged, 0 refused, 0 in
 expect_no_temp "$d"
 case_end
 
+# --output-dir whose copy is the input named through a symbolic link: the
+# link's target is rewritten in place, in its own directory, and the link
+# stays a link.
+case_begin output-dir-is-the-linked-input-directory
+d=$work/same-dir-linked
+mkdir -p "$d/qemu/autostart"
+put "$d/qemu" guest.xml legacy
+ln -s ../guest.xml "$d/qemu/autostart/guest.xml"
+ino=$(stat -c %i "$d/qemu/guest.xml")
+run -- upgrade -j 1 -o "$d/qemu" "$d/qemu/autostart/guest.xml"
+expect_status 0
+same_bytes "$d/qemu/guest.xml" "$d/qemu.expect/guest.xml" "the target"
+[ "$(stat -c %i "$d/qemu/guest.xml")" != "$ino" ] || problem "the target was rewritten in place, not replaced"
+[ -L "$d/qemu/autostart/guest.xml" ] || problem "the link was replaced by a file"
+expect_no_temp "$d/qemu"
+case_end
+
+# --output-dir naming the input's own directory, and another program
+# replacing the input during the run: nothing written, its content kept.
+case_begin output-dir-is-the-input-directory-changed-during-run
+d=$work/same-dir-changed
+mkdir "$d"
+put "$d" a.xml legacy
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="close:1:replace=$d/a.xml" -- upgrade -j 1 -o "$d" "$d/a.xml"
+expect_status 4
+expect_err_line "domcompat: $d/a.xml: not written: it changed or vanished while being converted; it was left as it is"
+echo '<!-- written by another program during the run -->' >"$work/same-dir-changed.other"
+same_bytes "$d/a.xml" "$work/same-dir-changed.other" "the other program's a.xml"
+expect_no_temp "$d"
+case_end
+
 # --in-place=SUFFIX keeps the original, inode and all, as FILE+SUFFIX, and
 # replaces an older backup.
 case_begin backup-suffix
