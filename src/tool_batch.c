@@ -148,7 +148,8 @@ static int read_document(struct work *w)
 
     if (strcmp(path, "-") == 0)
         status = tool_read_input(path, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
-    else if ((status = tool_open_file(path, purpose, &w->file, why, sizeof(why))) == TOOL_READ_OK)
+    else if ((status = tool_open_file(path, purpose, w->job->input->regular, &w->file, why,
+                                      sizeof(why))) == TOOL_READ_OK)
         status = tool_read_file(&w->file, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
     if (status == TOOL_READ_TOO_LARGE)
         fail_with(w, EXIT_INVALID, "the document is %s; expected a domain of ordinary size", why);

@@ -70,7 +70,7 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
     *len = 0;
     if (strcmp(path, "-") == 0)
         return read_all(STDIN_FILENO, 64 * 1024, max, data, len, why, why_size);
-    status = tool_open_file(path, TOOL_OPEN_TO_READ, &file, why, why_size);
+    status = tool_open_file(path, TOOL_OPEN_TO_READ, false, &file, why, why_size);
     if (status == TOOL_READ_OK)
         status = tool_read_file(&file, max, data, len, why, why_size);
     tool_close_file(&file);
@@ -187,17 +187,19 @@ static enum tool_read_status open_carefully(const char *path, enum tool_open_pur
 }
 
 /*
- * The open() comes first: most paths name a regular file, and the checks
- * that make the messages (is it a link? a socket?) cost a call each, so
- * they are made only when it fails or opens something else.  Opening a FIFO
- * or a device this way waits for nothing (O_NONBLOCK) and reads nothing.
+ * The open() comes first for a path the caller has just seen to be a
+ * regular file: the checks that make the messages (is it a link? a
+ * socket?) cost a call each, so they are made only when it fails or opens
+ * something else.  Any other path is checked first, so that a device or a
+ * FIFO named by mistake is refused without being opened.
  */
 enum tool_read_status tool_open_file(const char *path, enum tool_open_purpose purpose,
-                                     struct tool_file *file, char *why, size_t why_size)
+                                     bool seen_regular, struct tool_file *file, char *why,
+                                     size_t why_size)
 {
     memset(file, 0, sizeof(*file));
     file->dir_fd = file->fd = -1;
-    if (open_directly(path, purpose, file))
+    if (seen_regular && open_directly(path, purpose, file))
         return TOOL_READ_OK;
     memset(&file->st, 0, sizeof(file->st));
     return open_carefully(path, purpose, file, why, why_size);

@@ -2,6 +2,7 @@
 #ifndef DOMCOMPAT_TOOL_IO_H
 #define DOMCOMPAT_TOOL_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -44,11 +45,15 @@ enum tool_open_purpose {
  * named by the user is resolved first, deliberately), as a regular file, and
  * without waiting on a FIFO.  TOOL_OPEN_TO_REPLACE opens the directory first
  * and the file in it, so a replacement is written in the directory the file
- * was read from.  On failure `file` holds nothing to close and `why` the
- * reason, without the path.
+ * was read from.  `seen_regular`: the caller's stat of `path` has just
+ * found a regular file; it is then opened before anything else is checked
+ * (one call fewer), and otherwise only once checked (a device is never
+ * opened only to be refused).  On failure `file` holds nothing to close
+ * and `why` the reason, without the path.
  */
 enum tool_read_status tool_open_file(const char *path, enum tool_open_purpose purpose,
-                                     struct tool_file *file, char *why, size_t why_size);
+                                     bool seen_regular, struct tool_file *file, char *why,
+                                     size_t why_size);
 
 /*
  * For a file opened TOOL_OPEN_TO_READ that is to be replaced after all:
