@@ -42,7 +42,15 @@ static bool buf_reserve(struct buf *b, size_t extra)
 
 void buf_append(struct buf *b, const char *data, size_t len)
 {
-    if (len == 0 || !buf_reserve(b, len))
+    if (len == 0)
+        return;
+    /* Nearly always there is room, and nothing else to check. */
+    if (b->cap - b->len > len && !b->failed) {
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+        return;
+    }
+    if (!buf_reserve(b, len))
         return;
     memcpy(b->data + b->len, data, len);
     b->len += len;
@@ -55,7 +63,10 @@ void buf_append_str(struct buf *b, const char *s)
 
 void buf_append_char(struct buf *b, char c)
 {
-    buf_append(b, &c, 1);
+    if (b->cap - b->len > 1 && !b->failed)
+        b->data[b->len++] = c;
+    else
+        buf_append(b, &c, 1);
 }
 
 char *buf_steal(struct buf *b, size_t *len)

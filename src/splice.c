@@ -13,6 +13,14 @@ void splice_escape_value(struct buf *out, const char *value, char quote)
     const char *p;
 
     for (p = value; *p != '\0'; p++) {
+        /* A run of plain bytes goes in one append. */
+        size_t plain = strcspn(p, "&<\t\n\r'\"");
+
+        if (plain > 0) {
+            buf_append(out, p, plain);
+            p += plain - 1;
+            continue;
+        }
         switch (*p) {
         case '&': buf_append_str(out, "&amp;"); break;
         case '<': buf_append_str(out, "&lt;"); break;
