@@ -378,6 +378,8 @@ example: $(TOOL)
 PYTHON        ?= python3
 GEN_CORPUS    ?= ../shared/bench/gen-corpus.py
 BENCH_DIR     ?= $(B)/bench
+# Where outputs go; empty: a tmpfs when there is one (bench/bench.py, out_directory()).
+BENCH_OUT_DIR ?=
 BENCH_REPEAT  ?= 5
 BENCH_COUNT   ?= 1000
 BENCH_HUGE    ?= 20000
@@ -394,7 +396,7 @@ bench: all $(B)/bench/measure
 	    echo "make bench: no corpus generator at $(GEN_CORPUS); set GEN_CORPUS=PATH/gen-corpus.py" >&2; \
 	    exit 2; }
 	$(PYTHON) bench/bench.py --tool $(TOOL) --measure $(B)/bench/measure \
-	    --gen-corpus "$(GEN_CORPUS)" --dir "$(BENCH_DIR)" \
+	    --gen-corpus "$(GEN_CORPUS)" --dir "$(BENCH_DIR)" $(if $(BENCH_OUT_DIR),--out-dir "$(BENCH_OUT_DIR)") \
 	    --repeat $(BENCH_REPEAT) --count $(BENCH_COUNT) --huge $(BENCH_HUGE) \
 	    --scales "$(BENCH_SCALES)" --small-repeat $(BENCH_SMALL_REPEAT) \
 	    --results bench/results.md --chart bench/results.svg
