@@ -214,22 +214,6 @@ static void compare(const domcompat_context *ctx, size_t d, size_t o, const char
     free(got);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    struct buf b;
-    char chunk[65536];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    buf_init(&b);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_steal(&b, len);
-}
-
 static void add_document(const char *name, char *data, size_t len)
 {
     documents = realloc(documents, (document_count + 1) * sizeof(*documents));
@@ -298,7 +282,7 @@ static int setup(void **state)
 
             snprintf(path, sizeof(path), "%s/%s/%s", dir ? dir : "tests/fixtures", entry->d_name,
                      names[i]);
-            if ((data = read_file(path, &len)) != NULL)
+            if ((data = read_whole_file(path, &len)) != NULL)
                 add_document(path, data, len);
         }
     }

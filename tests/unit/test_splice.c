@@ -54,22 +54,6 @@ static void test_source_map__refuses_bytes_that_are_not_a_document(void **state)
     assert_int_equal(source_map_build(&map, "<!-- never closed", 17), -2);
 }
 
-static char *read_whole(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    struct buf b;
-    char chunk[65536];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    buf_init(&b);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_steal(&b, len);
-}
-
 /* The map the bounds check builds as it reads is the one a scan of its own builds. */
 static void test_source_map__the_bounds_check_maps_as_a_scan_does(void **state)
 {
@@ -94,7 +78,7 @@ static void test_source_map__the_bounds_check_maps_as_a_scan_does(void **state)
 
         snprintf(path, sizeof(path), "%s/%s/input.xml", dir ? dir : "tests/fixtures",
                  entry->d_name);
-        if ((data = read_whole(path, &len)) == NULL)
+        if ((data = read_whole_file(path, &len)) == NULL)
             continue;
         source_map_begin(&tags, &checked);
         rc = bounds_check(&limits, data, len, &tags, &err);

@@ -6,10 +6,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "domcompat.h"
 
 /* A q35 domain as libvirt writes it, with `controllers` spliced into <devices>. */
@@ -43,6 +45,23 @@ static inline void assert_output(const domcompat_result *result, const char *exp
         print_error("expected:\n%s\n--- got:\n%.*s\n", expected, (int)len, out);
         fail();
     }
+}
+
+/* A whole file (malloc'd, NUL-terminated, its length in *len), or NULL if it cannot be read. */
+static inline char *read_whole_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    struct buf b;
+    char chunk[65536];
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf_init(&b);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    return buf_steal(&b, len);
 }
 
 #endif
