@@ -510,6 +510,9 @@ struct unchecked {
     size_t count;
 };
 
+/* The memory's key for an answered copy: 'A', the grammar, the answer (below). */
+#define ANSWERED_KEY_SIZE (1 + sizeof(xmlRelaxNGPtr) + sizeof(const void *))
+
 /*
  * Whether the memory knows controller `i`'s copy, once given its answer,
  * to be valid in `schema`, without making the copy: the answer's address
@@ -519,37 +522,34 @@ struct unchecked {
  * but for such an index, for every controller that answer is given to,
  * and a plain index does not change a verdict (skeleton.c).
  */
-static bool answered_copy_key(struct buf *key, const struct conversion *c, size_t i,
-                              xmlRelaxNGPtr schema)
+static bool answered_copy_key(struct buf *key, char bytes[ANSWERED_KEY_SIZE],
+                              const struct conversion *c, size_t i, xmlRelaxNGPtr schema)
 {
     const void *answer = c->read.outcomes[i].remembered;
 
-    buf_append_char(key, 'A');
-    buf_append(key, (const char *)&schema, sizeof(schema));
-    buf_append(key, (const char *)&answer, sizeof(answer));
-    return answer != NULL && !key->failed;
+    bytes[0] = 'A';
+    memcpy(bytes + 1, &schema, sizeof(schema));
+    memcpy(bytes + 1 + sizeof(schema), &answer, sizeof(answer));
+    *key = (struct buf){bytes, ANSWERED_KEY_SIZE, 0, false}; /* a view: the memo copies keys */
+    return answer != NULL;
 }
 
 static bool answered_copy_known(const struct conversion *c, size_t i, xmlRelaxNGPtr schema)
 {
+    char bytes[ANSWERED_KEY_SIZE];
     struct buf key;
-    bool known;
 
-    buf_init(&key);
-    known = answered_copy_key(&key, c, i, schema) && memo_lookup(c->ctx->memo, &key) != NULL;
-    buf_free(&key);
-    return known;
+    return answered_copy_key(&key, bytes, c, i, schema) && memo_lookup(c->ctx->memo, &key) != NULL;
 }
 
 /* Controller `i`'s answered copy, whole, was found valid in `schema`. */
 static void remember_answered_copy(const struct conversion *c, size_t i, xmlRelaxNGPtr schema)
 {
+    char bytes[ANSWERED_KEY_SIZE];
     struct buf key;
 
-    buf_init(&key);
-    if (answered_copy_key(&key, c, i, schema))
+    if (answered_copy_key(&key, bytes, c, i, schema))
         memo_insert(c->ctx->memo, &key, MEMO_PRESENT, 0, NULL);
-    buf_free(&key);
 }
 
 /*

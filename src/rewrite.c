@@ -126,9 +126,6 @@ static size_t element_count(const xmlNode *node)
     return count;
 }
 
-/* Attributes of a start tag that fit render_start()'s arrays on the stack. */
-#define SMALL_TAG 32
-
 /* The start tag of `orig` with `copy`'s attributes and the given ending. */
 static int render_start(struct buf *out, const struct rewrite_source *src, const xmlNode *orig,
                         size_t ordinal, const xmlNode *copy, enum tag_ending ending)
@@ -136,11 +133,11 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
     const struct source_tag *tag = &src->map->tags[ordinal];
     struct source_start_tag parsed;
     /* Most tags have a handful of attributes: their arrays live here, others' are allocated. */
-    struct splice_attr small_want[SMALL_TAG], *want = small_want;
-    xmlChar *small_values[SMALL_TAG], *small_names[SMALL_TAG], **values = small_values,
-                                                               **names = small_names;
-    const xmlAttr *small_wanted[SMALL_TAG], **wanted_attrs = small_wanted;
-    bool small_changed[SMALL_TAG], *changed = small_changed;
+    struct splice_attr small_want[SPLICE_SMALL_TAG], *want = small_want;
+    xmlChar *small_values[SPLICE_SMALL_TAG], *small_names[SPLICE_SMALL_TAG],
+        **values = small_values, **names = small_names;
+    const xmlAttr *small_wanted[SPLICE_SMALL_TAG], **wanted_attrs = small_wanted;
+    bool small_changed[SPLICE_SMALL_TAG], *changed = small_changed;
     const xmlAttr *attr;
     size_t i, n = 0;
     int rc;
@@ -154,7 +151,7 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
         return rc;
     for (attr = copy->properties; attr != NULL; attr = attr->next)
         n++;
-    if (n >= SMALL_TAG) {
+    if (n >= SPLICE_SMALL_TAG) {
         want = calloc(n + 1, sizeof(*want));
         values = calloc(n + 1, sizeof(*values));
         names = calloc(n + 1, sizeof(*names));
@@ -163,7 +160,7 @@ static int render_start(struct buf *out, const struct rewrite_source *src, const
         memset(small_values, 0, sizeof(small_values));
         memset(small_names, 0, sizeof(small_names));
     }
-    if (parsed.attr_count >= SMALL_TAG)
+    if (parsed.attr_count >= SPLICE_SMALL_TAG)
         changed = calloc(parsed.attr_count + 1, sizeof(*changed));
     else
         memset(small_changed, 0, sizeof(small_changed));

@@ -59,9 +59,6 @@ static void emit_new(struct buf *out, const char *data, const struct source_attr
 
 enum placement { PLACE_BEFORE_MODEL, PLACE_DROPPED_SLOT, PLACE_END };
 
-/* Matches that fit on the stack; a tag with more attributes has them allocated. */
-#define SMALL_TAG 32
-
 void splice_render_tag(struct buf *out, const char *data, const struct source_tag *tag,
                        const struct source_start_tag *parsed, const struct splice_attr *want,
                        size_t want_count, const bool *value_changed, enum tag_ending ending)
@@ -70,13 +67,13 @@ void splice_render_tag(struct buf *out, const char *data, const struct source_ta
      * Per source attribute, the wanted one of its name (or -1); per wanted
      * one, whether the source has it.
      */
-    long small_match[SMALL_TAG], *match = small_match;
-    bool small_written[SMALL_TAG], *written = small_written;
+    long small_match[SPLICE_SMALL_TAG], *match = small_match;
+    bool small_written[SPLICE_SMALL_TAG], *written = small_written;
     long model = -1, first_dropped = -1;
     bool model_kept;
     size_t i, j;
 
-    if (parsed->attr_count > SMALL_TAG || want_count > SMALL_TAG) {
+    if (parsed->attr_count > SPLICE_SMALL_TAG || want_count > SPLICE_SMALL_TAG) {
         match = malloc((parsed->attr_count + 1) * sizeof(*match));
         written = calloc(want_count + 1, sizeof(*written));
         if (match == NULL || written == NULL) {

@@ -7,6 +7,12 @@
 #include "buf.h"
 #include "sourcemap.h"
 
+/*
+ * Attributes of a start tag whose working arrays fit on the stack, here and
+ * in rewrite.c; a tag with more has them allocated.
+ */
+#define SPLICE_SMALL_TAG 32
+
 /* An attribute a rewritten start tag must end up with. */
 struct splice_attr {
     const char *name;
