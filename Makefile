@@ -28,20 +28,18 @@ WARNINGS     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 XML_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libxslt libxml-2.0)
 XML_LIBS    := $(shell $(PKG_CONFIG) --libs libxslt libxml-2.0)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
-ALL_CFLAGS   = -std=c99 -D_GNU_SOURCE $(WARNINGS) $(WERROR) $(XML_CFLAGS) \
-               -Isrc -Ibuild/gen $(CFLAGS)
+ALL_CFLAGS   = -std=c99 -D_GNU_SOURCE $(WARNINGS) $(WERROR) $(XML_CFLAGS) -Isrc $(CFLAGS)
+# The library sees its own modules; the tool sees only the public header and its own.
+LIB_CFLAGS   = $(ALL_CFLAGS) -Isrc/lib -I$(B)/gen
+TOOL_CFLAGS  = $(ALL_CFLAGS) -Isrc/tool
 
 B = build
 
-LIB_SOURCES = src/buf.c src/context.c src/controllers.c src/convert.c \
-              src/error.c src/kinds.c src/bounds.c src/memo.c src/options.c src/parse.c \
-              src/reserve.c src/result.c src/rewrite.c src/rules.c src/schema.c src/skeleton.c \
-              src/sourcemap.c src/splice.c src/versions.c
+LIB_SOURCES = $(wildcard src/lib/*.c)
 GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
-TOOL_SOURCES = src/tool_main.c src/tool_batch.c src/tool_diff.c src/tool_hook.c src/tool_io.c src/tool_report.c \
-               src/tool_walk.c src/tool_write.c
+TOOL_SOURCES = $(wildcard src/tool/*.c)
 
-LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/%.o)
+LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 PIC_OBJECTS  = $(LIB_OBJECTS:$(B)/obj/%.o=$(B)/pic/%.o)
 TOOL_OBJECTS = $(TOOL_SOURCES:src/%.c=$(B)/obj/%.o)
 
@@ -125,21 +123,25 @@ $(B)/gen/embedded.c: $(STYLESHEETS) $(SCHEMAS)
 
 # --- library and tool ------------------------------------------------------------
 
-$(B)/obj/%.o: src/%.c src/*.h
+$(B)/obj/lib/%.o: src/lib/%.c src/lib/*.h src/domcompat.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.o: $(B)/gen/%.c src/*.h
+$(B)/obj/gen/%.o: $(B)/gen/%.c src/lib/*.h src/domcompat.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
-$(B)/pic/%.o: src/%.c src/*.h
+$(B)/pic/lib/%.o: src/lib/%.c src/lib/*.h src/domcompat.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(LIB_CFLAGS) -fPIC -c -o $@ $<
 
-$(B)/pic/%.o: $(B)/gen/%.c src/*.h
+$(B)/pic/gen/%.o: $(B)/gen/%.c src/lib/*.h src/domcompat.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(LIB_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/obj/tool/%.o: src/tool/%.c src/tool/*.h src/domcompat.h
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -c -o $@ $<
 
 # The hook names its default configuration file, and so does the man page:
 # both are rebuilt when SYSCONFDIR changes.
@@ -147,8 +149,8 @@ $(B)/gen/sysconfdir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SYSCONFDIR)' | cmp -s - $@ 2>/dev/null || echo '$(SYSCONFDIR)' > $@
 
-$(B)/obj/tool_hook.o: ALL_CFLAGS += -DDOMCOMPAT_SYSCONFDIR='"$(SYSCONFDIR)"'
-$(B)/obj/tool_hook.o: $(B)/gen/sysconfdir
+$(B)/obj/tool/hook.o: TOOL_CFLAGS += -DDOMCOMPAT_SYSCONFDIR='"$(SYSCONFDIR)"'
+$(B)/obj/tool/hook.o: $(B)/gen/sysconfdir
 
 FORCE:
 
@@ -174,11 +176,11 @@ PC_INCLUDEDIR = $(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))
 
 $(B)/tests/%: tests/unit/%.c tests/unit/*.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(filter %.o,$^) $(STATIC_LIB) $(XML_LIBS) \
+	$(CC) $(LIB_CFLAGS) -Isrc/tool -Itests/unit -o $@ $< $(filter %.o,$^) $(STATIC_LIB) $(XML_LIBS) \
 	    $(CMOCKA_LIBS) -lpthread
 
 # The tool's own modules are not in the library: their tests link their objects.
-$(B)/tests/test_diff $(B)/tests/test_nomem: $(B)/obj/tool_diff.o
+$(B)/tests/test_diff $(B)/tests/test_nomem: $(B)/obj/tool/diff.o
 
 unit-tests: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
@@ -263,7 +265,7 @@ sanitize:
 FUZZ_TARGETS  = fuzz_upgrade fuzz_downgrade fuzz_validate
 FUZZ_SECONDS ?= 60
 CLANG        ?= clang
-# clang's -Wformat=2 also flags the vprintf-style wrappers in src/rules.c.
+# clang's -Wformat=2 also flags the vprintf-style wrappers in src/lib/rules.c.
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all -Wno-format-nonliteral
 FUZZ_LDFLAGS  = -fsanitize=fuzzer,address,undefined
@@ -402,7 +404,7 @@ bench: all $(B)/bench/measure
 	    --results bench/results.md --chart bench/results.svg
 
 lint:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h \
+	clang-format --dry-run --Werror src/*.h src/lib/*.[ch] src/tool/*.[ch] tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h \
 	    bench/*.c tests/faults/*.c
 
 # --- install ---------------------------------------------------------------------------

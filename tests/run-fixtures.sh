@@ -216,7 +216,7 @@ check_oracles() {
     esac
 }
 
-# domcompat validates a skeleton of each document (src/skeleton.h); whatever
+# domcompat validates a skeleton of each document (src/lib/skeleton.h); whatever
 # it accepts in a form, the whole document must pass the same schema too.
 check_skeleton_agrees() {
     local file=$1 form

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tool_diff.h"
+#include "diff.h"
 
 #define FIXTURES "tests/fixtures"
 

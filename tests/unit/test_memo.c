@@ -1,12 +1,12 @@
 /*
- * The context's memory of answers (src/memo.h) changes nothing a caller
+ * The context's memory of answers (src/lib/memo.h) changes nothing a caller
  * sees: every fixture document, under a range of targets and options,
  * converts, and validates in every form, to the same bytes, changes,
  * refusals, losses and errors with the memory off, cold, and warm (one
  * context for everything, twice over, in both orders), and so do
  * documents built to share controllers across guests, options and
  * indexes.  With the memory on, an upgrade and a validation build the
- * skeleton lazily (src/skeleton.h), so this also holds the lazy skeleton
+ * skeleton lazily (src/lib/skeleton.h), so this also holds the lazy skeleton
  * to the eager one.
  *
  * Reads tests/fixtures from the top directory (where make runs it), or

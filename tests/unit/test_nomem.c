@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "reserve.h"
-#include "tool_diff.h"
+#include "diff.h"
 
 void *__libc_malloc(size_t size);
 void *__libc_calloc(size_t count, size_t size);
@@ -197,7 +197,7 @@ static long run_failing_at(struct job *job, long n, int *rc)
 /*
  * Fails every `stride`th allocation of `job` in turn.  Each failure must
  * give DOMCOMPAT_ENOMEM: libxml2's and libxslt's own failures included,
- * which the library survives on its reserve (src/reserve.h).  A run may
+ * which the library survives on its reserve (src/lib/reserve.h).  A run may
  * make fewer allocations than the one before it (libxml2's hash tables are
  * seeded at random and grow at different times), so a run that succeeded
  * must not have reached allocation `n`.  With the context's memory of

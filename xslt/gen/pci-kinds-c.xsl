@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
-  data/pci-kinds.xml -> pci-kinds.c, the table declared in src/kinds.h.
+  data/pci-kinds.xml -> pci-kinds.c, the table declared in src/lib/kinds.h.
   Names in the data file are plain ASCII words, so they are written into
   C string literals unescaped; the Makefile checks that before using this.
 -->

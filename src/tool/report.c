@@ -1,4 +1,4 @@
-#include "tool_report.h"
+#include "report.h"
 
 #include <string.h>
 

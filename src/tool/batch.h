@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "domcompat.h"
-#include "tool_walk.h"
+#include "walk.h"
 
 enum tool_task { TOOL_TASK_CONVERT, TOOL_TASK_CHECK, TOOL_TASK_VALIDATE };
 

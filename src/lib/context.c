@@ -11,13 +11,14 @@
 #include "embedded.h"
 #include "error.h"
 #include "reserve.h"
+#include "libxml_compat.h"
 
 struct compile_errors {
     char message[512];
     int line;
 };
 
-static void on_compile_error(void *state, xmlErrorPtr error)
+static void on_compile_error(void *state, libxml_error error)
 {
     struct compile_errors *errors = state;
 

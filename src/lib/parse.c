@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "sourcemap.h"
+#include "libxml_compat.h"
 
 /*
  * What the tree is built of (see parse_document()): the kinds of element
@@ -62,7 +63,7 @@ static void record_error(struct parse_state *st, const xmlError *error)
 }
 
 /* Errors raised through the parser context carry the context as `ctx`. */
-static void on_parser_error(void *ctx, xmlErrorPtr error)
+static void on_parser_error(void *ctx, libxml_error error)
 {
     xmlParserCtxtPtr ctxt = ctx;
 
@@ -70,7 +71,7 @@ static void on_parser_error(void *ctx, xmlErrorPtr error)
 }
 
 /* Errors raised without the context (encoding, I/O) reach the thread's handler. */
-static void on_thread_error(void *state, xmlErrorPtr error)
+static void on_thread_error(void *state, libxml_error error)
 {
     record_error(state, error);
 }

@@ -1,4 +1,4 @@
-#include "tool_batch.h"
+#include "batch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tool_diff.h"
-#include "tool_io.h"
-#include "tool_report.h"
-#include "tool_write.h"
+#include "diff.h"
+#include "io.h"
+#include "report.h"
+#include "write.h"
 
 /* What became of one document; each task names its own in report_tally order. */
 enum outcome {

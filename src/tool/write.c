@@ -1,4 +1,4 @@
-#include "tool_write.h"
+#include "write.h"
 
 #include <errno.h>
 #include <fcntl.h>

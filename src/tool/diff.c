@@ -20,7 +20,7 @@
  *     place where it faces a change on the other side.
  *  6. Hunks.  Changes fewer than 2 * 3 + 1 unchanged lines apart share a hunk.
  */
-#include "tool_diff.h"
+#include "diff.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "error.h"
 #include "memo.h"
+#include "libxml_compat.h"
 
 #define RULES_NS "urn:domcompat:rules"
 
@@ -67,7 +68,7 @@ static void on_transform_error(void *state, const char *fmt, ...)
     va_end(ap);
 }
 
-static void on_libxml_error(void *state, xmlErrorPtr error)
+static void on_libxml_error(void *state, libxml_error error)
 {
     struct transform_errors *errors = state;
 

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "domcompat.h"
-#include "tool_batch.h"
-#include "tool_hook.h"
-#include "tool_report.h"
-#include "tool_walk.h"
-#include "tool_write.h"
+#include "batch.h"
+#include "hook.h"
+#include "report.h"
+#include "walk.h"
+#include "write.h"
 
 static const char usage_text[] =
     "usage: domcompat upgrade [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [OUTPUT] [FILE...]\n"

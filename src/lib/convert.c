@@ -31,6 +31,7 @@
 #include "skeleton.h"
 #include "sourcemap.h"
 #include "rewrite.h"
+#include "libxml_compat.h"
 
 struct conversion {
     const domcompat_context *ctx;
@@ -1025,7 +1026,7 @@ struct call_scope {
     bool out_of_memory; /* libxml2 said so */
 };
 
-static void on_stray_error(void *scope, xmlErrorPtr error)
+static void on_stray_error(void *scope, libxml_error error)
 {
     if (error->code == XML_ERR_NO_MEMORY)
         ((struct call_scope *)scope)->out_of_memory = true;

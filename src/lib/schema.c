@@ -1,9 +1,10 @@
 #include "schema.h"
+#include "libxml_compat.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static void on_validity_error(void *state, xmlErrorPtr error)
+static void on_validity_error(void *state, libxml_error error)
 {
     struct schema_failure *failure = state;
     size_t len;

@@ -11,7 +11,7 @@
  * fail: a failing "reconnect begin" makes libvirt kill the running guest.
  * So those exit 0 without reading the configuration.
  */
-#include "tool_hook.h"
+#include "hook.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "domcompat.h"
-#include "tool_io.h"
-#include "tool_report.h"
+#include "io.h"
+#include "report.h"
 
 #ifndef DOMCOMPAT_SYSCONFDIR
 #define DOMCOMPAT_SYSCONFDIR "/etc"

@@ -1,4 +1,4 @@
-#include "tool_io.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "tool_walk.h"
+#include "walk.h"
 
 #include <dirent.h>
 #include <errno.h>
