@@ -252,6 +252,9 @@ typedef struct domcompat_loss {
     const char *kind;
     const char *what;  /* what was dropped, e.g. "<target hotplug='off'>" */
     const char *since; /* first libvirt version that parses it */
+    /* Why the peer would not take it and what it does without it, e.g. "which libvirt 6.2.0
+     * does not parse (first in libvirt 6.3.0); without it, ...", or NULL. */
+    const char *why;
 } domcompat_loss;
 
 /*

@@ -37,7 +37,7 @@ peers=(legacy
     libvirt-1.0.4 libvirt-1.0.5 libvirt-1.1.1 libvirt-1.1.2 libvirt-1.2.18 libvirt-1.2.19
     libvirt-1.3.3 libvirt-1.3.4 libvirt-3.1.0 libvirt-3.2.0 libvirt-3.5.0 libvirt-3.6.0
     libvirt-4.2.0 libvirt-4.3.0 libvirt-6.2.0 libvirt-6.3.0 libvirt-7.8.0 libvirt-7.9.0
-    libvirt-9.0.0)
+    libvirt-9.0.0 libvirt-10.2.0 libvirt-10.3.0 libvirt-12.8.0)
 
 . "$(dirname "$0")/runner-lib.sh"
 runner_setup "$@"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "error.h"
 #include "kinds.h"
@@ -284,6 +285,178 @@ static bool diagnose_model_children(xmlNode *node, domcompat_form expected, cons
     return false;
 }
 
+/* Whether `value` is one of `type`'s, as libvirt's schema types it (element text is not kept). */
+static bool value_fits(enum kind_value_type type, const char *value)
+{
+    unsigned long long number;
+    char *end;
+
+    switch (type) {
+    case KIND_VALUE_ON_OFF: return strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
+    case KIND_VALUE_UINT8:
+        if (value[0] == '0' && value[1] == 'x')
+            return value[2] != '\0' &&
+                   strspn(value + 2, "0123456789abcdefABCDEF") == strlen(value + 2) &&
+                   strlen(value + 2) <= 2;
+        /* xsd:int: surrounding spaces and a sign are allowed, the value must be 0 to 255. */
+        value += strspn(value, " \t\r\n");
+        if (*value == '+')
+            value++;
+        if (*value < '0' || *value > '9')
+            return false;
+        errno = 0;
+        number = strtoull(value, &end, 10);
+        return errno == 0 && end[strspn(end, " \t\r\n")] == '\0' && number <= 255;
+    case KIND_VALUE_UNSIGNED_LONG:
+        return value[0] != '\0' && strspn(value, "0123456789") == strlen(value);
+    case KIND_VALUE_UNSIGNED_INT:
+    case KIND_VALUE_SCALED: return true;
+    }
+    return true;
+}
+
+static const char *type_expectation(enum kind_value_type type)
+{
+    switch (type) {
+    case KIND_VALUE_ON_OFF: return "on or off";
+    case KIND_VALUE_UINT8: return "a number from 0 to 255, or 0x0 to 0xff";
+    case KIND_VALUE_UNSIGNED_LONG: return "a number of KiB (decimal digits)";
+    case KIND_VALUE_UNSIGNED_INT:
+    case KIND_VALUE_SCALED: break;
+    }
+    return "a value libvirt accepts";
+}
+
+/* A unit of libvirt's scaledInteger: b, bytes, KB, KiB, k, M, MiB, ... */
+static bool is_unit(const char *unit)
+{
+    static const char scales[] = "kKmMgGtTpPeE";
+
+    if ((unit[0] == 'b' || unit[0] == 'B') &&
+        (unit[1] == '\0' || strcasecmp(unit + 1, "yte") == 0 || strcasecmp(unit + 1, "ytes") == 0))
+        return true;
+    if (unit[0] == '\0' || strchr(scales, unit[0]) == NULL)
+        return false;
+    return unit[1] == '\0' || strcasecmp(unit + 1, "b") == 0 || strcasecmp(unit + 1, "ib") == 0;
+}
+
+/* The kind a PCI controller names (subType, else model), or NULL. */
+static const struct kind *kind_of(const xmlNode *node)
+{
+    const char *sub_type = controllers_attr(node, "subType");
+
+    return kinds_find(sub_type != NULL ? sub_type : controllers_attr(node, "model"));
+}
+
+/* "PCI controller index 3 (pcie-root-port)" */
+static void controller_name(const xmlNode *node, const struct kind *kind, char *out, size_t size)
+{
+    const char *index = controllers_attr(node, "index");
+
+    snprintf(out, size, "PCI controller %s%s (%s)", index ? "index " : "with no index",
+             index ? index : "", kind->name);
+}
+
+/* The <target> of `node`, of kind `kind`: only the attributes and children libvirt defines for it.
+ */
+static bool diagnose_target(xmlNode *node, xmlNode *target, const struct kind *kind,
+                            const char *data, size_t len, domcompat_error *err)
+{
+    const struct kind_target *known;
+    char controller[256], expected[256], having[256], path[128], why[512];
+    xmlAttr *attr;
+    xmlNode *child;
+
+    controller_name(node, kind, controller, sizeof(controller));
+    for (attr = target->properties; attr != NULL; attr = attr->next) {
+        const char *name = (const char *)attr->name, *value;
+        xmlChar *joined = NULL;
+        bool fits;
+
+        if (attr->ns != NULL)
+            return problem(err, data, len, target,
+                           "<target> attribute %s:%s on %s is in a namespace; expected "
+                           "attributes without a namespace prefix",
+                           (const char *)attr->ns->prefix, name, controller);
+        if ((value = (const char *)parse_attribute_value(attr, &joined)) == NULL)
+            return false; /* out of memory: the schema's own message will do */
+        known = kind_find_target(kind, name);
+        if (known == NULL || known->element) {
+            kind_list_targets(kind, false, expected, sizeof(expected));
+            kinds_list_having_target(name, having, sizeof(having));
+            if (having[0] != '\0')
+                snprintf(why, sizeof(why), "libvirt defines %s only on %s", name, having);
+            else
+                snprintf(why, sizeof(why), "not an attribute libvirt defines");
+            problem(err, data, len, target, "<target %s='%s'> on %s: %s; expected %s%s", name,
+                    value, controller, why, expected[0] ? "one of: " : "no attribute on ",
+                    expected[0] ? expected : kind->name);
+            xmlFree(joined);
+            return true;
+        }
+        fits = value_fits(known->type, value);
+        if (!fits)
+            problem(err, data, len, target, "<target %s='%s'> on %s: expected %s", name, value,
+                    controller, type_expectation(known->type));
+        xmlFree(joined);
+        if (!fits)
+            return true;
+    }
+    for (child = target->children; child != NULL; child = child->next) {
+        if (child->type != XML_ELEMENT_NODE)
+            continue;
+        snprintf(path, sizeof(path), "target/%s", (const char *)child->name);
+        known = child->ns == NULL ? kind_find_target(kind, path) : NULL;
+        if (known == NULL) {
+            kinds_list_having_target(path, having, sizeof(having));
+            return problem(err, data, len, child,
+                           "<%s> inside the <target> of %s: libvirt defines it %s%s",
+                           (const char *)child->name, controller,
+                           having[0] ? "only on " : "on no PCI controller", having);
+        }
+    }
+    return false;
+}
+
+/* <target>, and the children only some kinds have (<pcihole64>), as libvirt defines them per kind.
+ */
+static bool diagnose_kind_children(xmlNode *node, const char *data, size_t len,
+                                   domcompat_error *err)
+{
+    const struct kind *kind = kind_of(node);
+    char controller[256], having[256];
+    xmlNode *child;
+
+    if (kind == NULL)
+        return false;
+    controller_name(node, kind, controller, sizeof(controller));
+    for (child = node->children; child != NULL; child = child->next) {
+        const struct kind_target *known;
+        const char *unit;
+
+        if (child->type != XML_ELEMENT_NODE || child->ns != NULL)
+            continue;
+        if (is_element(child, "target")) {
+            if (diagnose_target(node, child, kind, data, len, err))
+                return true;
+            continue;
+        }
+        kinds_list_having_target((const char *)child->name, having, sizeof(having));
+        if (having[0] == '\0')
+            continue; /* not one of the kinds' children: anything goes */
+        known = kind_find_target(kind, (const char *)child->name);
+        if (known == NULL)
+            return problem(err, data, len, child, "<%s> inside %s: libvirt defines it only on %s",
+                           (const char *)child->name, controller, having);
+        unit = controllers_attr(child, "unit");
+        if (known->type == KIND_VALUE_SCALED && unit != NULL && !is_unit(unit))
+            return problem(err, data, len, child,
+                           "<%s unit='%s'> inside %s: expected a unit such as b, KiB, MiB or GiB",
+                           (const char *)child->name, unit, controller);
+    }
+    return false;
+}
+
 static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, const char *data,
                                     size_t len, domcompat_error *err)
 {
@@ -304,7 +477,9 @@ static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, cons
             index ? index : "");
     if (diagnose_model_children(node, expected, data, len, err))
         return true;
-    return diagnose_kind(node, expected, data, len, err);
+    if (diagnose_kind(node, expected, data, len, err))
+        return true;
+    return diagnose_kind_children(node, data, len, err);
 }
 
 xmlNode *controllers_next_misplaced(xmlNode *root, xmlNode *after)

@@ -325,6 +325,13 @@ static void describe_loss(char *out, size_t size, const struct rule_loss *loss)
         snprintf(out, size, "<%s>", name);
 }
 
+/* Whether a controller's index attribute is the plain decimal `number`. */
+static bool same_plain_index(const char *index, const char *number)
+{
+    return index != NULL && memo_plain_index(index) && memo_plain_index(number) &&
+           strtoul(index, NULL, 10) == strtoul(number, NULL, 10);
+}
+
 /* Losses are refused unless allowed; allowed ones are made in the skeleton and reported. */
 static int handle_losses(struct conversion *c, domcompat_error *err)
 {
@@ -339,8 +346,12 @@ static int handle_losses(struct conversion *c, domcompat_error *err)
             const struct rule_loss *loss = &o->losses[j];
             xmlNode *element = loss_element(orig, loss->element);
             size_t ordinal = element ? element_ordinal(element, c->ordinals[i]) : c->ordinals[i];
-            char what[256], text[512];
+            char what[256], text[1024];
 
+            /* The peer's own value, the controller's index (the rules never read it). */
+            if (loss->unless_index != NULL &&
+                same_plain_index(controllers_attr(orig, "index"), loss->unless_index))
+                continue;
             describe_loss(what, sizeof(what), loss);
             if (c->opts->allow_loss) {
                 domcompat_loss *record = result_add_loss(c->result);
@@ -353,6 +364,8 @@ static int handle_losses(struct conversion *c, domcompat_error *err)
                 record->kind = result_keep(c->result, loss->kind, (size_t)-1, &failed);
                 record->what = result_keep(c->result, what, (size_t)-1, &failed);
                 record->since = result_keep(c->result, loss->since, (size_t)-1, &failed);
+                if (loss->why != NULL)
+                    record->why = result_keep(c->result, loss->why, (size_t)-1, &failed);
                 drop_from_skeleton(c->skeleton.controllers.nodes[i], loss);
                 continue;
             }
@@ -364,9 +377,13 @@ static int handle_losses(struct conversion *c, domcompat_error *err)
 
                 if (refusal == NULL)
                     break;
-                snprintf(text, sizeof(text),
-                         "libvirt %s does not parse %s (first in libvirt %s) and would ignore it",
-                         c->opts->peer, what, loss->since);
+                if (loss->reason != NULL)
+                    snprintf(text, sizeof(text), "%s", loss->reason);
+                else
+                    snprintf(text, sizeof(text),
+                             "libvirt %s does not parse %s (first in libvirt %s) and would ignore "
+                             "it",
+                             c->opts->peer, what, loss->since);
                 refusal->reason = result_keep(c->result, text, (size_t)-1, &failed);
                 snprintf(text, sizeof(text),
                          "drop it with --allow-loss, or convert for libvirt %s or later",
@@ -748,7 +765,9 @@ static bool nothing_to_do(const domcompat_options *opts, domcompat_form form)
  * else depends on it.  A controller with a plain index (memo_plain_index())
  * takes the answer of one that differs only there and keeps its own index
  * (rule_outcome.index_from_input); a fresh answer that does not copy the
- * index is an internal error, never remembered.
+ * index is an internal error, never remembered.  A loss that depends on
+ * the index (a peer's default that is the controller's index) comes as
+ * "unless the index is N" and handle_losses() decides it.
  */
 struct rules_plan {
     const struct conversion *c;

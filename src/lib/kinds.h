@@ -13,6 +13,23 @@ struct kind_implementation {
     const char *since; /* first libvirt version that accepts <model name> */
 };
 
+/* The values a <target> attribute or a child takes, as libvirt's schema types them. */
+enum kind_value_type {
+    KIND_VALUE_UINT8,         /* 0 to 255, or 0x and one or two hex digits */
+    KIND_VALUE_ON_OFF,        /* on or off */
+    KIND_VALUE_UNSIGNED_INT,  /* element text (not checked: the tree keeps none) */
+    KIND_VALUE_UNSIGNED_LONG, /* decimal digits */
+    KIND_VALUE_SCALED,        /* element text and an optional unit attribute */
+};
+
+/* A <target> attribute ("chassisNr") or a child ("target/node", "pcihole64") of a kind. */
+struct kind_target {
+    const char *name;
+    bool element;
+    enum kind_value_type type;
+    const char *since; /* first libvirt version that parses it on this kind */
+};
+
 struct kind {
     const char *name;
     const char *since;           /* first libvirt version that knows the kind */
@@ -21,6 +38,8 @@ struct kind {
     const char *implied_pseries; /* what it implies in a pSeries guest, or NULL */
     const struct kind_implementation *implementations;
     size_t implementation_count;
+    const struct kind_target *targets; /* what its controllers may hold */
+    size_t target_count;
 };
 
 extern const struct kind kinds_table[];
@@ -28,6 +47,18 @@ extern const size_t kinds_count;
 
 /* The first libvirt version that parses <model name> (1.2.19 as 1002019). */
 extern const unsigned long kinds_model_name_since;
+
+/* The kind's <target> attribute or child called `name` (as in struct kind_target), or NULL. */
+const struct kind_target *kind_find_target(const struct kind *kind, const char *name);
+
+/*
+ * Writes "a, b, c": the names of the kind's <target> attributes
+ * (`elements` false) or of its children ("target/node", "pcihole64").
+ */
+void kind_list_targets(const struct kind *kind, bool elements, char *out, size_t size);
+
+/* Writes "a, b and c": the kinds that have a target or child called `name`. */
+void kinds_list_having_target(const char *name, char *out, size_t size);
 
 /* The kind named `name`, or NULL. */
 const struct kind *kinds_find(const char *name);

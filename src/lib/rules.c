@@ -113,6 +113,9 @@ static int read_loss(struct rule_outcome *outcome, const xmlNode *node, domcompa
     loss->attribute = nonempty(attr(node, "attribute"));
     loss->value = attr(node, "value");
     loss->since = attr(node, "since");
+    loss->reason = nonempty(attr(node, "reason"));
+    loss->why = nonempty(attr(node, "why"));
+    loss->unless_index = nonempty(attr(node, "unless-index"));
     if (loss->kind == NULL || loss->element == NULL || loss->since == NULL)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "a rule reported an incomplete loss");
     return DOMCOMPAT_OK;

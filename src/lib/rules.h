@@ -26,6 +26,9 @@ struct rule_loss {
     const char *attribute; /* NULL for a whole element */
     const char *value;
     const char *since;
+    const char *reason;       /* the refusal's reason, or NULL */
+    const char *why;          /* after "dropped X from the controller, ", or NULL */
+    const char *unless_index; /* no loss for the controller with this index, or NULL */
 };
 
 /* What the rules decided for one PCI controller; strings point into the rules' output. */

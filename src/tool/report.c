@@ -56,11 +56,16 @@ void report_losses(FILE *to, const char *file, const domcompat_result *result)
     for (i = 0; i < domcompat_result_loss_count(result); i++) {
         const domcompat_loss *loss = domcompat_result_loss(result, i);
 
-        fprintf(to,
-                "%s:%lu:%lu: dropped %s from PCI controller %s%s (%s), which the peer "
-                "does not parse (first in libvirt %s)\n",
-                file, loss->line, loss->column, loss->what, loss->index ? "index " : "",
-                loss->index ? loss->index : "with no index", loss->kind, loss->since);
+        if (loss->why != NULL)
+            fprintf(to, "%s:%lu:%lu: dropped %s from PCI controller %s%s (%s), %s\n", file,
+                    loss->line, loss->column, loss->what, loss->index ? "index " : "",
+                    loss->index ? loss->index : "with no index", loss->kind, loss->why);
+        else
+            fprintf(to,
+                    "%s:%lu:%lu: dropped %s from PCI controller %s%s (%s), which the peer "
+                    "does not parse (first in libvirt %s)\n",
+                    file, loss->line, loss->column, loss->what, loss->index ? "index " : "",
+                    loss->index ? loss->index : "with no index", loss->kind, loss->since);
     }
 }
 
@@ -134,6 +139,7 @@ static void json_loss(FILE *to, const domcompat_loss *loss)
     fprintf(to, "{\"line\": %lu, \"column\": %lu, ", loss->line, loss->column);
     json_member(to, 1, "what", loss->what);
     json_member(to, 0, "since", loss->since);
+    json_member(to, 0, "why", loss->why);
     fputs("}", to);
 }
 

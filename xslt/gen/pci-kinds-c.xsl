@@ -21,6 +21,31 @@
       </xsl:for-each>
       <xsl:text>};&#10;&#10;</xsl:text>
     </xsl:for-each>
+    <xsl:for-each select="kind[target or child]">
+      <xsl:text>static const struct kind_target targets_</xsl:text>
+      <xsl:value-of select="count(preceding-sibling::kind[target or child]) + 1"/>
+      <xsl:text>[] = {&#10;</xsl:text>
+      <xsl:for-each select="target | child">
+        <xsl:text>    { "</xsl:text><xsl:value-of select="@name"/>
+        <xsl:text>", </xsl:text>
+        <xsl:value-of select="substring('false', 1, 5 * boolean(self::target))"/>
+        <xsl:value-of select="substring('true', 1, 4 * boolean(self::child))"/>
+        <xsl:text>, </xsl:text>
+        <xsl:choose>
+          <xsl:when test="@type = 'uint8'">KIND_VALUE_UINT8</xsl:when>
+          <xsl:when test="@type = 'on-off'">KIND_VALUE_ON_OFF</xsl:when>
+          <xsl:when test="@type = 'unsigned-int'">KIND_VALUE_UNSIGNED_INT</xsl:when>
+          <xsl:when test="@type = 'unsigned-long'">KIND_VALUE_UNSIGNED_LONG</xsl:when>
+          <xsl:when test="@type = 'scaled'">KIND_VALUE_SCALED</xsl:when>
+          <xsl:otherwise>
+            <xsl:message terminate="yes">data/pci-kinds.xml: unknown type <xsl:value-of select="@type"/></xsl:message>
+          </xsl:otherwise>
+        </xsl:choose>
+        <xsl:text>, "</xsl:text><xsl:value-of select="@since"/>
+        <xsl:text>" },&#10;</xsl:text>
+      </xsl:for-each>
+      <xsl:text>};&#10;&#10;</xsl:text>
+    </xsl:for-each>
     <xsl:text>const struct kind kinds_table[] = {&#10;</xsl:text>
     <xsl:for-each select="kind">
       <xsl:text>    { "</xsl:text><xsl:value-of select="@name"/>
@@ -46,6 +71,16 @@
       </xsl:choose>
       <xsl:text>, </xsl:text>
       <xsl:value-of select="count(implementation)"/>
+      <xsl:text>, </xsl:text>
+      <xsl:choose>
+        <xsl:when test="target or child">
+          <xsl:text>targets_</xsl:text>
+          <xsl:value-of select="count(preceding-sibling::kind[target or child]) + 1"/>
+        </xsl:when>
+        <xsl:otherwise>NULL</xsl:otherwise>
+      </xsl:choose>
+      <xsl:text>, </xsl:text>
+      <xsl:value-of select="count(target | child)"/>
       <xsl:text> },&#10;</xsl:text>
     </xsl:for-each>
     <xsl:text>};&#10;&#10;const size_t kinds_count = sizeof(kinds_table) / sizeof(kinds_table[0]);&#10;</xsl:text>

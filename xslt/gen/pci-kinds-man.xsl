@@ -42,19 +42,35 @@
         <xsl:value-of select="@name"/>
       </xsl:for-each>
       <xsl:text>.</xsl:text>
-      <xsl:if test="target or child">
-        <xsl:text>  Read by peers from: </xsl:text>
-        <xsl:for-each select="target | child">
-          <xsl:if test="position() > 1">, </xsl:if>
-          <xsl:choose>
-            <xsl:when test="self::target">&lt;target <xsl:value-of select="@name"/>&gt;</xsl:when>
-            <xsl:otherwise>&lt;<xsl:value-of select="@name"/>&gt;</xsl:otherwise>
-          </xsl:choose>
-          <xsl:text> </xsl:text>
-          <xsl:value-of select="@since"/>
-        </xsl:for-each>
-        <xsl:text>.</xsl:text>
-      </xsl:if>
+      <xsl:choose>
+        <xsl:when test="target or child">
+          <xsl:text>  It may hold </xsl:text>
+          <xsl:for-each select="target | child">
+            <xsl:if test="position() > 1">; </xsl:if>
+            <xsl:choose>
+              <xsl:when test="self::target">&lt;target <xsl:value-of select="@name"/>&gt;</xsl:when>
+              <xsl:when test="starts-with(@name, 'target/')">&lt;target&gt;&lt;<xsl:value-of select="substring-after(@name, 'target/')"/>&gt;</xsl:when>
+              <xsl:otherwise>&lt;<xsl:value-of select="@name"/>&gt;</xsl:otherwise>
+            </xsl:choose>
+            <xsl:text> (libvirt </xsl:text>
+            <xsl:value-of select="@since"/>
+            <xsl:if test="@rejected-since">
+              <xsl:text>; from </xsl:text>
+              <xsl:value-of select="@rejected-since"/>
+              <xsl:text> until then, libvirt rejects it</xsl:text>
+            </xsl:if>
+            <xsl:if test="@since != ../@since">
+              <xsl:text>; without it, an older one </xsl:text>
+              <xsl:value-of select="@without"/>
+            </xsl:if>
+            <xsl:text>)</xsl:text>
+          </xsl:for-each>
+          <xsl:text>, and no other &lt;target&gt; attribute or child.</xsl:text>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:text>  Its &lt;target&gt;, if any, is empty.</xsl:text>
+        </xsl:otherwise>
+      </xsl:choose>
       <xsl:text>&#10;</xsl:text>
     </xsl:for-each>
   </xsl:template>

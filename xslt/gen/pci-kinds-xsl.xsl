@@ -61,6 +61,31 @@
         <xsl:with-param name="entries" select="kind/child"/>
       </xsl:call-template>
       <xsl:call-template name="versioned">
+        <xsl:with-param name="name" select="'dc:target-rejected-since'"/>
+        <xsl:with-param name="entries" select="kind/target[@rejected-since]"/>
+        <xsl:with-param name="attribute" select="'rejected-since'"/>
+      </xsl:call-template>
+      <xsl:call-template name="valued">
+        <xsl:with-param name="name" select="'dc:target-type'"/>
+        <xsl:with-param name="entries" select="kind/target"/>
+        <xsl:with-param name="attribute" select="'type'"/>
+      </xsl:call-template>
+      <xsl:call-template name="valued">
+        <xsl:with-param name="name" select="'dc:target-default'"/>
+        <xsl:with-param name="entries" select="kind/target[@default]"/>
+        <xsl:with-param name="attribute" select="'default'"/>
+      </xsl:call-template>
+      <xsl:call-template name="valued">
+        <xsl:with-param name="name" select="'dc:target-default-for-index'"/>
+        <xsl:with-param name="entries" select="kind/target[@default-for-index]"/>
+        <xsl:with-param name="attribute" select="'default-for-index'"/>
+      </xsl:call-template>
+      <xsl:call-template name="valued">
+        <xsl:with-param name="name" select="'dc:target-without'"/>
+        <xsl:with-param name="entries" select="kind/target | kind/child"/>
+        <xsl:with-param name="attribute" select="'without'"/>
+      </xsl:call-template>
+      <xsl:call-template name="versioned">
         <xsl:with-param name="name" select="'dc:construct-since'"/>
         <xsl:with-param name="entries" select="construct"/>
       </xsl:call-template>
@@ -112,6 +137,28 @@
         </xsl:for-each>
         <xsl:text>'</xsl:text>
       </xsl:attribute>
+    </out:variable>
+  </xsl:template>
+
+  <!--
+    Entries "kind=name=VALUE" of a target's or child's `attribute`, for the
+    words and values peer-support.xsl needs.  A variable's content rather
+    than a select, so values may hold apostrophes; none may hold '|'.
+    Every target and child must have one: the build stops otherwise.
+  -->
+  <xsl:template name="valued">
+    <xsl:param name="name"/>
+    <xsl:param name="entries"/>
+    <xsl:param name="attribute"/>
+    <out:variable name="{$name}">
+      <xsl:text>|</xsl:text>
+      <xsl:for-each select="$entries">
+        <xsl:variable name="value" select="string(@*[name() = $attribute])"/>
+        <xsl:if test="$value = '' or contains($value, '|')">
+          <xsl:message terminate="yes">data/pci-kinds.xml: <xsl:value-of select="../@name"/>'s <xsl:value-of select="@name"/> needs a <xsl:value-of select="$attribute"/> without '|'</xsl:message>
+        </xsl:if>
+        <xsl:value-of select="concat(../@name, '=', @name, '=', $value, '|')"/>
+      </xsl:for-each>
     </out:variable>
   </xsl:template>
 
