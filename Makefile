@@ -57,7 +57,7 @@ DATA        = data/pci-kinds.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
              $(B)/tests/test_rules $(B)/tests/test_diff $(B)/tests/test_skeleton \
-             $(B)/tests/test_memo
+             $(B)/tests/test_memo $(B)/tests/test_encoding
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \

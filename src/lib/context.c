@@ -33,17 +33,16 @@ static int compile_stylesheet(xsltStylesheetPtr *out, const struct embedded_file
                               domcompat_error *err)
 {
     struct compile_errors errors = {"", 0};
-    xmlStructuredErrorFunc saved = xmlStructuredError;
-    void *saved_ctx = xmlStructuredErrorContext;
+    struct libxml_handler saved;
     xmlDocPtr doc;
 
-    xmlSetStructuredErrorFunc(&errors, on_compile_error);
+    libxml_handler_install(&saved, &errors, on_compile_error);
     doc = xmlReadMemory((const char *)file->data, (int)file->len, file->name, NULL,
                         XML_PARSE_NONET | XML_PARSE_NOCDATA);
     *out = doc ? xsltParseStylesheetDoc(doc) : NULL;
     if (*out == NULL)
         xmlFreeDoc(doc); /* xsltParseStylesheetDoc keeps the document only on success */
-    xmlSetStructuredErrorFunc(saved_ctx, saved);
+    libxml_handler_restore(&saved);
     if (*out == NULL)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                          "cannot compile built-in stylesheet %s (line %d): %s", file->name,

@@ -1039,8 +1039,7 @@ static void conversion_free(struct conversion *c)
  * incomplete copy, and whatever the reserve served is not to be trusted.
  */
 struct call_scope {
-    xmlStructuredErrorFunc handler;
-    void *handler_ctx;
+    struct libxml_handler handler; /* the caller's, given back at the end */
     struct reserve_scope reserve;
     bool out_of_memory; /* libxml2 said so */
 };
@@ -1053,10 +1052,8 @@ static void on_stray_error(void *scope, libxml_error error)
 
 static void call_begin(struct call_scope *scope)
 {
-    scope->handler = xmlStructuredError;
-    scope->handler_ctx = xmlStructuredErrorContext;
     scope->out_of_memory = false;
-    xmlSetStructuredErrorFunc(scope, on_stray_error);
+    libxml_handler_install(&scope->handler, scope, on_stray_error);
     reserve_begin(&scope->reserve);
 }
 
@@ -1066,7 +1063,7 @@ static void call_begin(struct call_scope *scope)
  */
 static bool call_end(struct call_scope *scope)
 {
-    xmlSetStructuredErrorFunc(scope->handler_ctx, scope->handler);
+    libxml_handler_restore(&scope->handler);
     xmlResetLastError();
     return reserve_end(&scope->reserve) || scope->out_of_memory;
 }

@@ -4,7 +4,17 @@
  * Each difference is named here once, with the version that brought it, so
  * the rest of the library is written for both sides and a workaround can be
  * dropped by deleting its branch when the oldest supported libxml2 passes
- * that version.
+ * that version.  Tested: 2.9.14 (Debian 12; Debian 13's 2.12.7+really2.9.14
+ * is the same code, and its headers say 2.9.14) and 2.15.4 (Debian
+ * unstable).  Differences handled elsewhere, because they are not about
+ * the API:
+ *
+ *   - libxml2's wording of encoding and character errors changed by 2.15
+ *     (2.13 reworded and consolidated its messages): domcompat words those
+ *     itself (parse.c, check_declared_encoding() and
+ *     report_bad_character()), so its messages are the same on both;
+ *   - the RELAX NG validator dereferences failed allocations in 2.9.14 and,
+ *     still, in 2.15.4: the memory reserve (reserve.h) serves both.
  */
 #ifndef DOMCOMPAT_LIBXML_COMPAT_H
 #define DOMCOMPAT_LIBXML_COMPAT_H
@@ -24,5 +34,37 @@ typedef const xmlError *libxml_error;
 #else
 typedef xmlError *libxml_error;
 #endif
+
+/*
+ * The thread's structured error handler, put aside while a call of the
+ * library installs its own and given back after.  libxml2 2.12 deprecated
+ * reading the thread-local xmlStructuredError and xmlStructuredErrorContext
+ * (its documentation points to xmlSetStructuredErrorFunc(), which only
+ * sets), yet no version up to 2.15 offers a getter, and errors raised
+ * outside the handlers of a context (creating a parser context, say) still
+ * reach only the thread's handler, which by default prints to stderr.  So this is the one place
+ * that reads them; should a libxml2 mark them deprecated, the warning is
+ * silenced here alone, the behaviour being the same.
+ */
+struct libxml_handler {
+    xmlStructuredErrorFunc handler;
+    void *context;
+};
+
+static inline void libxml_handler_install(struct libxml_handler *saved, void *context,
+                                          xmlStructuredErrorFunc handler)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    saved->handler = xmlStructuredError;
+    saved->context = xmlStructuredErrorContext;
+#pragma GCC diagnostic pop
+    xmlSetStructuredErrorFunc(context, handler);
+}
+
+static inline void libxml_handler_restore(const struct libxml_handler *saved)
+{
+    xmlSetStructuredErrorFunc(saved->context, saved->handler);
+}
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "encoding.h"
 #include "error.h"
 #include "sourcemap.h"
 #include "libxml_compat.h"
@@ -116,6 +117,39 @@ static const char *wide_encoding(const unsigned char *d, size_t len)
     return NULL;
 }
 
+/*
+ * Refuses a declared encoding other than UTF-8 before libxml2 reads the
+ * document: it would decode ISO-8859-1, UTF-7 and the like, and what it
+ * says of an encoding it does not know or of a declaration the bytes
+ * contradict differs between its versions (2.9.14: "Unsupported encoding
+ * x-bogus", "Document labelled UTF-16 but has UTF-8 content"; 2.15.4:
+ * "Unsupported encoding: x-bogus", "Blank needed here").
+ */
+static int check_declared_encoding(const char *data, size_t len, domcompat_error *err)
+{
+    char name[65];
+    const char *declared;
+    size_t declared_len;
+
+    if (!encoding_declared(data, len, &declared, &declared_len))
+        return DOMCOMPAT_OK;
+    snprintf(name, sizeof(name), "%.*s%s", declared_len < 61 ? (int)declared_len : 60, declared,
+             declared_len < 61 ? "" : "...");
+    if (is_utf8_name(name))
+        return DOMCOMPAT_OK;
+    /* Really UTF-16 or UTF-32 bytes were refused already (wide_encoding()). */
+    if (encoding_is_wide(declared, declared_len))
+        return error_set(err, DOMCOMPAT_EINVALID, 1, 1,
+                         "the document declares encoding '%s' but its bytes are not %s; "
+                         "domcompat reads UTF-8 only (if they are UTF-8, declare "
+                         "encoding='UTF-8')",
+                         name, name);
+    return error_set(err, DOMCOMPAT_EINVALID, 1, 1,
+                     "the document declares encoding '%s'; domcompat reads UTF-8 only "
+                     "(convert it first, for example with iconv -t UTF-8)",
+                     name);
+}
+
 static bool only_whitespace(const char *data, size_t len)
 {
     size_t i;
@@ -161,12 +195,51 @@ static unsigned long repeated_attribute_column(const char *data, size_t len, uns
     return best;
 }
 
+/*
+ * A character error in domcompat's own words, when libxml2 stopped at the
+ * first character of the input that is not UTF-8 or not allowed in XML (or
+ * a later one: a character reference to such a character, say, is not in
+ * the bytes, and keeps libxml2's text).  libxml2 words these differently
+ * from version to version (2.9.14: "Input is not proper UTF-8, indicate
+ * encoding !", "Char 0x0 out of allowed range"; 2.15.4: "Invalid bytes in
+ * character encoding", "Invalid character: Char 0x0 out of allowed
+ * range"), and even reports them with different codes.
+ */
+static bool report_bad_character(const struct parse_state *st, const char *data, size_t len,
+                                 domcompat_error *err)
+{
+    struct source_cursor cursor;
+    unsigned long line, col;
+    long character;
+    size_t at = encoding_first_bad_character(data, len, &character);
+
+    if (at == len)
+        return false;
+    source_cursor_init(&cursor);
+    source_cursor_position(&cursor, data, at, &line, &col);
+    if (st->line > 0 && (line > (unsigned long)st->line ||
+                         (line == (unsigned long)st->line && col > (unsigned long)st->column)))
+        return false;
+    if (character < 0)
+        error_set(err, DOMCOMPAT_EINVALID, line, col,
+                  "not well-formed XML: invalid UTF-8 (byte 0x%02X); domcompat reads UTF-8 only "
+                  "(convert it first, for example with iconv -t UTF-8)",
+                  (unsigned)(unsigned char)data[at]);
+    else
+        error_set(err, DOMCOMPAT_EINVALID, line, col,
+                  "not well-formed XML: character U+%04lX is not allowed in XML", character);
+    return true;
+}
+
 static int report_parse_error(const struct parse_state *st, const char *data, size_t len,
                               domcompat_error *err)
 {
     unsigned long line = st->line > 0 ? (unsigned long)st->line : 0;
     unsigned long col = st->column > 0 ? (unsigned long)st->column : 0;
 
+    if ((st->code == XML_ERR_INVALID_CHAR || st->code == XML_ERR_INVALID_ENCODING) &&
+        report_bad_character(st, data, len, err))
+        return DOMCOMPAT_EINVALID;
     switch (st->code) {
     case XML_ERR_DOCUMENT_EMPTY:
         return error_set(err, DOMCOMPAT_EINVALID, line, col,
@@ -351,8 +424,7 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     struct parse_state st;
     xmlParserCtxtPtr ctxt = NULL;
     xmlDocPtr doc = NULL;
-    xmlStructuredErrorFunc saved_handler = xmlStructuredError;
-    void *saved_handler_ctx = xmlStructuredErrorContext;
+    struct libxml_handler saved_handler;
     const char *wide;
     xmlNode *root;
     int rc = DOMCOMPAT_OK;
@@ -372,9 +444,11 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
                          "the document is %s; domcompat reads UTF-8 only "
                          "(convert it first, for example with iconv -t UTF-8)",
                          wide);
+    if ((rc = check_declared_encoding(data, len, err)) != DOMCOMPAT_OK)
+        return rc;
 
     /* Errors raised outside the context's channel, its creation included, must not reach stderr. */
-    xmlSetStructuredErrorFunc(&st, on_thread_error);
+    libxml_handler_install(&saved_handler, &st, on_thread_error);
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL) {
         rc = error_nomem(err);
@@ -445,7 +519,7 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     *out = doc;
     doc = NULL; /* now owned by the caller */
 out:
-    xmlSetStructuredErrorFunc(saved_handler_ctx, saved_handler);
+    libxml_handler_restore(&saved_handler);
     /* libxml2 keeps a copy of the last error per thread: not a copy of our input. */
     xmlResetLastError();
     xmlFreeDoc(doc);

@@ -6,6 +6,13 @@
  * allocation in several places (a validation state made in
  * xmlRelaxNGValidateDefinition, copied for <optional> and <zeroOrMore>),
  * so running out of memory while validating would crash the process.
+ * 2.15.4 still does, although libxml2 2.13's news says most of its core
+ * reports failed allocations now (measured: tests/unit/test_nomem.c, with
+ * the reserve never drawn on, crashes inside xmlRelaxNGValidateDoc; the
+ * news of 2.14 and 2.15 call RELAX NG support "still in a bad state").  So
+ * the reserve serves every version: none is known to do without it.
+ * Nor is a failure always reported as one: 2.15.4 gives a RelaxNG grammar
+ * that could not be compiled for want of memory an error without a message.
  * No grammar or caller can avoid that, so the library routes libxml2's
  * allocations through functions of its own, which chain to the ones
  * libxml2 had: outside a reserve scope they change nothing, and inside one

@@ -203,8 +203,7 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
 {
     struct transform_errors errors = {false, NULL, "", ""};
     size_t i;
-    xmlStructuredErrorFunc saved = xmlStructuredError;
-    void *saved_ctx = xmlStructuredErrorContext;
+    struct libxml_handler saved;
     xsltTransformContextPtr tctxt = NULL;
     int rc = DOMCOMPAT_OK;
 
@@ -214,7 +213,7 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
         return error_nomem(err);
     errors.tctxt = tctxt;
     xsltSetTransformErrorFunc(tctxt, &errors, on_transform_error);
-    xmlSetStructuredErrorFunc(&errors, on_libxml_error);
+    libxml_handler_install(&saved, &errors, on_libxml_error);
     if (xsltSetCtxtSecurityPrefs(security, tctxt) != 0) {
         rc = error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "cannot lock down the transform");
         goto out;
@@ -250,7 +249,7 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
     }
     rc = read_outcomes(out, controller_count, err);
 out:
-    xmlSetStructuredErrorFunc(saved_ctx, saved);
+    libxml_handler_restore(&saved);
     xmlResetLastError();
     xsltFreeTransformContext(tctxt);
     if (rc != DOMCOMPAT_OK)
