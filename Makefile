@@ -61,7 +61,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
-        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench FORCE
+        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test FORCE
 .DELETE_ON_ERROR:
 
 MANPAGE = $(B)/domcompat.1
@@ -239,6 +239,17 @@ install-test: all readme-example
 	test -f $(B)/stage/opt/domcompat/share/man/man1/domcompat.1
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
 	@echo "install test: 1 passed, 0 failed"
+
+# The Ansible module with a real ansible-playbook against this host (needs
+# ansible-core; not part of check).
+ansible-test: $(TOOL)
+	tests/run-ansible.sh $(TOOL)
+
+# Builds the Debian packages from a copy of the tracked files, checks them
+# with lintian, installs them into this machine, uses them and removes them
+# (needs root or sudo, dpkg-dev, debhelper and lintian; not part of check).
+deb-test:
+	tests/run-deb.sh
 
 check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
        readme-example install-test
