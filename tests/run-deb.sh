@@ -48,27 +48,40 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
     sudo=sudo
 fi
-for package in $packages; do
-    if dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q 'installed'; then
-        echo "$0: $package is installed already; this test installs and removes it, so remove it first" >&2
-        exit 2
-    fi
-done
+
+# installed_packages: those of $packages that dpkg has, even half-installed
+# or removed with their configuration left.
+installed_packages() {
+    local package
+    for package in $packages; do
+        if dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -qv 'not-installed$'; then
+            echo "$package"
+        fi
+    done
+}
+apt_get() {
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
+}
+already=$(installed_packages)
+if [ -n "$already" ]; then
+    echo "$0: installed already:" $already "(this test installs and removes them: remove them first)" >&2
+    exit 2
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/domcompat-deb.XXXXXX") || exit 2
+# apt-get reads the packages as its unprivileged _apt user.
 chmod 755 "$work"
-installed=0
+# Whatever happens, nothing of the packages stays installed.
 cleanup() {
-    if [ "$installed" -eq 1 ]; then
+    local left
+    left=$(installed_packages)
+    if [ -n "$left" ]; then
         # shellcheck disable=SC2086 # one word per package
-        $sudo apt-get purge -y -q $packages >"$work/cleanup.log" 2>&1 || cat "$work/cleanup.log" >&2
+        apt_get purge -y -q $left >"$work/cleanup.log" 2>&1 || cat "$work/cleanup.log" >&2
     fi
     rm -rf "$work"
 }
 trap cleanup EXIT
-apt_get() {
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
-}
 
 . "$root/tests/runner-lib.sh"
 
@@ -76,8 +89,9 @@ apt_get() {
 
 case_begin build
 mkdir -p "$work/src"
+# (A tracked file deleted in the work tree is left out.)
 (cd "$root" && git ls-files -z --cached --others --exclude-standard |
-    tar --null -T - -cf -) | tar -C "$work/src" -xf -
+    tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -C "$work/src" -xf -
 version=$(sed -n 's/^VERSION *= *//p' "$root/Makefile")
 changelog_version=$(cd "$work/src" && dpkg-parsechangelog -S Version)
 [ "$changelog_version" = "$version" ] ||
@@ -95,10 +109,14 @@ for package in $packages; do echo "${package}_${version}_$arch.deb"; done | LC_A
 cmp -s "$work/debs.expected" "$work/debs.built" ||
     problem "not the packages expected" diff "$work/debs.expected" "$work/debs.built"
 case_end
+if [ "$failed" -ne 0 ]; then
+    echo "deb: $passed passed, $failed failed (nothing to check without the packages)"
+    exit 1
+fi
 
 case_begin lintian
 changes=$work/domcompat_${version}_$arch.changes
-lintian --fail-on error,warning --no-tag-display-limit "$changes" >"$work/lintian.log" 2>&1 ||
+lintian --fail-on error,warning --tag-display-limit 0 "$changes" >"$work/lintian.log" 2>&1 ||
     problem "lintian reports errors or warnings" cat "$work/lintian.log"
 # Every tag, overridden ones too, for the log.
 lintian --fail-on none --show-overrides "$changes" 2>/dev/null >"$work/lintian.all"
@@ -145,7 +163,6 @@ case_end
 # --- install and use ---------------------------------------------------------------
 
 case_begin install
-installed=1
 if ! (cd "$work" && apt_get install -y -q --no-install-recommends ./*.deb) >"$work/install.log" 2>&1; then
     problem "apt-get install ./*.deb failed" tail -n 20 "$work/install.log"
 fi
@@ -238,11 +255,9 @@ case_begin remove
 # shellcheck disable=SC2086
 dpkg-query -L $packages 2>/dev/null | sort -u >"$work/files"
 # shellcheck disable=SC2086
-if apt_get purge -y -q $packages >"$work/purge.log" 2>&1; then
-    installed=0
-else
+apt_get purge -y -q $packages >"$work/purge.log" 2>&1 ||
     problem "apt-get purge failed" tail -n 20 "$work/purge.log"
-fi
+[ -z "$(installed_packages)" ] || problem "still installed: $(installed_packages)"
 while IFS= read -r f; do
     # Directories the system shares (/usr/bin ...) stay.
     [ -e "$f" ] && [ ! -d "$f" ] && problem "left behind: $f"
