@@ -162,7 +162,7 @@ backup_files:
     - The backup kept of each rewritten file, by file.
   returned: when C(command) is C(upgrade) or C(downgrade)
   type: dict
-  sample: {"/srv/domains/db01.xml": "/srv/domains/db01.xml.domcompat-20261125T120000"}
+  sample: {"/srv/domains/db01.xml": "/srv/domains/db01.xml.domcompat-20261125T120000.000000"}
 problems:
   description:
     - One line per refused controller, invalid document or file that could
