@@ -21,6 +21,8 @@
 #   refused        a downgrade with one refused document fails the task with
 #                  its message, leaves that file as it was, and still
 #                  converts the other
+#   usage error    a peer domcompat does not know fails the task with
+#                  domcompat's message
 #
 # Prints each run's recap line, one line per failure and, last,
 # "ansible: N passed, M failed"; exits 1 if any case failed, 2 if it cannot
@@ -238,6 +240,20 @@ snapshot "$o" | grep -E '^generic\.xml ' >"$work/refused-after"
 cmp -s "$work/refused-before" "$work/refused-after" || problem "the refused document was touched"
 cmp -s "$o/pcie.xml" "$fixtures/upgrade-pcie-root-port/input.xml" ||
     problem "the other document was not downgraded"
+case_end
+
+case_begin "usage error"
+# domcompat stops before any document and prints no report: the task fails
+# with what domcompat said, and touches nothing.
+snapshot "$o" >"$work/usage-before"
+ANSIBLE_LIBRARY=$module_dir playbook usage -i localhost, -c local \
+    -e "$(extra_vars downgrade libvirt-bogus "$o" 2)" "$root/tests/ansible/module.yml"
+[ "$status" -eq 2 ] || problem "ansible-playbook exited $status, not 2 (a failed task)"
+expect_recap failed=1 usage
+expect_in_log usage '"msg": "domcompat exited with status 2: domcompat: '
+expect_in_log usage "libvirt-bogus"
+snapshot "$o" >"$work/usage-after"
+cmp -s "$work/usage-before" "$work/usage-after" || problem "the directory changed"
 case_end
 
 echo "ansible: $passed passed, $failed failed"

@@ -286,15 +286,16 @@ def problems_of(report):
     return lines
 
 
-def losses_of(report):
-    """What --allow-loss dropped, one line each."""
+def losses_of(report, check_mode):
+    """What --allow-loss dropped (or would drop), one line each."""
+    verb = "would drop" if check_mode else "dropped"
     lines = []
     for document in report.get("documents", []):
         for change in document.get("changes") or []:
             for loss in change.get("losses") or []:
                 lines.append(
-                    "%s: dropped %s, which the peer would ignore (first in libvirt %s)"
-                    % (position(document.get("path"), loss), loss.get("what"), loss.get("since"))
+                    "%s: %s %s, which the peer would ignore (first in libvirt %s)"
+                    % (position(document.get("path"), loss), verb, loss.get("what"), loss.get("since"))
                 )
     return lines
 
@@ -313,6 +314,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    # Without a path domcompat would read standard input.
+    if not p["paths"]:
+        module.fail_json(msg="paths is empty")
     for path in p["paths"]:
         if not os.path.isabs(path):
             module.fail_json(msg="paths must be absolute: %s" % path)
@@ -354,7 +358,7 @@ def main():
             result["backup_files"] = dict((f, f + backup_suffix) for f in result["changed_files"])
         if module._diff:
             result["diff"] = [dict(prepared=d["diff"]) for d in changed if d.get("diff")]
-    for loss in losses_of(report):
+    for loss in losses_of(report, module.check_mode):
         module.warn(loss)
 
     if rc != 0:
