@@ -15,9 +15,11 @@
 #                  backup; nothing else appears or changes
 #   re-apply       a second run reports no change and touches nothing
 #   wave           the README's playbook (contrib/ansible/check-before-wave.yml,
-#                  which the README must show as it is): a lossy document
-#                  fails the task with its message and the report, and the
-#                  same documents pass for a peer that reads them
+#                  which the README must show as it is) over a directory laid
+#                  out as /etc/libvirt/qemu (networks/, autostart/ links): a
+#                  lossy document fails the task with its message and the
+#                  report, and the same documents pass for a peer that reads
+#                  them
 #   refused        a downgrade with one refused document fails the task with
 #                  its message, leaves that file as it was, and still
 #                  converts the other
@@ -192,6 +194,12 @@ w=$work/wave
 mkdir -p "$w"
 cp "$fixtures/check-lossy-json/input.xml" "$w/lossy.xml"
 cp "$fixtures/upgrade-explicit-document-unchanged/input.xml" "$w/explicit.xml"
+# Laid out as libvirt keeps /etc/libvirt/qemu: a network beside the domains,
+# and the links of autostart/.
+mkdir -p "$w/networks/autostart" "$w/autostart"
+printf "<network>\n  <name>default</name>\n</network>\n" >"$w/networks/default.xml"
+ln -s ../default.xml "$w/networks/autostart/default.xml"
+ln -s ../explicit.xml "$w/autostart/explicit.xml"
 snapshot "$w" >"$work/wave-before"
 printf '[libvirt_hosts]\nlocalhost ansible_connection=local\n' >"$work/inventory"
 # The host is this one: no package to install, no sudo to become root.
@@ -213,8 +221,18 @@ expect_in_log wave-lossy '"outcome": "lossy"'
 playbook wave-ok -i "$work/inventory" --skip-tags install -e "$(wave_vars libvirt-6.3.0)" "$wave_playbook"
 [ "$status" -eq 0 ] || problem "ansible-playbook exited $status for a peer that reads every document" \
     tail -n 20 "$work/wave-ok.log"
+expect_recap ok=2 wave-ok
 expect_recap failed=0 wave-ok
 expect_recap changed=0 wave-ok
+expect_recap skipped=0 wave-ok
+# A host that defines no domain passes, the check skipped.
+mkdir "$work/no-domains"
+playbook wave-none -i "$work/inventory" --skip-tags install \
+    -e "{\"ansible_become\": false, \"wave_peer\": \"libvirt-6.2.0\", \"domain_dirs\": [\"$work/no-domains\"]}" "$wave_playbook"
+[ "$status" -eq 0 ] || problem "ansible-playbook exited $status for a host without domains" \
+    tail -n 20 "$work/wave-none.log"
+expect_recap failed=0 wave-none
+expect_recap skipped=1 wave-none
 snapshot "$w" >"$work/wave-after"
 cmp -s "$work/wave-before" "$work/wave-after" ||
     problem "check changed the directory" diff "$work/wave-before" "$work/wave-after"

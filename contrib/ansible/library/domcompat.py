@@ -40,8 +40,7 @@ options:
   command:
     description:
       - What to do. C(check) converts nothing; C(upgrade) writes the
-        explicit form, or with C(to) a libvirt version's pinned form;
-        C(downgrade) writes what the peer C(to) reads.
+        explicit form; C(downgrade) writes what the peer C(to) reads.
     type: str
     required: true
     choices: [check, upgrade, downgrade]
@@ -110,6 +109,13 @@ options:
         the managed host's C(PATH).
     type: path
 notes:
+  - No released libvirt reads the explicit form that C(upgrade) writes. To
+    pin the implementations in the files a libvirt host reads, use
+    C(downgrade) with C(to) set to that host's libvirt version.
+  - With C(recursive), every C(*.xml) below a directory is taken for a
+    domain, libvirt's C(networks/) too; for C(/etc/libvirt/qemu), list the
+    domains with M(ansible.builtin.find) first, as the README's playbook
+    does.
   - Convert the files of C(/etc/libvirt/qemu) with libvirtd stopped, or
     convert copies and C(virsh define) them; libvirtd does not re-read its
     files while running.
@@ -126,11 +132,19 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: List the domains of the host (not networks/, nor autostart/ links)
+  ansible.builtin.find:
+    paths: /etc/libvirt/qemu
+    patterns: "*.xml"
+    file_type: file
+  register: domains
+
 - name: Check every domain before migrating to hosts with libvirt 6.2.0
   domcompat:
     command: check
     to: libvirt-6.2.0
-    paths: /etc/libvirt/qemu
+    paths: "{{ domains.files | map(attribute='path') | list }}"
+  when: domains.matched > 0
 
 - name: Upgrade saved domain definitions in place, keeping backups
   domcompat:
