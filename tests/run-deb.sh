@@ -22,7 +22,8 @@
 #              static one; both give the tool's output
 #   hook       the example hook is not enabled, and works once copied the
 #              way README.Debian says (into a scratch directory)
-#   remove     apt-get purge removes every file the packages installed
+#   remove     apt-get purge removes every file the packages installed, and
+#              every directory they brought (nothing left in them)
 #
 # Needs root (or sudo), dpkg-dev, debhelper, lintian and the build
 # dependencies.  Refuses to run when a domcompat package is installed
@@ -163,6 +164,10 @@ case_end
 # --- install and use ---------------------------------------------------------------
 
 case_begin install
+# What the packages bring that is not on the system yet: all of it must go
+# again with them, and anything their scripts leave in it shows.
+cat "$work/tool.list" "$work/lib.list" "$work/dev.list" | sed -n 's|^\./\(..*\)|/\1|p' | sed 's|/$||' |
+    LC_ALL=C sort -u | while IFS= read -r f; do [ -e "$f" ] || [ -L "$f" ] || echo "$f"; done >"$work/new-paths"
 if ! (cd "$work" && apt_get install -y -q --no-install-recommends ./*.deb) >"$work/install.log" 2>&1; then
     problem "apt-get install ./*.deb failed" tail -n 20 "$work/install.log"
 fi
@@ -263,6 +268,10 @@ while IFS= read -r f; do
     [ -e "$f" ] && [ ! -d "$f" ] && problem "left behind: $f"
 done <"$work/files"
 [ -s "$work/files" ] || problem "dpkg listed no installed file"
+while IFS= read -r f; do
+    if [ -e "$f" ] || [ -L "$f" ]; then problem "left behind: $f" ls -lA "$f"; fi
+done <"$work/new-paths"
+[ -s "$work/new-paths" ] || problem "the packages brought nothing new to this system"
 case_end
 
 echo "deb: $passed passed, $failed failed"
