@@ -12,7 +12,7 @@
   In every form a controller of a kind may have a <target> with exactly
   the attributes and children the data file lists for the kind (libvirt
   accepts an empty <target/> on any), and <pcihole64> where the kind has
-  it; domain.rng accepts any other child.  Values compare as exact
+  it, and any other child (domain.rng's pci-other-children).  Values compare as exact
   strings, as libvirt and the rules compare them; attribute values have
   the types of libvirt's own schema (basictypes.rng); element text is not
   checked (see element-content).
@@ -111,10 +111,14 @@
     </attribute>
   </xsl:template>
 
-  <!-- pci-children-KIND: the <target> (and <pcihole64>) a controller of the kind may have. -->
+  <!--
+    pci-children-KIND: the <target> (and <pcihole64>) a controller of the
+    kind may have, among any others (pci-other-children, domain.rng).
+  -->
   <xsl:template match="kind" mode="children">
     <define name="pci-children-{@name}">
       <interleave>
+        <ref name="pci-other-children"/>
         <optional>
           <element name="target">
             <xsl:for-each select="target">
