@@ -223,6 +223,36 @@ static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *da
     return false;
 }
 
+/*
+ * libvirt's <model name='IMPLEMENTATION'/> holds nothing else: no other
+ * attribute, no element.  libxml2's validator reports either as extra
+ * content somewhere else in the domain (the interleave of <domain>), so
+ * it is said here, at the <model> element.
+ */
+static bool diagnose_model_content(xmlNode *model, const char *index, const char *data, size_t len,
+                                   domcompat_error *err)
+{
+    xmlAttr *attr;
+    xmlNode *child;
+
+    for (attr = model->properties; attr != NULL; attr = attr->next)
+        if (attr->ns != NULL || !xmlStrEqual(attr->name, BAD_CAST "name"))
+            return problem(err, data, len, model,
+                           "<model> in PCI controller %s%s has the attribute %s%s%s; expected "
+                           "<model name='IMPLEMENTATION'/>, with no other attribute",
+                           index ? "index " : "with no index", index ? index : "",
+                           attr->ns && attr->ns->prefix ? (const char *)attr->ns->prefix : "",
+                           attr->ns && attr->ns->prefix ? ":" : "", (const char *)attr->name);
+    for (child = model->children; child != NULL; child = child->next)
+        if (child->type == XML_ELEMENT_NODE)
+            return problem(err, data, len, model,
+                           "<model> in PCI controller %s%s holds an element <%s>; expected "
+                           "<model name='IMPLEMENTATION'/>, with nothing inside",
+                           index ? "index " : "with no index", index ? index : "",
+                           (const char *)child->name);
+    return false;
+}
+
 /* libvirt's spelling: at most one <model name> child, naming an implementation of model='KIND'. */
 static bool diagnose_model_children(xmlNode *node, domcompat_form expected, const char *data,
                                     size_t len, domcompat_error *err)
@@ -255,6 +285,8 @@ static bool diagnose_model_children(xmlNode *node, domcompat_form expected, cons
     kind = kinds_find(model);
     if (kind == NULL)
         return false; /* the kind itself is the problem: diagnose_kind says so */
+    if (diagnose_model_content(first, index, data, len, err))
+        return true;
     name = controllers_attr(first, "name");
     if (name == NULL)
         return problem(err, data, len, first,

@@ -150,16 +150,6 @@ static int check_declared_encoding(const char *data, size_t len, domcompat_error
                      name);
 }
 
-static bool only_whitespace(const char *data, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
-            return false;
-    return len > 0;
-}
-
 /*
  * libxml2 reports a repeated attribute after reading it; point at the
  * repetition itself: the last "NAME=" before that column on that line.
@@ -231,6 +221,51 @@ static bool report_bad_character(const struct parse_state *st, const char *data,
     return true;
 }
 
+static const char byte_order_mark[] = "\xEF\xBB\xBF";
+
+/* Where `offset` is in `data`, as a line and a column. */
+static void position_of(const char *data, size_t offset, unsigned long *line, unsigned long *col)
+{
+    struct source_cursor cursor;
+
+    source_cursor_init(&cursor);
+    source_cursor_position(&cursor, data, offset, line, col);
+}
+
+/*
+ * libxml2 says "Document is empty" of any document that does not start with
+ * '<' (after a byte order mark and whitespace): says what stands there
+ * instead, and where.
+ */
+static int report_no_document(const char *data, size_t len, unsigned long line, unsigned long col,
+                              domcompat_error *err)
+{
+    size_t bom = len >= 3 && memcmp(data, byte_order_mark, 3) == 0 ? 3 : 0, at = bom, end;
+
+    while (at < len &&
+           (data[at] == ' ' || data[at] == '\t' || data[at] == '\r' || data[at] == '\n'))
+        at++;
+    if (at == len) /* where libxml2 says: the end */
+        return error_set(err, DOMCOMPAT_EINVALID, line, col,
+                         at == bom ? "the document is empty; expected a <domain> element"
+                                   : "the document holds only whitespace; expected a <domain> "
+                                     "element");
+    position_of(data, at, &line, &col);
+    if (len - at >= 3 && memcmp(data + at, byte_order_mark, 3) == 0)
+        return error_set(err, DOMCOMPAT_EINVALID, line, col,
+                         "found a second byte order mark (U+FEFF) where the document should "
+                         "start; expected a <domain> element");
+    /* A few characters of it, up to the end of the line, never cut inside a UTF-8 sequence. */
+    for (end = at; end < len && end - at < 32 && data[end] != '\n' && data[end] != '\0'; end++)
+        ;
+    while (end < len && end > at && ((unsigned char)data[end] & 0xC0) == 0x80)
+        end--;
+    return error_set(err, DOMCOMPAT_EINVALID, line, col,
+                     "found '%.*s%s' where the document should start; expected a <domain> "
+                     "element (XML starts with '<')",
+                     (int)(end - at), data + at, end < len && data[end] != '\n' ? "..." : "");
+}
+
 static int report_parse_error(const struct parse_state *st, const char *data, size_t len,
                               domcompat_error *err)
 {
@@ -241,11 +276,7 @@ static int report_parse_error(const struct parse_state *st, const char *data, si
         report_bad_character(st, data, len, err))
         return DOMCOMPAT_EINVALID;
     switch (st->code) {
-    case XML_ERR_DOCUMENT_EMPTY:
-        return error_set(err, DOMCOMPAT_EINVALID, line, col,
-                         only_whitespace(data, len)
-                             ? "the document holds only whitespace; expected a <domain> element"
-                             : "the document is empty; expected a <domain> element");
+    case XML_ERR_DOCUMENT_EMPTY: return report_no_document(data, len, line, col, err);
     case XML_ERR_DOCUMENT_START:
         return error_set(err, DOMCOMPAT_EINVALID, line, col,
                          "no start tag found; expected a <domain> element");
@@ -425,7 +456,7 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
     xmlParserCtxtPtr ctxt = NULL;
     xmlDocPtr doc = NULL;
     struct libxml_handler saved_handler;
-    const char *wide;
+    const char *wide, *nul;
     xmlNode *root;
     int rc = DOMCOMPAT_OK;
 
@@ -514,6 +545,20 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
                        root->ns && root->ns->prefix ? (const char *)root->ns->prefix : "",
                        root->ns && root->ns->prefix ? ":" : "", (const char *)root->name,
                        root->ns ? " in a namespace" : "");
+        goto out;
+    }
+    /*
+     * libxml2 takes a NUL byte after the root element for the end of the
+     * input, and would let whatever follows it pass unread.
+     */
+    if ((nul = memchr(data, '\0', len)) != NULL) {
+        unsigned long line, col;
+
+        position_of(data, (size_t)(nul - data), &line, &col);
+        rc = error_set(err, DOMCOMPAT_EINVALID, line, col,
+                       "not well-formed XML: a NUL byte after the end of the root element; "
+                       "expected nothing after it but comments, processing instructions and "
+                       "whitespace");
         goto out;
     }
     *out = doc;
