@@ -152,6 +152,11 @@ run_case() {
     if ! iconv -f UTF-8 -t UTF-8 <"$work/stderr" >/dev/null 2>&1; then
         problem "stderr is not valid UTF-8" cat -A "$work/stderr"
     fi
+    # C0 controls but the newline, DEL, C1 controls, bidirectional controls, line separators.
+    if LC_ALL=C grep -q -P '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]' \
+        "$work/stderr"; then
+        problem "stderr holds a control or bidirectional character, unescaped" cat -A "$work/stderr"
+    fi
     if grep -F -q -- "$secret" "$work/stdout" "$work/stderr"; then
         problem "a line of /etc/passwd appears in the output"
     fi
@@ -320,6 +325,14 @@ new_case generated-quadratic-entity-blowup 3
     repeat 100000 '&a;'
     printf '</app:text>'; } | with_payload; } >"$case_dir/input.xml"
 echo 'input.xml:1:1: a DOCTYPE is not allowed (libvirt never writes one); expected the <domain> element without a DOCTYPE' \
+    >"$case_dir/expected.stderr"
+
+# A NUL byte after the root element, then a second domain: libxml2 stops
+# reading at the NUL; refused, located, and the file left as it is by an
+# in-place rewrite.
+new_case generated-nul-after-the-domain-in-place 3 "upgrade -q -i"
+{ cat "$work/base.xml"; printf '\0'; cat "$work/base.xml"; } >"$case_dir/input.xml"
+echo "input.xml:40:1: not well-formed XML: a NUL byte after the end of the root element; expected nothing after it but comments, processing instructions and whitespace" \
     >"$case_dir/expected.stderr"
 
 for dir in "$gen"/*/; do

@@ -1,15 +1,91 @@
 #include "report.h"
 
+#include <stdint.h>
 #include <string.h>
+
+/*
+ * The character `p` starts with, if it is well-formed UTF-8 (no overlong
+ * form, no surrogate, nothing past U+10FFFF): its length, and its code
+ * point in *cp; 0 when it is not.
+ */
+static size_t utf8_char(const unsigned char *p, uint32_t *cp)
+{
+    size_t n, i;
+
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        n = 2, *cp = p[0] & 0x1F;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        n = 3, *cp = p[0] & 0x0F;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        n = 4, *cp = p[0] & 0x07;
+    else
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) || *cp > 0x10FFFF ||
+        (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/*
+ * Characters that would break a one-line message or change how a terminal
+ * shows it: C0 controls and DEL, C1 controls (U+0080 to U+009F, among them
+ * the 8-bit CSI, U+009B), the bidirectional controls (U+061C, U+200E,
+ * U+200F, U+202A to U+202E, U+2066 to U+2069) and the line and paragraph
+ * separators (U+2028, U+2029).
+ */
+static int is_disruptive(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+           cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x2028 || cp == 0x2029;
+}
+
+void report_put_text(FILE *to, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+
+    while (*p != '\0') {
+        uint32_t cp;
+        size_t n = utf8_char(p, &cp);
+
+        if (n == 0)
+            fprintf(to, "\\x%02x", *p);
+        else if (!is_disruptive(cp))
+            fwrite(p, 1, n, to);
+        else if (cp == '\n' || cp == '\r' || cp == '\t')
+            fputs(cp == '\n' ? "\\n" : cp == '\r' ? "\\r" : "\\t", to);
+        else
+            fprintf(to, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+        p += n > 0 ? n : 1;
+    }
+}
+
+/* "FILE:LINE:COLUMN: ", leaving out what is unknown. */
+static void put_position(FILE *to, const char *file, unsigned long line, unsigned long column)
+{
+    if (line > 0 && column > 0)
+        fprintf(to, "%s:%lu:%lu: ", file, line, column);
+    else if (line > 0)
+        fprintf(to, "%s:%lu: ", file, line);
+    else
+        fprintf(to, "%s: ", file);
+}
 
 void report_error(FILE *to, const char *file, const char *prefix, const domcompat_error *err)
 {
-    if (err->line > 0 && err->column > 0)
-        fprintf(to, "%s:%lu:%lu: %s%s\n", file, err->line, err->column, prefix, err->message);
-    else if (err->line > 0)
-        fprintf(to, "%s:%lu: %s%s\n", file, err->line, prefix, err->message);
-    else
-        fprintf(to, "%s: %s%s\n", file, prefix, err->message);
+    put_position(to, file, err->line, err->column);
+    fputs(prefix, to);
+    report_put_text(to, err->message);
+    fputc('\n', to);
 }
 
 int report_exit_status(int rc)
@@ -39,13 +115,17 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result,
         const domcompat_refusal *r = domcompat_result_refusal(result, i);
 
         domcompat_refusal_describe(r, description, sizeof(description));
-        if (one_line && r->hint != NULL)
-            fprintf(to, "%s:%lu:%lu: %s; to convert it: %s\n", file, r->line, r->column,
-                    description, r->hint);
-        else
-            fprintf(to, "%s:%lu:%lu: %s\n", file, r->line, r->column, description);
-        if (!one_line && r->hint != NULL)
-            fprintf(to, "%s:%lu:%lu: to convert it: %s\n", file, r->line, r->column, r->hint);
+        put_position(to, file, r->line, r->column);
+        report_put_text(to, description);
+        if (r->hint != NULL) {
+            if (!one_line) {
+                fputc('\n', to);
+                put_position(to, file, r->line, r->column);
+            }
+            fputs(one_line ? "; to convert it: " : "to convert it: ", to);
+            report_put_text(to, r->hint);
+        }
+        fputc('\n', to);
     }
 }
 
@@ -55,22 +135,30 @@ void report_losses(FILE *to, const char *file, const domcompat_result *result)
 
     for (i = 0; i < domcompat_result_loss_count(result); i++) {
         const domcompat_loss *loss = domcompat_result_loss(result, i);
+        char text[2048];
 
         if (loss->why != NULL)
-            fprintf(to, "%s:%lu:%lu: dropped %s from PCI controller %s%s (%s), %s\n", file,
-                    loss->line, loss->column, loss->what, loss->index ? "index " : "",
-                    loss->index ? loss->index : "with no index", loss->kind, loss->why);
+            snprintf(text, sizeof(text), "dropped %s from PCI controller %s%s (%s), %s", loss->what,
+                     loss->index ? "index " : "", loss->index ? loss->index : "with no index",
+                     loss->kind, loss->why);
         else
-            fprintf(to,
-                    "%s:%lu:%lu: dropped %s from PCI controller %s%s (%s), which the peer "
-                    "does not parse (first in libvirt %s)\n",
-                    file, loss->line, loss->column, loss->what, loss->index ? "index " : "",
-                    loss->index ? loss->index : "with no index", loss->kind, loss->since);
+            snprintf(text, sizeof(text),
+                     "dropped %s from PCI controller %s%s (%s), which the peer does not parse "
+                     "(first in libvirt %s)",
+                     loss->what, loss->index ? "index " : "",
+                     loss->index ? loss->index : "with no index", loss->kind, loss->since);
+        put_position(to, file, loss->line, loss->column);
+        report_put_text(to, text);
+        fputc('\n', to);
     }
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped; bytes that are not UTF-8
- * replaced. */
+/*
+ * A JSON string: quotes and backslashes escaped, and every character
+ * report_put_text() escapes written \uXXXX (or \n, \r, \t), so that a
+ * report read by a person shows what messages show; bytes that are not
+ * UTF-8 replaced by U+FFFD.
+ */
 static void json_string(FILE *to, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -81,39 +169,20 @@ static void json_string(FILE *to, const char *s)
     }
     fputc('"', to);
     while (*p != '\0') {
-        size_t n = 0, i;
+        uint32_t cp;
+        size_t n = utf8_char(p, &cp);
 
-        if (*p == '"' || *p == '\\') {
-            fprintf(to, "\\%c", *p++);
-            continue;
-        }
-        if (*p == '\n' || *p == '\r' || *p == '\t') {
-            fputs(*p == '\n' ? "\\n" : *p == '\r' ? "\\r" : "\\t", to);
-            p++;
-            continue;
-        }
-        if (*p < 0x20) {
-            fprintf(to, "\\u%04x", *p++);
-            continue;
-        }
-        if (*p < 0x80)
-            n = 1;
-        else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2)
-            n = 2;
-        else if ((*p & 0xF0) == 0xE0)
-            n = 3;
-        else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4)
-            n = 4;
-        for (i = 1; i < n; i++)
-            if ((p[i] & 0xC0) != 0x80)
-                n = 0;
-        if (n == 0) {
+        if (n == 0)
             fputs("\\ufffd", to);
-            p++;
-            continue;
-        }
-        fwrite(p, 1, n, to);
-        p += n;
+        else if (cp == '"' || cp == '\\')
+            fprintf(to, "\\%c", (char)cp);
+        else if (cp == '\n' || cp == '\r' || cp == '\t')
+            fputs(cp == '\n' ? "\\n" : cp == '\r' ? "\\r" : "\\t", to);
+        else if (is_disruptive(cp))
+            fprintf(to, "\\u%04x", (unsigned)cp);
+        else
+            fwrite(p, 1, n, to);
+        p += n > 0 ? n : 1;
     }
     fputc('"', to);
 }
@@ -270,19 +339,12 @@ const char *report_display_name(const char *path, char *buf, size_t size)
 
     if (strcmp(path, "-") == 0)
         return "<stdin>";
-    for (; *p != '\0' && plain; p++) {
-        size_t n = *p < 0x80             ? 1
-                   : (*p & 0xE0) == 0xC0 ? 2
-                   : (*p & 0xF0) == 0xE0 ? 3
-                   : (*p & 0xF8) == 0xF0 ? 4
-                                         : 0;
-        size_t i;
+    while (*p != '\0' && plain) {
+        uint32_t cp;
+        size_t n = utf8_char(p, &cp);
 
-        plain = *p >= 0x20 && *p != 0x7F && n > 0 && (n != 2 || *p >= 0xC2);
-        for (i = 1; plain && i < n; i++)
-            plain = (p[i] & 0xC0) == 0x80;
-        if (plain)
-            p += n - 1;
+        plain = n > 0 && !is_disruptive(cp);
+        p += n;
     }
     if (plain)
         return path;

@@ -28,8 +28,18 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result,
 void report_losses(FILE *to, const char *file, const domcompat_result *result);
 
 /*
+ * Writes `text` (a message, or a part of one taken from a document) so
+ * that it stays one line of valid UTF-8 that shows as it reads: control
+ * characters (C0, DEL, C1), bidirectional controls (U+061C, U+200E,
+ * U+200F, U+202A to U+202E, U+2066 to U+2069) and the line and paragraph
+ * separators are escaped, \n, \r, \t, \xNN for the ASCII ones and \uXXXX
+ * for the others, and bytes that are not UTF-8 as \xNN.
+ */
+void report_put_text(FILE *to, const char *text);
+
+/*
  * A file name as messages show it: standard input as <stdin>, and a name
- * with control characters or bytes that are not UTF-8 quoted with C-style
+ * with any character report_put_text() escapes quoted with C-style
  * escapes, so every message stays one line of valid UTF-8.  Returns `path`
  * itself or `buf`.
  */
