@@ -78,6 +78,7 @@ static void config_error(const struct config_line *at, const char *fmt, ...)
 
 static void config_error(const struct config_line *at, const char *fmt, ...)
 {
+    char message[1024];
     va_list ap;
 
     if (at->number > 0)
@@ -85,8 +86,9 @@ static void config_error(const struct config_line *at, const char *fmt, ...)
     else
         fprintf(stderr, "%s: ", at->file);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    report_put_text(stderr, message);
     fputs("\n", stderr);
 }
 
@@ -254,26 +256,27 @@ out:
 }
 
 /*
- * Reads standard input to its end.  libvirt writes the whole document to
- * it, and its versions from before it ignored EPIPE there fail the
- * operation when the hook exits without reading.  Stops after `max` bytes;
- * leaves a terminal alone.
+ * Reads standard input to its end, whatever its size, and drops it.
+ * libvirt writes the whole document to it; a hook that exits before reading
+ * it all makes that write fail with EPIPE (or kills a writer that does not
+ * ignore SIGPIPE), and libvirt's versions from before it ignored EPIPE
+ * there fail the operation.  So every way out of the hook comes through
+ * here (a document already read leaves nothing to read).  A terminal is
+ * left alone.
  */
-static void drain_stdin(size_t max)
+static void drain_stdin(void)
 {
     static char buf[64 * 1024];
-    size_t total = 0;
 
     if (isatty(STDIN_FILENO))
         return;
-    while (total < max) {
+    for (;;) {
         ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
-        total += (size_t)n;
     }
 }
 
@@ -355,7 +358,18 @@ out:
     return status;
 }
 
+/* The hook: the operation libvirt names, then standard input read to its end. */
+static int hook(int argc, char **argv);
+
 int tool_hook_main(int argc, char **argv)
+{
+    int status = hook(argc, argv);
+
+    drain_stdin();
+    return status;
+}
+
+static int hook(int argc, char **argv)
 {
     const char *config = DEFAULT_CONFIG;
     domcompat_options *opts = NULL;
@@ -405,13 +419,8 @@ int tool_hook_main(int argc, char **argv)
     suboperation = argv[i + 2];
 
     if ((strcmp(operation, "migrate") != 0 && strcmp(operation, "restore") != 0) ||
-        strcmp(suboperation, "begin") != 0) {
-        domcompat_limits limits;
-
-        domcompat_limits_default(&limits);
-        drain_stdin(limits.max_size);
+        strcmp(suboperation, "begin") != 0)
         return EXIT_DONE;
-    }
 
     if (domcompat_options_new(&opts) != DOMCOMPAT_OK) {
         fputs("domcompat hook: out of memory\n", stderr);
