@@ -829,6 +829,43 @@ static size_t collect_changes(struct change *changes, const struct side *a, cons
     return count;
 }
 
+/*
+ * A file name in a header line as GNU diff writes it, so that patch reads
+ * it back: as it is when every byte is printable ASCII other than a space,
+ * '"' and '\\'; otherwise in double quotes, with \\a \\b \\t \\n \\v \\f \\r,
+ * \\" and \\\\ for those, and \\ooo (octal) for any other byte below 0x20 or
+ * above 0x7F.  (Unquoted, patch would take "a b.xml" for "a".)
+ */
+static void put_label(struct writer *w, const char *label)
+{
+    static const char named[] = "\a\b\t\n\v\f\r", letters[] = "abtnvfr";
+    const unsigned char *p;
+    char escape[5];
+
+    for (p = (const unsigned char *)label; *p != '\0'; p++)
+        if (*p <= ' ' || *p == '"' || *p == '\\' || *p >= 0x80)
+            break;
+    if (*p == '\0') {
+        put_string(w, label);
+        return;
+    }
+    put(w, "\"", 1);
+    for (p = (const unsigned char *)label; *p != '\0'; p++) {
+        const char *known = strchr(named, *p);
+
+        if (*p == '"' || *p == '\\')
+            snprintf(escape, sizeof(escape), "\\%c", *p);
+        else if (known != NULL)
+            snprintf(escape, sizeof(escape), "\\%c", letters[known - named]);
+        else if (*p < ' ' || *p >= 0x80)
+            snprintf(escape, sizeof(escape), "\\%03o", *p);
+        else
+            snprintf(escape, sizeof(escape), "%c", *p);
+        put_string(w, escape);
+    }
+    put(w, "\"", 1);
+}
+
 static void write_diff(struct writer *w, const char *old_label, const char *new_label,
                        const struct side *a, const struct side *b, const struct change *changes,
                        size_t count)
@@ -836,9 +873,9 @@ static void write_diff(struct writer *w, const char *old_label, const char *new_
     size_t start = 0, end;
 
     put_string(w, w->color ? COLOR_HEADER "--- " : "--- ");
-    put_string(w, old_label);
+    put_label(w, old_label);
     put_string(w, w->color ? COLOR_RESET "\n" COLOR_HEADER "+++ " : "\n+++ ");
-    put_string(w, new_label);
+    put_label(w, new_label);
     put_string(w, w->color ? COLOR_RESET "\n" : "\n");
     for (; start < count; start = end) {
         for (end = start + 1; end < count; end++) {

@@ -8,7 +8,8 @@
 /*
  * Writes to `to` a unified diff of `old` (old_len bytes) against `new_` (new_len bytes) with 3
  * lines of context, as GNU `diff -u` prints it: "--- OLD_LABEL" and "+++ NEW_LABEL" header lines
- * (the labels written as given, no timestamps), then the hunks, the same lines in the same hunks.
+ * (the labels, file names, quoted as GNU diff quotes them, so that `patch` reads them back; no
+ * timestamps), then the hunks, the same lines in the same hunks.
  * Nothing at all when the two are byte-identical.
  *
  * Lines end at '\n'; a '\r' before it is part of the line, and a last line without a newline is

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diff.h"
@@ -263,19 +264,80 @@ static void test_diff__identical_inputs_print_nothing(void **state)
     text_free(&doc);
 }
 
-static void test_diff__labels_are_written_as_given(void **state)
+/* The first line GNU `diff -u NAME new` prints in the C locale, run in the work directory, without
+ * its timestamp: "--- " and NAME as diff writes it. */
+static char *gnu_header(const char *name)
 {
-    struct text out = {NULL, 0};
-    FILE *f = open_memstream(&out.bytes, &out.len);
+    int pipe_fds[2], status;
+    struct text out;
+    FILE *reader;
+    pid_t pid;
+    char *tab;
+
+    assert_int_equal(pipe(pipe_fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(pipe_fds[1], STDOUT_FILENO);
+        close(pipe_fds[0]);
+        if (chdir(work_dir) == 0 && setenv("LC_ALL", "C", 1) == 0)
+            execlp("diff", "diff", "-u", name, "new", (char *)NULL);
+        _exit(127);
+    }
+    close(pipe_fds[1]);
+    reader = fdopen(pipe_fds[0], "r");
+    assert_non_null(reader);
+    out = read_stream(reader);
+    fclose(reader);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    tab = memchr(out.bytes, '\t', out.len);
+    assert_non_null(tab);
+    *tab = '\0';
+    return out.bytes;
+}
+
+/*
+ * Header labels are file names, written as GNU diff writes them so that
+ * patch reads them back: quoted, with C escapes, when a name holds a
+ * space, a control character, a quote, a backslash or a byte beyond ASCII
+ * ("a b.xml" unquoted would be the file "a" to patch).  GNU diff on files
+ * of those names is the oracle.
+ */
+static void test_diff__labels_are_quoted_as_gnu_diff_quotes_them(void **state)
+{
+    static const char *const names[] = {
+        "plain.xml",         "a b.xml",
+        "tab\tname.xml",     "new\nline.xml",
+        "quote\".xml",       "it's.xml",
+        "back\\slash.xml",   "latin1-\xe9.xml",
+        "utf8-\xc3\xa9.xml", "bidi-\xe2\x80\xae.xml",
+        "c0-\x01\x1f.xml",   "bell\a\b\f\v\r.xml",
+        "del-\x7f.xml",      "$dollar*?[x].xml",
+        "what??.xml",
+    };
+    size_t i;
 
     (void)state;
-    assert_non_null(f);
-    assert_int_equal(
-        tool_diff_write(f, "a/guest 1.xml", "guest.xml (upgraded)\t%s", "x\n", 2, "y\n", 2, 0), 0);
-    assert_int_equal(fclose(f), 0);
-    assert_string_equal(out.bytes, "--- a/guest 1.xml\n+++ guest.xml (upgraded)\t%s\n"
-                                   "@@ -1 +1 @@\n-x\n+y\n");
-    text_free(&out);
+    write_file(new_path, "y\n", 2);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[sizeof(work_dir) + 64], *expected;
+        struct text out = {NULL, 0};
+        FILE *f = open_memstream(&out.bytes, &out.len);
+
+        snprintf(path, sizeof(path), "%s/%s", work_dir, names[i]);
+        write_file(path, "x\n", 2);
+        expected = gnu_header(names[i]);
+        assert_non_null(f);
+        assert_int_equal(tool_diff_write(f, names[i], "new", "x\n", 2, "y\n", 2, 0), 0);
+        assert_int_equal(fclose(f), 0);
+        assert_non_null(strchr(out.bytes, '\n'));
+        *strchr(out.bytes, '\n') = '\0';
+        assert_string_equal(out.bytes, expected);
+        unlink(path);
+        free(expected);
+        text_free(&out);
+    }
 }
 
 static void test_diff__matches_gnu_diff_on_every_fixture(void **state)
@@ -691,7 +753,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diff__identical_inputs_print_nothing),
-        cmocka_unit_test(test_diff__labels_are_written_as_given),
+        cmocka_unit_test(test_diff__labels_are_quoted_as_gnu_diff_quotes_them),
         cmocka_unit_test(test_diff__matches_gnu_diff_on_every_fixture),
         cmocka_unit_test(test_diff__controllers_collapsing_expanding_and_replaced),
         cmocka_unit_test(test_diff__missing_final_newline_on_either_side),
