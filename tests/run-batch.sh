@@ -12,7 +12,7 @@
 # The cases, each in a fresh temporary directory:
 #
 #   - faults: each call of the write path (openat creating the temporary
-#     file, fchown, fchmod, fsetxattr, write, fsync, close, linkat, renameat)
+#     file, fchown, fchmod, fsetxattr, write, fsync, close, linkat, renameat2)
 #     made to fail in turn, the 1st, 2nd, ... until a run no longer reaches
 #     it, over four files with -j 1, with --in-place and --in-place=.bak: exit
 #     status 4, one message naming the step and the error, the failing file
@@ -383,17 +383,18 @@ check_files() {
 
 # where_fails CALL SUFFIX N: "FILE PHASE" for the Nth call of CALL in a
 # run over the four files: the file it writes, and for a call made twice
-# per file (fsync: the new file, then the directory; renameat with a
-# backup: the backup's link, then the new file) which of the two.
-# Nothing when the run makes no Nth call.
+# per file which of the two (fsync: 0 the new file, then 1 the directory;
+# linkat: with SUFFIX, 0 linking the original as its backup, then 1 naming
+# the new file, made without a name; without, 1 naming it).  renameat2
+# exchanges the new file with the original.  Nothing when the run makes no
+# Nth call.
 where_fails() {
     local call=$1 suffix=$2 n=$3 per=1 first=0 k files=(a b d)
     case $call in
     fchown) [ -n "$have_fchown" ] && files=(b) || files=() ;;
     fsetxattr) [ -n "$have_acl" ] && files=(d) || files=() ;;
-    linkat) [ -n "$suffix" ] || files=() ;;
+    linkat) if [ -n "$suffix" ]; then per=2; else first=1; fi ;;
     fsync) per=2 ;;
-    renameat) if [ -n "$suffix" ]; then per=2; else first=1; fi ;;
     esac
     k=$(((n - 1) / per))
     if [ "$k" -lt ${#files[@]} ]; then
@@ -408,7 +409,7 @@ message_of() {
     openat/*) step='cannot create a temporary file beside it' ;;
     fchown/*) step="cannot give the new file the original's owner and group" ;;
     fchmod/*) step="cannot give the new file the original's mode" ;;
-    fsetxattr/*) step="cannot give the new file the original's SELinux label or ACL" ;;
+    fsetxattr/*) step="cannot give the new file the original's extended attributes (SELinux label, ACL, user.*)" ;;
     write/*) step='cannot write the new content' ;;
     fsync/0) step='cannot flush the new content to disk' ;;
     fsync/1)
@@ -416,8 +417,9 @@ message_of() {
         return
         ;;
     close/*) step='cannot close the new file' ;;
-    linkat/* | renameat/0) step='cannot keep the original as the backup' ;;
-    renameat/1) step='cannot rename the new file over it' ;;
+    linkat/0) step='cannot keep the original as its backup' ;;
+    linkat/1) step='cannot create a temporary file beside it' ;;
+    renameat2/*) step='cannot rename the new file over it' ;;
     esac
     echo "not written: $step: $error; the file is unchanged"
 }
@@ -486,9 +488,10 @@ for suffix in "" .bak; do
     fault_case write short "$suffix"
     fault_case fsync EIO "$suffix"
     fault_case close EIO "$suffix"
-    fault_case renameat EIO "$suffix"
+    fault_case renameat2 EIO "$suffix"
 done
 fault_case write EDQUOT ""
+fault_case linkat EMLINK ""
 fault_case linkat EMLINK .bak
 [ -n "$have_fchown" ] || skip fault-fchown "not root: files of another owner cannot be made"
 [ -n "$have_acl" ] || skip fault-fsetxattr "no setfacl, or no ACLs on this file system: the ACL copy is not exercised"
@@ -508,7 +511,7 @@ rm -rf "$frun" && cp -a "$fsrc" "$frun"
 run LD_PRELOAD="$shim" DOMCOMPAT_FAULT_TRACE="$work/faults/trace" -- \
     upgrade -j 1 -i "$frun/a.xml" "$frun/b.xml" "$frun/c.xml" "$frun/d.xml"
 expect_status 0
-for call in openat write close renameat; do
+for call in openat write close renameat2; do
     count=$(grep -c "^$call " "$work/faults/trace")
     [ "$count" = 3 ] || problem "$count calls of $call counted for 3 files written, expected 3" cat "$work/faults/trace"
 done
@@ -554,7 +557,7 @@ kill_case() {
     local sig=$1 when=$2 suffix=$3 call n stale=0 allowed=0
     case_begin "signal-$sig-$([ "$when" = kill ] && echo before || echo after)-each-call-in-place${suffix:+=$suffix}"
     [ "$sig" = 9 ] && allowed=2
-    for call in openat fchown fchmod fsetxattr write fsync close linkat renameat; do
+    for call in openat fchown fchmod fsetxattr write fsync close linkat renameat2; do
         for n in 1 2 3 4 5 6 7; do
             local before=${#problems[@]}
             fault_run "$call:$n:$when=$sig" "$suffix"
@@ -779,10 +782,10 @@ expect_status 0
 same_bytes "$d/qemu/guest.xml" "$d/qemu.expect/guest.xml" "the target"
 expect_no_temp "$d/qemu/autostart"
 expect_no_temp "$d/qemu"
-# Where the temporary file is made: killed before the rename, it is left in
-# the target's directory.
+# Where the new file is made: killed just after it is named, before the
+# exchange, it is left in the target's directory.
 put "$d/qemu" guest.xml legacy
-run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="fsync:1:kill=9" -- upgrade -i "$d/qemu/autostart/guest.xml"
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="linkat:1:kill-after=9" -- upgrade -i "$d/qemu/autostart/guest.xml"
 expect_status 137
 temp_files "$d/qemu" | grep -q -v /autostart/ || problem "no temporary file in the target's directory"
 [ -z "$(temp_files "$d/qemu/autostart")" ] || problem "a temporary file in the link's directory"
@@ -893,13 +896,14 @@ expect_no_temp "$d"
 case_end
 
 # --in-place=SUFFIX keeps the original, inode and all, as FILE+SUFFIX, and
-# replaces an older backup.
-case_begin backup-suffix
+# never replaces a file already there: the second of two conversions in a
+# row (upgrade, then downgrade) is refused, and the backup keeps the true
+# original.
+case_begin backup-suffix-never-replaces-a-backup
 d=$work/backup
 mkdir "$d"
 put "$d" a.xml legacy
 put "$d" same.xml explicit
-echo 'an older backup' >"$d/a.xml.orig"
 cp "$d/a.xml" "$work/backup-a.old"
 ino=$(stat -c %i "$d/a.xml")
 mtime=$(stat -c %y "$d/a.xml")
@@ -910,9 +914,89 @@ same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
 same_bytes "$d/a.xml.orig" "$work/backup-a.old" "a.xml.orig"
 [ "$(stat -c '%i %y %h' "$d/a.xml.orig")" = "$ino $mtime 1" ] || problem "the backup is not the original file: $(stat -c '%i %y %h' "$d/a.xml.orig")"
 [ ! -e "$d/same.xml.orig" ] || problem "an unchanged file got a backup"
+cp "$d/a.xml" "$work/backup-a.new"
+before=$(identity "$d/a.xml")
+run -- downgrade -i.orig "$d/a.xml"
+expect_status 4
+expect_err_line "domcompat: $d/a.xml: not written: it has a backup already, a.xml.orig, which -i.orig never replaces; --backup=simple replaces it, --backup=numbered keeps it and numbers the new one"
+[ "$(identity "$d/a.xml")" = "$before" ] || problem "a.xml changed"
+same_bytes "$d/a.xml.orig" "$work/backup-a.old" "a.xml.orig after the second conversion"
+run -- downgrade -n -i.orig "$d/a.xml"
+expect_status 4
+expect_err "^domcompat: $d/a\.xml: not rewritable: it has a backup already, a\.xml\.orig, "
 expect_no_temp "$d"
+expect_only "$d" a.xml a.xml.orig same.xml
 run -- upgrade -i/x "$d/a.xml"
 expect_status 2
+case_end
+
+# --backup[=CONTROL] and --suffix, as GNU cp: simple backups replace an
+# older one, numbered ones count up, existing follows what is there;
+# CONTROL defaults to $VERSION_CONTROL, then existing; the suffix to
+# $SIMPLE_BACKUP_SUFFIX, then "~"; --suffix implies --backup.
+case_begin backup-control-as-gnu-cp
+d=$work/backup-control
+mkdir "$d"
+# convert_afresh ARGS...: a.xml afresh (legacy) with the old content saved as a.old, converted with ARGS.
+convert_afresh() {
+    put "$d" a.xml legacy
+    cp "$d/a.xml" "$d/a.old"
+    run "$@"
+}
+echo 'an older backup' >"$d/a.xml.orig"
+convert_afresh -- upgrade -i --backup=simple --suffix=.orig "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.orig" "$d/a.old" "--backup=simple: a.xml.orig"
+convert_afresh -- upgrade -i.orig --backup=simple "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.orig" "$d/a.old" "-i.orig --backup=simple: a.xml.orig"
+convert_afresh -- upgrade -i --backup "$d/a.xml"
+expect_status 0
+expect_err_line "$d/a.xml: converted 3 PCI controllers; original kept as $d/a.xml~"
+same_bytes "$d/a.xml~" "$d/a.old" "--backup (existing, none numbered yet): a.xml~"
+convert_afresh -- upgrade -i --backup=numbered "$d/a.xml"
+expect_status 0
+expect_err_line "$d/a.xml: converted 3 PCI controllers; original kept as $d/a.xml.~1~"
+same_bytes "$d/a.xml.~1~" "$d/a.old" "--backup=numbered: a.xml.~1~"
+convert_afresh -- upgrade -i --backup=t "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.~2~" "$d/a.old" "--backup=t: a.xml.~2~"
+convert_afresh -- upgrade -i --backup=existing "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.~3~" "$d/a.old" "--backup=existing with numbered backups: a.xml.~3~"
+convert_afresh VERSION_CONTROL=numbered -- upgrade -i --backup "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.~4~" "$d/a.old" "VERSION_CONTROL=numbered: a.xml.~4~"
+convert_afresh VERSION_CONTROL=numbered -- upgrade -i --backup=never "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml~" "$d/a.old" "--backup=never over VERSION_CONTROL: a.xml~"
+convert_afresh SIMPLE_BACKUP_SUFFIX=.bak -- upgrade -i --backup=simple "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.bak" "$d/a.old" "SIMPLE_BACKUP_SUFFIX=.bak: a.xml.bak"
+convert_afresh -- upgrade -i --suffix=.sfx "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml.~5~" "$d/a.old" "--suffix alone (existing, numbered ones there): a.xml.~5~"
+put "$d" b.xml legacy
+cp "$d/b.xml" "$d/b.old"
+run -- upgrade -i --suffix=.sfx "$d/b.xml"
+expect_status 0
+same_bytes "$d/b.xml.sfx" "$d/b.old" "--suffix alone (existing, none numbered): b.xml.sfx"
+convert_afresh -- upgrade -i --backup=off "$d/a.xml"
+expect_status 0
+convert_afresh -- upgrade -i --backup=none --suffix=.none "$d/a.xml"
+expect_status 0
+[ ! -e "$d/a.xml.none" ] || problem "--backup=none made a backup"
+rm -f "$d/a.old" "$d/b.old"
+expect_only "$d" a.xml a.xml.orig a.xml~ a.xml.~1~ a.xml.~2~ a.xml.~3~ a.xml.~4~ a.xml.~5~ a.xml.bak b.xml b.xml.sfx
+expect_no_temp "$d"
+for bad in "--backup=bogus -i" "--backup=n -i" "--backup" "--suffix=.x" "-i.a --suffix=.b" "-i --suffix=a/b"; do
+    # shellcheck disable=SC2086 # words
+    run -- upgrade $bad "$d/a.xml"
+    expect_status 2
+done
+run VERSION_CONTROL=sideways -- upgrade -i --backup "$d/a.xml"
+expect_status 2
+expect_err "^domcompat: VERSION_CONTROL: 'sideways' is not a backup control"
 case_end
 
 # A file that needs no change is not rewritten: inode, mtime and ctime stay.
@@ -1018,6 +1102,360 @@ sys.exit(0 if paths == want else "paths %r, expected %r" % (paths, want))
     problem "the JSON report's paths are not the quoted names" cat "$work/json.err"
 fi
 expect_no_temp "$d/in"
+case_end
+
+# --- races, signals, planted links and leftovers ------------------------------------
+
+# strace delays a call and sends signals at chosen calls of the real binary;
+# it needs ptrace, which a container may forbid.
+have_strace=
+if command -v strace >/dev/null 2>&1 && strace -f -o /dev/null true 2>/dev/null; then
+    have_strace=1
+fi
+
+# wait_for_call LOG CALLS: waits (10 s at most) until the program traced into
+# LOG has entered one of CALLS (an extended regular expression): strace
+# writes a call's line when it enters it, then delays it.
+wait_for_call() {
+    local i
+    for ((i = 0; i < 1000; i++)); do
+        grep -E -q -- "($2)\(" "$1" 2>/dev/null && return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+# traced LOG CALLS INJECT ARG...: domcompat ARG... under strace, in the
+# background (its pid in $traced_pid), with standard error in $work/traced.err.
+traced() {
+    local log=$1 calls=$2 inject=$3
+    shift 3
+    : >"$log"
+    strace -f -o "$log" -e trace="$calls" -e inject="$inject" \
+        "$domcompat" "$@" >/dev/null 2>"$work/traced.err" </dev/null &
+    traced_pid=$!
+}
+
+# Two runs keep backups of one file at once; the first is held up just as it
+# makes its backup, while the second converts the file, backup and all.  The
+# backup must still be the bytes that were read, not the second run's output.
+if [ -n "$have_strace" ]; then
+    case_begin backup-holds-the-original-under-two-concurrent-runs
+    d=$work/race-backup
+    mkdir "$d"
+    put "$d" a.xml legacy
+    cp "$d/a.xml" "$work/race-backup.old"
+    traced "$work/race.log" linkat linkat:delay_enter=2000000:when=1 upgrade -q -j 1 -i.orig "$d/a.xml"
+    if wait_for_call "$work/race.log" linkat; then
+        run -- upgrade -q -j 1 -i.orig "$d/a.xml"
+        expect_status 0
+    else
+        problem "the first run never made its backup's link" cat "$work/traced.err"
+    fi
+    wait "$traced_pid"
+    first=$?
+    same_bytes "$d/a.xml.orig" "$work/race-backup.old" "the backup"
+    same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml"
+    [ "$first" = 4 ] || problem "the first run's exit status is $first, expected 4 (changed while being converted)" cat "$work/traced.err"
+    expect_no_temp "$d"
+    expect_only "$d" a.xml a.xml.orig
+    case_end
+else
+    skip backup-holds-the-original-under-two-concurrent-runs "strace cannot trace here"
+fi
+
+# The same, deterministic: another program replaces the file just as its
+# backup is linked.  The backup is linked from the file that was read, never
+# from its name: no backup, or the original's bytes, never the other's.
+case_begin backup-is-linked-from-the-file-read-not-its-name
+d=$work/backup-by-descriptor
+mkdir "$d"
+put "$d" a.xml legacy
+cp "$d/a.xml" "$work/backup-by-descriptor.old"
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="linkat:1:replace=$d/a.xml" -- upgrade -j 1 -i.orig "$d/a.xml"
+expect_status 4
+expect_err_line "domcompat: $d/a.xml: not written: it changed or vanished while being converted; it was left as it is"
+echo '<!-- written by another program during the run -->' >"$work/backup-by-descriptor.other"
+same_bytes "$d/a.xml" "$work/backup-by-descriptor.other" "the other program's a.xml"
+if [ -e "$d/a.xml.orig" ]; then
+    same_bytes "$d/a.xml.orig" "$work/backup-by-descriptor.old" "a.xml.orig"
+fi
+expect_no_temp "$d"
+case_end
+
+# Another program replaces the file between the last check and the rename:
+# what it wrote stays (the names are exchanged, checked, and exchanged back).
+if [ -n "$have_strace" ]; then
+    case_begin change-between-check-and-rename-is-kept
+    d=$work/race-rename
+    mkdir "$d"
+    put "$d" a.xml legacy
+    echo '<!-- the other program -->' >"$work/race-rename.other"
+    traced "$work/race.log" rename,renameat,renameat2 \
+        rename,renameat,renameat2:delay_enter=2000000:when=1 upgrade -q -j 1 -i "$d/a.xml"
+    if wait_for_call "$work/race.log" 'rename|renameat|renameat2'; then
+        cp "$work/race-rename.other" "$d/other.tmp" && mv "$d/other.tmp" "$d/a.xml"
+    else
+        problem "the run never reached its rename" cat "$work/traced.err"
+    fi
+    wait "$traced_pid"
+    status=$?
+    cp "$work/traced.err" "$err"
+    expect_status 4
+    expect_err_line "domcompat: $d/a.xml: not written: it changed or vanished while being converted; it was left as it is"
+    same_bytes "$d/a.xml" "$work/race-rename.other" "the other program's a.xml"
+    expect_no_temp "$d"
+    expect_only "$d" a.xml
+    case_end
+else
+    skip change-between-check-and-rename-is-kept "strace cannot trace here"
+fi
+
+# The same at the exchange itself, deterministic, with and without backups.
+for suffix in "" .orig; do
+    case_begin "exchange-gives-back-a-file-changed-meanwhile${suffix:+-with-backup}"
+    d=$work/exchange$suffix
+    mkdir "$d"
+    put "$d" a.xml legacy
+    put "$d" b.xml legacy
+    run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="renameat2:1:replace=$d/a.xml" DOMCOMPAT_FAULT_LOG="$work/exchange.log" -- \
+        upgrade -j 1 "-i$suffix" "$d/a.xml" "$d/b.xml"
+    [ -s "$work/exchange.log" ] || problem "no exchange was made"
+    expect_status 4
+    expect_err_line "domcompat: $d/a.xml: not written: it changed or vanished while being converted; it was left as it is"
+    echo '<!-- written by another program during the run -->' >"$work/exchange.other"
+    same_bytes "$d/a.xml" "$work/exchange.other" "the other program's a.xml"
+    same_bytes "$d/b.xml" "$d.expect/b.xml" b.xml
+    expect_no_temp "$d"
+    if [ -n "$suffix" ]; then expect_only "$d" a.xml b.xml b.xml.orig; else expect_only "$d" a.xml b.xml; fi
+    rm -f "$work/exchange.log"
+    case_end
+done
+
+# A file system without RENAME_EXCHANGE (EINVAL): renamed over after the
+# check, as before; backups still kept, replacing ones too.
+case_begin exchange-unsupported-falls-back-to-rename
+d=$work/no-exchange
+mkdir "$d"
+for control in "" --backup=simple --backup=numbered; do
+    put "$d" a.xml legacy
+    cp "$d/a.xml" "$work/no-exchange.old"
+    echo 'an older backup' >"$d/a.xml~"
+    run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="renameat2:1:EINVAL" -- upgrade -j 1 -i $control "$d/a.xml"
+    expect_status 0
+    same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml ${control:-without backup}"
+    case $control in
+    --backup=simple) same_bytes "$d/a.xml~" "$work/no-exchange.old" "a.xml~" ;;
+    --backup=numbered) same_bytes "$d/a.xml.~1~" "$work/no-exchange.old" "a.xml.~1~" ;;
+    esac
+done
+expect_no_temp "$d"
+expect_only "$d" a.xml a.xml~ a.xml.~1~
+case_end
+
+# A file with a user.* extended attribute keeps it, as cp --preserve=xattr.
+case_begin user-extended-attributes-kept
+d=$work/xattr
+mkdir "$d"
+put "$d" a.xml legacy
+if python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.origin", b"host-7\x00raw")' "$d/a.xml" 2>/dev/null; then
+    run -- upgrade -i.orig "$d/a.xml"
+    expect_status 0
+    same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+    got=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.origin"))' "$d/a.xml" 2>&1)
+    [ "$got" = "b'host-7\\x00raw'" ] || problem "user.origin on the new a.xml: $got"
+    case_end
+else
+    case_end
+    skip user-extended-attributes-kept "this file system takes no user.* attributes"
+fi
+
+# A file size limit (ulimit -f) makes the kernel send SIGXFSZ, which would
+# end the run with a partial temporary file: it is the error EFBIG instead.
+case_begin real-efbig-under-ulimit-without-ignoring-sigxfsz
+d=$work/efbig-signal
+mkdir "$d"
+{ legacy big; head -c 6000 /dev/zero | tr '\0' ' '; } >"$d/big.xml"
+cp "$d/big.xml" "$d.old"
+put "$d" small.xml legacy
+(trap - XFSZ; ulimit -f 4 && exec timeout -k 2 "$limit" "$domcompat" upgrade -j 1 -i "$d/big.xml" "$d/small.xml") \
+    >"$out" 2>"$err" </dev/null
+status=$?
+expect_status 4
+expect_err_line "domcompat: $d/big.xml: not written: cannot write the new content: File too large; the file is unchanged"
+same_bytes "$d/big.xml" "$d.old" big.xml
+same_bytes "$d/small.xml" "$d.expect/small.xml" small.xml
+expect_no_temp "$d"
+expect_only "$d" big.xml small.xml
+case_end
+
+# Every signal whose default is to end the process, arriving while the new
+# file is written (at its flush), removes it: the run ends as the signal
+# would have it, every file old or new, no temporary file left.  Arriving
+# at the exchange, it waits until the file is replaced and settled.
+if [ -n "$have_strace" ]; then
+    case_begin every-fatal-signal-removes-the-temporary-files
+    d=$work/signals
+    for sig in HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 ALRM TERM STKFLT XCPU VTALRM PROF IO PWR SYS RTMIN RTMAX; do
+        for at in fsync renameat2; do
+            rm -rf "$d"
+            mkdir "$d"
+            put "$d" a.xml legacy
+            cp "$d/a.xml" "$work/signals.old"
+            number=$(kill -l "$sig")
+            # (the braces keep bash's notice of the death out of the report)
+            { (ulimit -c 0; exec strace -f -o /dev/null -e trace="$at" -e inject="$at:signal=$number:when=1" \
+                "$domcompat" upgrade -q -j 1 -i.orig "$d/a.xml") >"$out" 2>"$err" </dev/null; } 2>/dev/null
+            status=$?
+            case_step="SIG$sig at $at"
+            [ "$status" = $((128 + number)) ] || problem "exit status $status, expected death by the signal" cat "$err"
+            if [ "$at" = fsync ]; then
+                same_bytes "$d/a.xml" "$work/signals.old" a.xml
+                expect_only "$d" a.xml
+            else
+                same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+                same_bytes "$d/a.xml.orig" "$work/signals.old" a.xml.orig
+                expect_only "$d" a.xml a.xml.orig
+            fi
+        done
+    done
+    case_step=
+    case_end
+else
+    skip every-fatal-signal-removes-the-temporary-files "strace cannot trace here"
+fi
+
+# A file in a directory being walked, or a directory on its path, replaced by
+# a symbolic link during the run (here, as the first file is written): the
+# link is never followed, and nothing outside the tree changes.
+case_begin walk-never-follows-a-link-planted-after-it
+d=$work/planted
+# plant HOW TARGET-SPEC: a fresh tree and outside, then a run that plants the link.
+plant() {
+    rm -rf "$d" "$d.expect"
+    mkdir -p "$d/tree/sub" "$d/outside/sub"
+    put "$d/tree" a.xml legacy
+    put "$d/tree/sub" z.xml legacy
+    put "$d/tree" z.xml legacy
+    put "$d/outside/sub" z.xml legacy
+    put "$d/outside" z.xml legacy
+    outside_before=$(identity "$d/outside/sub/z.xml")$(identity "$d/outside/z.xml")
+    run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="close:1:symlink=$1" -- upgrade -j 1 -i -r "$d/tree"
+    [ "$(identity "$d/outside/sub/z.xml")$(identity "$d/outside/z.xml")" = "$outside_before" ] ||
+        problem "a file outside the tree was rewritten through the link"
+    same_bytes "$d/tree/a.xml" "$d/tree.expect/a.xml" "tree/a.xml"
+}
+plant "$d/tree/z.xml>../outside/z.xml"
+expect_status 4
+expect_err_line "domcompat: $d/tree/z.xml: it is a symbolic link now, not the regular file found when its directory was walked; not followed"
+# A directory on the path: the walk holds it, and converts the file it
+# found there, wherever that directory went.
+plant "$d/tree/sub>../outside/sub"
+expect_status 0
+same_bytes "$d/tree/sub.moved-aside/z.xml" "$d/tree/sub.expect/z.xml" "the file found, in its directory moved aside"
+# Past the directories a run holds open (with few descriptors), it opens
+# the directory again, and finds it is another one.
+(ulimit -n 40; exec "$domcompat" --version >/dev/null) 2>/dev/null || problem "cannot run with 40 descriptors"
+ulimit_run() { (ulimit -n 40; exec env LD_PRELOAD="$shim" DOMCOMPAT_FAULT="close:1:symlink=$1" timeout -k 2 "$limit" "$domcompat" upgrade -j 1 -i -r "$d/tree") >"$out" 2>"$err" </dev/null; status=$?; }
+rm -rf "$d" "$d.expect"
+mkdir -p "$d/tree/sub" "$d/outside/sub"
+put "$d/tree" a.xml legacy
+put "$d/tree/sub" z.xml legacy
+put "$d/outside/sub" z.xml legacy
+outside_before=$(identity "$d/outside/sub/z.xml")
+ulimit_run "$d/tree/sub>../outside/sub"
+expect_status 4
+expect_err_line "domcompat: $d/tree/sub/z.xml: its directory is another one now than when it was walked (a symbolic link put in place of a directory on its path?); not followed"
+[ "$(identity "$d/outside/sub/z.xml")" = "$outside_before" ] || problem "outside/sub/z.xml was rewritten through the link"
+case_end
+
+# --output-dir inside the tree being walked: never walked into, so running
+# again makes no out/out/...
+case_begin output-dir-inside-the-tree-is-not-walked
+d=$work/nested-out
+mkdir "$d"
+put "$d/tree" a.xml legacy
+for round in 1 2 3; do
+    run -- upgrade -q -o "$d/tree/out" -r "$d/tree"
+    expect_status 0
+done
+[ ! -e "$d/tree/out/out" ] || problem "the output directory was walked into: $(cd "$d/tree" && find out -name '*.xml' | tr '\n' ' ')"
+same_bytes "$d/tree/out/a.xml" "$d/tree.expect/a.xml" "out/a.xml"
+run -- upgrade -n -r "$d/tree" -o "$d/tree/out"
+expect_err_line "domcompat: 1 document: 1 changed, 0 unchanged, 0 refused, 0 invalid (dry run: nothing written)"
+case_end
+
+# A backup that is a hard link of the file itself (cp -l a.xml a.xml.orig) is
+# the original already: no temporary link is left behind, with --force or
+# without.
+case_begin backup-already-a-hard-link-of-the-file
+d=$work/backup-link
+mkdir "$d"
+for force in --force ""; do
+    put "$d" a.xml legacy
+    cp "$d/a.xml" "$work/backup-link.old"
+    rm -f "$d/a.xml.orig"
+    ln "$d/a.xml" "$d/a.xml.orig"
+    run -- upgrade $force -i.orig "$d/a.xml"
+    expect_status 0
+    same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml ${force:-without --force}"
+    same_bytes "$d/a.xml.orig" "$work/backup-link.old" "a.xml.orig ${force:-without --force}"
+    expect_no_temp "$d"
+    expect_only "$d" a.xml a.xml.orig
+done
+case_end
+
+# A run killed just after linking the backup leaves the original with two
+# links; the next run recovers: it converts the file, the backup keeps the
+# original, nothing else is left.  So does a temporary link an interrupted
+# run left (.a.xml.orig.XXXXXX), which is removed, and said so.
+case_begin run-after-a-kill-recovers-the-links
+d=$work/killed-links
+mkdir "$d"
+put "$d" a.xml legacy
+cp "$d/a.xml" "$work/killed-links.old"
+run LD_PRELOAD="$shim" DOMCOMPAT_FAULT="linkat:1:kill-after=9" -- upgrade -j 1 -i.orig "$d/a.xml"
+expect_status 137
+run -- upgrade -j 1 -i.orig "$d/a.xml"
+expect_status 0
+same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+same_bytes "$d/a.xml.orig" "$work/killed-links.old" a.xml.orig
+expect_no_temp "$d"
+expect_only "$d" a.xml a.xml.orig
+rm -f "$d/a.xml.orig"
+put "$d" a.xml legacy
+ln "$d/a.xml" "$d/.a.xml.orig.Ab12Cd"
+run -- upgrade -j 1 -i.orig "$d/a.xml"
+expect_status 0
+expect_err_line "$d/a.xml: removed .a.xml.orig.Ab12Cd beside it, a link to it that an interrupted run left"
+same_bytes "$d/a.xml" "$d.expect/a.xml" a.xml
+same_bytes "$d/a.xml.orig" "$work/killed-links.old" a.xml.orig
+expect_no_temp "$d"
+expect_only "$d" a.xml a.xml.orig
+case_end
+
+# --diff names the files in its headers as GNU diff does: quoted, with C
+# escapes, when they hold a space, a control character, a quote, a
+# backslash or bytes beyond ASCII.  patch -p0 applies the diff, and each
+# header is the one GNU diff writes for the same file.
+case_begin diff-headers-quoted-so-that-patch-applies-them
+d=$work/diff-names
+mkdir -p "$d/in"
+names=('a b.xml' $'tab\tname.xml' $'new\nline.xml' 'quote".xml' 'back\slash.xml' $'latin1-\xe9.xml' 'plain.xml')
+for name in "${names[@]}"; do put "$d/in" "$name" legacy; done
+(cd "$d" && exec timeout -k 2 "$limit" "$domcompat" upgrade -j 1 --diff -r in) >"$d/changes.diff" 2>"$err" </dev/null
+status=$?
+expect_status 0
+rm -rf "$d/apply" && mkdir "$d/apply" && cp -a "$d/in" "$d/apply/in"
+if ! (cd "$d/apply" && patch -p0 --batch --no-backup-if-mismatch <"$d/changes.diff" >"$work/patch.out" 2>&1); then
+    problem "patch -p0 cannot apply the diff" cat "$work/patch.out"
+fi
+for name in "${names[@]}"; do
+    same_bytes "$d/apply/in/$name" "$d/in.expect/$name" "patched"
+    want=$(cd "$d" && LC_ALL=C diff -u "in/$name" "in.expect/$name" | head -n 1 | cut -f 1)
+    grep -q -x -F -- "$want" "$d/changes.diff" ||
+        problem "no header line $want, as GNU diff writes it" grep -a -e '^---' "$d/changes.diff"
+done
 case_end
 
 # --- exit status and summary ------------------------------------------------------

@@ -5,7 +5,7 @@ set -eu
 
 packages="make gcc libc6-dev pkg-config libxml2-dev libxslt1-dev xsltproc
 libxml2-utils libcmocka-dev libvirt-clients valgrind clang libclang-rt-14-dev
-python3 acl e2fsprogs debootstrap"
+python3 acl e2fsprogs debootstrap strace patch"
 
 missing=""
 for package in $packages; do

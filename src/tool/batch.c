@@ -53,6 +53,7 @@ struct job {
 /* The state one document's work passes around. */
 struct work {
     const struct tool_batch *batch;
+    const struct tool_inputs *inputs;
     struct job *job;
     const char *name; /* the input's path as messages show it */
     char name_buf[1024];
@@ -72,6 +73,7 @@ struct work {
     int written;
     char *diff;
     size_t diff_len;
+    char backup_made[NAME_MAX + 1]; /* the backup's name, beside the file */
 };
 
 /*
@@ -137,7 +139,10 @@ static void report_library_error(struct work *w, int rc)
 /* Reads the document; 0, or -1 with the failure reported. */
 static int read_document(struct work *w)
 {
-    const char *path = w->job->input->path;
+    const struct tool_input *input = w->job->input;
+    const struct tool_dir *dir = tool_input_dir(w->inputs, input);
+    const struct tool_identity seen = {input->dev, input->ino};
+    const char *path = input->path;
     /* Only --in-place needs the directory: see write_copy() for a copy that is the input. */
     enum tool_open_purpose purpose =
         w->batch->task == TOOL_TASK_CONVERT && w->batch->destination == TOOL_IN_PLACE
@@ -146,11 +151,20 @@ static int read_document(struct work *w)
     enum tool_read_status status;
     char why[256];
 
-    if (strcmp(path, "-") == 0)
+    if (input->special) {
+        snprintf(why, sizeof(why), "not a regular file");
+        status = TOOL_READ_IO_ERROR;
+    } else if (strcmp(path, "-") == 0) {
         status = tool_read_input(path, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
-    else if ((status = tool_open_file(path, purpose, w->job->input->regular, &w->file, why,
-                                      sizeof(why))) == TOOL_READ_OK)
-        status = tool_read_file(&w->file, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
+    } else {
+        status = dir != NULL ? tool_open_walked(dir, input->name, input->regular ? &seen : NULL,
+                                                &w->file, why, sizeof(why))
+                             : tool_open_file(path, purpose, input->regular ? &seen : NULL,
+                                              &w->file, why, sizeof(why));
+        if (status == TOOL_READ_OK)
+            status =
+                tool_read_file(&w->file, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
+    }
     if (status == TOOL_READ_TOO_LARGE)
         fail_with(w, EXIT_INVALID, "the document is %s; expected a domain of ordinary size", why);
     else if (status != TOOL_READ_OK)
@@ -159,20 +173,87 @@ static int read_document(struct work *w)
 }
 
 /*
+ * How many of the file's links a run of domcompat that was killed left in
+ * its directory (see tool_write_find_leftovers()): temporary ones, which
+ * are removed (but in a dry run), and a backup under the name this run
+ * gives it.  After a removal the file's stat is read again, its link count
+ * and ctime having changed, if its content is still the one read.  Returns
+ * -1 after reporting a failure.
+ */
+static long leftover_links(struct work *w)
+{
+    struct tool_leftovers found;
+    struct stat now;
+    char shown[NAME_MAX * 4 + 8];
+
+    if (w->file.st.st_nlink < 2)
+        return 0;
+    if (tool_write_find_leftovers(w->file.dir_fd, w->file.name, &w->file.st, w->batch->backup,
+                                  !w->batch->dry_run, &found) != 0) {
+        fail_with(w, EXIT_FAILURE_IO,
+                  "not written: it has %lu hard links, and its directory cannot be searched for "
+                  "those an interrupted run leaves: %s",
+                  (unsigned long)w->file.st.st_nlink, strerror(errno));
+        return -1;
+    }
+    if (found.temporary > 0 && !w->batch->dry_run) {
+        if (!w->batch->json && !w->batch->quiet && messages_of(w) != NULL)
+            fprintf(w->messages,
+                    "%s: removed %s beside it%s, a link to it that an interrupted run left\n",
+                    w->name, report_display_name(found.first_temporary, shown, sizeof(shown)),
+                    found.temporary > 1 ? " and others like it" : "");
+        if (fstat(w->file.fd, &now) == 0 && now.st_ino == w->file.st.st_ino &&
+            now.st_dev == w->file.st.st_dev && now.st_size == w->file.st.st_size &&
+            now.st_mtim.tv_sec == w->file.st.st_mtim.tv_sec &&
+            now.st_mtim.tv_nsec == w->file.st.st_mtim.tv_nsec)
+            w->file.st = now;
+    }
+    return (long)(found.temporary + found.backups);
+}
+
+/*
+ * A simple backup that -i SUFFIX would have to put where a file already
+ * is: NULL, or that file's name.  A backup that is the original itself
+ * (left by a run that was killed) is not in the way.
+ */
+static const char *backup_in_the_way(const struct work *w, char *name, size_t size)
+{
+    const struct tool_backup *backup = w->batch->backup;
+    struct stat there;
+
+    if (backup == NULL || !backup->keep_existing || backup->control != TOOL_BACKUP_SIMPLE ||
+        tool_backup_name(backup, w->file.dir_fd, w->file.name, name, size) != 0 ||
+        fstatat(w->file.dir_fd, name, &there, AT_SYMLINK_NOFOLLOW) != 0 ||
+        (there.st_dev == w->file.st.st_dev && there.st_ino == w->file.st.st_ino))
+        return NULL;
+    return name;
+}
+
+/*
  * Why an in-place rewrite of this file would betray the user's intent, or
  * NULL.  Mode bits, not access(): as root access() always says yes.
+ * `leftovers`: how many of its links are a killed run's (leftover_links()).
  */
-static const char *rewrite_refusal(const struct work *w, char *buf, size_t size)
+static const char *rewrite_refusal(const struct work *w, long leftovers, char *buf, size_t size)
 {
     const struct stat *st = &w->file.st;
+    char backup[NAME_MAX + 1], shown[NAME_MAX * 4 + 8], suffix[NAME_MAX * 4 + 8];
 
+    if (backup_in_the_way(w, backup, sizeof(backup)) != NULL) {
+        snprintf(buf, size,
+                 "has a backup already, %s, which -i%s never replaces; --backup=simple replaces "
+                 "it, --backup=numbered keeps it and numbers the new one",
+                 report_display_name(backup, shown, sizeof(shown)),
+                 report_display_name(w->batch->backup->suffix, suffix, sizeof(suffix)));
+        return buf;
+    }
     if (w->batch->force)
         return NULL;
-    if (st->st_nlink > 1) {
+    if (st->st_nlink - (unsigned long)leftovers > 1) {
         snprintf(buf, size,
                  "has %lu hard links, and replacing it would split them (the other names would "
                  "keep the old content); --force replaces it anyway",
-                 (unsigned long)st->st_nlink);
+                 (unsigned long)(st->st_nlink - (unsigned long)leftovers));
         return buf;
     }
     if ((st->st_mode & 0222) == 0 ||
@@ -188,10 +269,26 @@ static void report_write_failure(struct work *w, const char *what,
                                  const struct tool_write_failure *failure)
 {
     const char *step = tool_write_step_describe(failure->step);
+    char shown[NAME_MAX * 4 + 8];
+    const char *left =
+        failure->left[0] ? report_display_name(failure->left, shown, sizeof(shown)) : NULL;
 
-    if (failure->replaced)
+    if (failure->step == TOOL_STEP_CHANGED && failure->replaced)
+        fail_with(w, EXIT_FAILURE_IO,
+                  "%s: it changed while being converted, and the new content cannot be taken "
+                  "back out of its place: %s; what was there is kept as %s beside it",
+                  what, strerror(failure->error), left);
+    else if (failure->replaced && left != NULL)
+        fail_with(w, EXIT_FAILURE_IO, "%s: %s: %s; the old content is kept as %s beside it", what,
+                  step, strerror(failure->error), left);
+    else if (failure->replaced)
         fail_with(w, EXIT_FAILURE_IO, "%s: %s: %s; the new content may not survive a crash", what,
                   step, strerror(failure->error));
+    else if (failure->error == 0 && left != NULL)
+        fail_with(w, EXIT_FAILURE_IO,
+                  "not written: %s; it was left as it is, and %s beside it holds what another "
+                  "program put there meanwhile",
+                  step, left);
     else if (failure->error == 0)
         fail_with(w, EXIT_FAILURE_IO, "not written: %s; it was left as it is", step);
     else
@@ -207,13 +304,18 @@ static int write_in_place(struct work *w, const char *data, size_t len)
         .original_fd = w->file.fd,
         .original = &w->file.st,
         .mode = w->file.st.st_mode,
-        .backup_suffix = w->batch->backup_suffix,
+        .backup = w->batch->backup,
         .durable = 1, /* the user's only copy */
+        .backup_made = w->backup_made,
     };
     struct tool_write_failure failure;
-    char why[256];
-    const char *refusal = rewrite_refusal(w, why, sizeof(why));
+    char why[512];
+    const char *refusal;
+    long leftovers = leftover_links(w);
 
+    if (leftovers < 0)
+        return -1;
+    refusal = rewrite_refusal(w, leftovers, why, sizeof(why));
     if (refusal != NULL) {
         fail_with(w, EXIT_FAILURE_IO, "not %s: it %s", w->batch->dry_run ? "rewritable" : "written",
                   refusal);
@@ -241,7 +343,7 @@ static int write_in_place(struct work *w, const char *data, size_t len)
  */
 static int open_input_directory(struct work *w)
 {
-    static const struct tool_write_failure changed = {TOOL_STEP_CHANGED, 0, 0};
+    static const struct tool_write_failure changed = {TOOL_STEP_CHANGED, 0, 0, ""};
 
     if (tool_file_open_directory(&w->file, w->job->input->path) == 0)
         return 0;
@@ -272,7 +374,7 @@ static int make_parents(char *path)
 /* Is the file at dir_fd/name already exactly `data`? */
 static int holds_exactly(int dir_fd, const char *name, const char *data, size_t len)
 {
-    struct tool_file existing = {dir_fd, NULL, -1, {0}};
+    struct tool_file existing = {dir_fd, NULL, -1, {0}, true};
     char *have = NULL, why[64];
     size_t have_len = 0;
     int same = 0;
@@ -365,24 +467,43 @@ static int write_copy(struct work *w, const char *data, size_t len)
     return rc;
 }
 
+/* The headers name the files themselves (diff quotes them as GNU diff does), so patch finds them.
+ */
 static void write_diff(struct work *w, const char *data, size_t len)
 {
-    char shown[1024];
-    const char *new_label =
-        w->out_path ? report_display_name(w->out_path, shown, sizeof(shown)) : w->name;
+    const char *old_label = strcmp(w->job->input->path, "-") == 0 ? w->name : w->job->input->path;
+    const char *new_label = w->out_path ? w->out_path : old_label;
     FILE *to = w->batch->json ? open_memstream(&w->diff, &w->diff_len) : output_of(w);
 
     if (to == NULL)
         return;
-    if (tool_diff_write(to, w->name, new_label, w->data, w->len, data, len, w->batch->color) != 0)
+    if (tool_diff_write(to, old_label, new_label, w->data, w->len, data, len, w->batch->color) != 0)
         fail_with(w, EXIT_FAILURE_IO, "cannot show the difference: %s", strerror(errno));
     if (to != w->output)
         fclose(to);
 }
 
+/* Where the backup of a file rewritten in place is, as messages show it: beside the file (for a
+ * symbolic link named by the user, beside the file it points to). */
+static const char *backup_shown(const struct work *w, char *buf, size_t size)
+{
+    const char *path = w->job->input->path, *slash;
+    char *resolved = NULL, raw[PATH_MAX + NAME_MAX + 2];
+    struct stat st;
+
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (resolved = realpath(path, NULL)) != NULL)
+        path = resolved;
+    slash = strrchr(path, '/');
+    snprintf(raw, sizeof(raw), "%.*s%s", slash != NULL ? (int)(slash - path + 1) : 0, path,
+             w->backup_made);
+    free(resolved);
+    return report_display_name(raw, buf, size);
+}
+
 static void convert_document(struct work *w)
 {
     const struct tool_batch *b = w->batch;
+    char backup[PATH_MAX + NAME_MAX * 4 + 8];
     size_t changes, len;
     const char *data;
     int rc;
@@ -424,10 +545,10 @@ static void convert_document(struct work *w)
         fprintf(w->messages, "%s: would convert %zu PCI controller%s\n", w->name, changes,
                 changes == 1 ? "" : "s");
     else
-        fprintf(w->messages, "%s: converted %zu PCI controller%s%s%s%s%s%s\n", w->name, changes,
+        fprintf(w->messages, "%s: converted %zu PCI controller%s%s%s%s%s\n", w->name, changes,
                 changes == 1 ? "" : "s", w->out_path ? " into " : "",
-                w->out_path ? w->out_shown : "", b->backup_suffix ? "; original kept as " : "",
-                b->backup_suffix ? w->name : "", b->backup_suffix ? b->backup_suffix : "");
+                w->out_path ? w->out_shown : "", w->backup_made[0] ? "; original kept as " : "",
+                w->backup_made[0] ? backup_shown(w, backup, sizeof(backup)) : "");
 }
 
 static void check_document(struct work *w)
@@ -527,6 +648,7 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
 
     memset(&w, 0, sizeof(w));
     w.batch = b;
+    w.inputs = inputs;
     w.job = job;
     w.file.fd = w.file.dir_fd = -1;
     w.name = report_display_name(input->path, w.name_buf, sizeof(w.name_buf));
@@ -826,8 +948,12 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
         by_outcome[job->outcome]++;
         if (job->status > worst)
             worst = job->status;
-        if (b->progress && pool.count > 1)
-            progress_show(&progress, i + 1, pool.count, job->input->path);
+        if (b->progress && pool.count > 1) {
+            char shown[1024];
+
+            progress_show(&progress, i + 1, pool.count,
+                          report_display_name(job->input->path, shown, sizeof(shown)));
+        }
     }
     for (i = 0; i < started; i++)
         pthread_join(threads[i], NULL);

@@ -10,6 +10,7 @@
 
 #include "domcompat.h"
 #include "walk.h"
+#include "write.h"
 
 enum tool_task { TOOL_TASK_CONVERT, TOOL_TASK_CHECK, TOOL_TASK_VALIDATE };
 
@@ -32,9 +33,9 @@ struct tool_batch {
     enum tool_destination destination;
     int dry_run;
     const char *output_dir;
-    const char *backup_suffix; /* --in-place=SUFFIX */
-    int force;                 /* rewrite hard-linked and read-only files */
-    int sync;                  /* flush --output-dir copies to disk (in place always is) */
+    const struct tool_backup *backup; /* --in-place=SUFFIX, --backup: NULL for none */
+    int force;                        /* rewrite hard-linked and read-only files */
+    int sync;                         /* flush --output-dir copies to disk (in place always is) */
     int diff, color;
     int json, quiet;
     int progress; /* show progress on standard error */

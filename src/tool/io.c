@@ -70,7 +70,7 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
     *len = 0;
     if (strcmp(path, "-") == 0)
         return read_all(STDIN_FILENO, 64 * 1024, max, data, len, why, why_size);
-    status = tool_open_file(path, TOOL_OPEN_TO_READ, false, &file, why, why_size);
+    status = tool_open_file(path, TOOL_OPEN_TO_READ, NULL, &file, why, why_size);
     if (status == TOOL_READ_OK)
         status = tool_read_file(&file, max, data, len, why, why_size);
     tool_close_file(&file);
@@ -115,12 +115,22 @@ static int open_directory_of(const char *path, struct tool_file *file)
     return error;
 }
 
+static bool is_identity(const struct stat *st, const struct tool_identity *id)
+{
+    return st->st_dev == id->dev && st->st_ino == id->ino;
+}
+
+/* Said of a file that is no longer the one found when the run started. */
+static const char replaced_since_seen[] =
+    "it is another file now than when the run started (replaced meanwhile); not converted";
+
 /*
- * The usual case in the fewest calls: `path` names a regular file, not a
- * link.  Returns 1 with it open in `file`, or 0 with nothing open; the
- * careful way then finds out why, and says it as it always has.
+ * The usual case in the fewest calls: `path` names the regular file `seen`
+ * found, not a link.  Returns 1 with it open in `file`, or 0 with nothing
+ * open; the careful way then finds out why, and says it as it always has.
  */
-static int open_directly(const char *path, enum tool_open_purpose purpose, struct tool_file *file)
+static int open_directly(const char *path, enum tool_open_purpose purpose,
+                         const struct tool_identity *seen, struct tool_file *file)
 {
     if (*last_name(path) == '\0')
         return 0;
@@ -128,7 +138,8 @@ static int open_directly(const char *path, enum tool_open_purpose purpose, struc
         file->fd = open(path, file_flags);
     else if (open_directory_of(path, file) == 0)
         file->fd = openat(file->dir_fd, file->name, file_flags);
-    if (file->fd >= 0 && fstat(file->fd, &file->st) == 0 && S_ISREG(file->st.st_mode))
+    if (file->fd >= 0 && fstat(file->fd, &file->st) == 0 && S_ISREG(file->st.st_mode) &&
+        is_identity(&file->st, seen))
         return 1;
     tool_close_file(file);
     return 0;
@@ -140,6 +151,7 @@ static int open_directly(const char *path, enum tool_open_purpose purpose, struc
  * own reason.
  */
 static enum tool_read_status open_carefully(const char *path, enum tool_open_purpose purpose,
+                                            const struct tool_identity *seen,
                                             struct tool_file *file, char *why, size_t why_size)
 {
     char *resolved = NULL;
@@ -177,6 +189,10 @@ static enum tool_read_status open_carefully(const char *path, enum tool_open_pur
         tool_close_file(file);
         return io_error(why, why_size, regular ? strerror(saved) : "not a regular file");
     }
+    if (seen != NULL && !is_identity(&file->st, seen)) {
+        tool_close_file(file);
+        return io_error(why, why_size, replaced_since_seen);
+    }
     if (purpose == TOOL_OPEN_TO_READ) {
         close(file->dir_fd); /* opened only so that failures read as with --in-place */
         free(file->name);
@@ -194,15 +210,78 @@ static enum tool_read_status open_carefully(const char *path, enum tool_open_pur
  * FIFO named by mistake is refused without being opened.
  */
 enum tool_read_status tool_open_file(const char *path, enum tool_open_purpose purpose,
-                                     bool seen_regular, struct tool_file *file, char *why,
-                                     size_t why_size)
+                                     const struct tool_identity *seen, struct tool_file *file,
+                                     char *why, size_t why_size)
 {
     memset(file, 0, sizeof(*file));
     file->dir_fd = file->fd = -1;
-    if (seen_regular && open_directly(path, purpose, file))
+    if (seen != NULL && open_directly(path, purpose, seen, file))
         return TOOL_READ_OK;
     memset(&file->st, 0, sizeof(file->st));
-    return open_carefully(path, purpose, file, why, why_size);
+    return open_carefully(path, purpose, seen, file, why, why_size);
+}
+
+/* The walk's directory, held or opened again and checked to be the same one; -1 with `why`. */
+static int walked_directory(const struct tool_dir *dir, bool *borrowed, char *why, size_t why_size)
+{
+    struct stat st;
+    int fd;
+
+    *borrowed = dir->fd >= 0;
+    if (dir->fd >= 0)
+        return dir->fd;
+    fd = open(dir->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, why_size, "cannot open its directory again: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !is_identity(&st, &dir->id)) {
+        close(fd);
+        snprintf(why, why_size,
+                 "its directory is another one now than when it was walked (a symbolic link "
+                 "put in place of a directory on its path?); not followed");
+        return -1;
+    }
+    return fd;
+}
+
+enum tool_read_status tool_open_walked(const struct tool_dir *dir, const char *name,
+                                       const struct tool_identity *seen, struct tool_file *file,
+                                       char *why, size_t why_size)
+{
+    int saved;
+
+    memset(file, 0, sizeof(*file));
+    file->dir_fd = file->fd = -1;
+    file->dir_fd = walked_directory(dir, &file->dir_borrowed, why, why_size);
+    if (file->dir_fd < 0)
+        return TOOL_READ_IO_ERROR;
+    if ((file->name = strdup(name)) == NULL) {
+        tool_close_file(file);
+        return io_error(why, why_size, strerror(ENOMEM));
+    }
+    file->fd = openat(file->dir_fd, name, file_flags);
+    if (file->fd < 0) {
+        saved = errno;
+        tool_close_file(file);
+        return io_error(why, why_size,
+                        saved == ELOOP ? "it is a symbolic link now, not the regular file found "
+                                         "when its directory was walked; not followed"
+                                       : strerror(saved));
+    }
+    if (fstat(file->fd, &file->st) != 0 || !S_ISREG(file->st.st_mode)) {
+        const char *reason = S_ISREG(file->st.st_mode) ? strerror(errno) : "not a regular file";
+
+        tool_close_file(file);
+        return io_error(why, why_size, reason);
+    }
+    if (seen != NULL && !is_identity(&file->st, seen)) {
+        tool_close_file(file);
+        return io_error(why, why_size,
+                        "it is another file now than when its directory was walked (replaced "
+                        "meanwhile); not converted");
+    }
+    return TOOL_READ_OK;
 }
 
 /* Does dir_fd/name hold the file `st` describes (and not a link to it)? */
@@ -216,7 +295,7 @@ static int holds_file(int dir_fd, const char *name, const struct stat *st)
 
 int tool_file_open_directory(struct tool_file *file, const char *path)
 {
-    struct tool_file dir = {-1, NULL, -1, {0}};
+    struct tool_file dir = {-1, NULL, -1, {0}, false};
     char *resolved = NULL;
     struct stat st;
     int error;
@@ -255,11 +334,12 @@ void tool_close_file(struct tool_file *file)
 {
     if (file->fd >= 0)
         close(file->fd);
-    if (file->dir_fd >= 0)
+    if (file->dir_fd >= 0 && !file->dir_borrowed)
         close(file->dir_fd);
     free(file->name);
     file->fd = file->dir_fd = -1;
     file->name = NULL;
+    file->dir_borrowed = false;
 }
 
 int tool_write_stdout(const char *data, size_t len)

@@ -25,13 +25,32 @@ enum tool_read_status tool_read_input(const char *path, size_t max, char **data,
  * holds it (for a symbolic link named by the user, the directory of the
  * file it points to, which is what gets rewritten), its name there, its
  * descriptor and its stat as opened.  dir_fd is -1 and name NULL when the
- * file was opened only to be read.
+ * file was opened only to be read.  dir_borrowed: dir_fd belongs to the
+ * walk that found the file (struct tool_dir), not to this.
  */
 struct tool_file {
     int dir_fd;
     char *name;
     int fd;
     struct stat st;
+    bool dir_borrowed;
+};
+
+/* Which file or directory a path named when it was looked at. */
+struct tool_identity {
+    dev_t dev;
+    ino_t ino;
+};
+
+/*
+ * A directory a walk went through: held open for the run (fd), or, past
+ * the number of descriptors a run keeps, only its path and identity, to
+ * be opened again and checked to be the same directory.
+ */
+struct tool_dir {
+    int fd; /* or -1 */
+    char *path;
+    struct tool_identity id;
 };
 
 /* What a file is opened for. */
@@ -45,15 +64,27 @@ enum tool_open_purpose {
  * named by the user is resolved first, deliberately), as a regular file, and
  * without waiting on a FIFO.  TOOL_OPEN_TO_REPLACE opens the directory first
  * and the file in it, so a replacement is written in the directory the file
- * was read from.  `seen_regular`: the caller's stat of `path` has just
- * found a regular file; it is then opened before anything else is checked
- * (one call fewer), and otherwise only once checked (a device is never
- * opened only to be refused).  On failure `file` holds nothing to close
- * and `why` the reason, without the path.
+ * was read from.  `seen`: the caller's stat of `path` found this regular
+ * file when the run started; it is then opened before anything else is
+ * checked (one call fewer), and must be that file still; otherwise it is
+ * opened only once checked (a device is never opened only to be refused).
+ * On failure `file` holds nothing to close and `why` the reason, without
+ * the path.
  */
 enum tool_read_status tool_open_file(const char *path, enum tool_open_purpose purpose,
-                                     bool seen_regular, struct tool_file *file, char *why,
-                                     size_t why_size);
+                                     const struct tool_identity *seen, struct tool_file *file,
+                                     char *why, size_t why_size);
+
+/*
+ * Opens `name`, found in `dir` by a walk, relative to that directory and
+ * never through a symbolic link: one planted there since the walk, or in
+ * place of a directory on its path, is refused, as is a file that is not
+ * the one `seen` (when known) found.  The file borrows the walk's
+ * descriptor of the directory.  Fails as tool_open_file() does.
+ */
+enum tool_read_status tool_open_walked(const struct tool_dir *dir, const char *name,
+                                       const struct tool_identity *seen, struct tool_file *file,
+                                       char *why, size_t why_size);
 
 /*
  * For a file opened TOOL_OPEN_TO_READ that is to be replaced after all:

@@ -30,7 +30,8 @@ static const char usage_text[] =
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
     "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n"
-    "OUTPUT: -i, --in-place[=SUFFIX] | -o, --output-dir DIR | -n, --dry-run | --diff\n"
+    "OUTPUT: -i, --in-place[=SUFFIX] [--backup[=CONTROL]] [--suffix=SUFFIX]\n"
+    "        | -o, --output-dir DIR | -n, --dry-run | --diff\n"
     "every command: [-r] [--follow-symlinks] [-j N] [--format text|json] [-q] [--max-...]\n";
 
 static const char help_text[] =
@@ -70,8 +71,19 @@ static const char help_text[] =
     "Output (upgrade and downgrade):\n"
     "  -i, --in-place[=SUFFIX]\n"
     "              replace each FILE that changes, atomically, keeping its owner,\n"
-    "              mode, SELinux label and ACL; with SUFFIX keep the original as\n"
-    "              FILE+SUFFIX.  Refuses hard-linked and read-only files\n"
+    "              mode and extended attributes (SELinux label, ACL, user.*);\n"
+    "              with SUFFIX keep the original as FILE+SUFFIX, refusing a FILE\n"
+    "              whose FILE+SUFFIX exists.  Refuses hard-linked and read-only\n"
+    "              files\n"
+    "  --backup[=CONTROL]\n"
+    "              --in-place: keep each original, as cp --backup does: CONTROL\n"
+    "              none (off), simple (never): FILE+SUFFIX, replacing an older\n"
+    "              one; numbered (t): FILE.~N~; existing (nil, the default):\n"
+    "              numbered if FILE has numbered backups, else simple.  Without\n"
+    "              CONTROL, $VERSION_CONTROL says which\n"
+    "  --suffix=SUFFIX\n"
+    "              the suffix of simple backups (default: $SIMPLE_BACKUP_SUFFIX,\n"
+    "              else ~); implies --backup\n"
     "  -o, --output-dir DIR\n"
     "              write every converted document under DIR instead: FILE as\n"
     "              DIR/NAME, a file found under a directory argument at its path\n"
@@ -142,7 +154,10 @@ struct invocation {
     int have_target;
     domcompat_limits limits;
     int in_place, dry_run, diff, force, sync;
-    const char *backup_suffix;
+    const char *backup_suffix;  /* -i SUFFIX */
+    const char *backup_control; /* --backup=CONTROL; "" for --backup alone */
+    const char *suffix;         /* --suffix */
+    struct tool_backup backup;
     const char *output_dir;
     enum color_when color;
     struct tool_walk_options walk;
@@ -153,14 +168,17 @@ struct invocation {
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The arguments it names are the user's, and may hold anything: the message stays one line. */
 static void usage_error(const char *fmt, ...)
 {
+    char message[2048];
     va_list ap;
 
-    fputs("domcompat: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    fputs("domcompat: ", stderr);
+    report_put_text(stderr, message);
     fputs("\nTry 'domcompat --help' for more information.\n", stderr);
 }
 
@@ -214,7 +232,9 @@ enum {
     OPT_COLOR,
     OPT_FORCE,
     OPT_SYNC,
-    OPT_FOLLOW_SYMLINKS
+    OPT_FOLLOW_SYMLINKS,
+    OPT_BACKUP,
+    OPT_SUFFIX
 };
 
 /* A limit's value: a positive number of bytes or items. */
@@ -250,6 +270,8 @@ static int takes(enum command command, int opt)
     case OPT_DIFF:
     case OPT_COLOR:
     case OPT_FORCE:
+    case OPT_BACKUP:
+    case OPT_SUFFIX:
     case OPT_SYNC: return converts;
     default: return 1;
     }
@@ -337,8 +359,141 @@ static int check_combination(const struct invocation *inv)
                     inv->backup_suffix);
         return EXIT_USAGE;
     }
+    if ((inv->backup_control != NULL || inv->suffix != NULL) && !inv->in_place) {
+        usage_error("--%s applies to --in-place only: the original is kept beside the file",
+                    inv->backup_control != NULL ? "backup" : "suffix");
+        return EXIT_USAGE;
+    }
+    if (inv->suffix != NULL && inv->backup_suffix != NULL) {
+        usage_error("--in-place=%s and --suffix=%s: two suffixes; give one", inv->backup_suffix,
+                    inv->suffix);
+        return EXIT_USAGE;
+    }
     if (inv->command == CMD_CHECK && !inv->have_target) {
         usage_error("check needs --to PEER: explicit, legacy or libvirt-X.Y.Z");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/*
+ * getopt_long returned '?': says which argument is wrong, and how.  An
+ * unknown letter is in the argument getopt is in, or has just left when
+ * the letter was its last.  A word that starts with '-' and is not an
+ * option is most likely a file name: say how to give one.
+ */
+static void report_bad_option(enum command command, int argc, char **argv,
+                              const struct option *options)
+{
+    const char *last = argv[optind - 1], *culprit, *culprit_shown;
+    size_t i, matches = 0;
+    char shown[256];
+
+    if (optopt >= 256 || (optopt != 0 && strchr("oj", optopt) != NULL)) {
+        if (strncmp(last, "--", 2) == 0)
+            usage_error("option '%s' needs a value",
+                        report_display_name(last, shown, sizeof(shown)));
+        else
+            usage_error("option '-%c' needs a value", optopt);
+        return;
+    }
+    if (optopt == 0) {
+        /* A long option getopt could not tell: none begins so, or several do. */
+        for (i = 0; strncmp(last, "--", 2) == 0 && options[i].name != NULL; i++)
+            matches += strncmp(options[i].name, last + 2, strcspn(last + 2, "=")) == 0;
+        if (matches > 1)
+            usage_error("ambiguous option '%s': %zu options begin so; write more of its name",
+                        report_display_name(last, shown, sizeof(shown)), matches);
+        else
+            usage_error("unknown option '%s'", report_display_name(last, shown, sizeof(shown)));
+        return;
+    }
+    culprit = optind < argc && argv[optind][0] == '-' && strchr(argv[optind] + 1, optopt) != NULL
+                  ? argv[optind]
+                  : last;
+    culprit_shown = report_display_name(culprit, shown, sizeof(shown));
+    if (strlen(culprit) <= 2)
+        usage_error("unknown option '%s'", culprit_shown);
+    else if (strpbrk(culprit, "./") == NULL)
+        usage_error("unknown option '-%c' in '%s'", optopt, culprit_shown);
+    else
+        usage_error("unknown option '-%c' in '%s'; a file whose name starts with '-' goes after "
+                    "'--': domcompat %s [OPTION...] -- %s",
+                    optopt, culprit_shown, command_name(command), culprit_shown);
+}
+
+/* A CONTROL word of --backup or VERSION_CONTROL, whole or any unambiguous beginning, as GNU's. */
+static int parse_backup_control(const char *word, enum tool_backup_control *out)
+{
+    static const struct {
+        const char *name;
+        enum tool_backup_control control;
+    } words[] = {
+        {"none", TOOL_BACKUP_NONE},         {"off", TOOL_BACKUP_NONE},
+        {"simple", TOOL_BACKUP_SIMPLE},     {"never", TOOL_BACKUP_SIMPLE},
+        {"existing", TOOL_BACKUP_EXISTING}, {"nil", TOOL_BACKUP_EXISTING},
+        {"numbered", TOOL_BACKUP_NUMBERED}, {"t", TOOL_BACKUP_NUMBERED},
+    };
+    size_t i, len = strlen(word);
+    int found = -1;
+
+    for (i = 0; i < sizeof(words) / sizeof(words[0]) && len > 0; i++) {
+        if (strcmp(word, words[i].name) == 0) {
+            *out = words[i].control;
+            return 0;
+        }
+        if (strncmp(word, words[i].name, len) == 0) {
+            if (found >= 0 && words[found].control != words[i].control)
+                return -1; /* ambiguous */
+            found = (int)i;
+        }
+    }
+    if (found < 0)
+        return -1;
+    *out = words[found].control;
+    return 0;
+}
+
+/*
+ * Which backups --in-place keeps: -i SUFFIX alone is a simple backup that
+ * never replaces a file; --backup[=CONTROL] (or --suffix, which implies it)
+ * follows GNU cp: CONTROL, else $VERSION_CONTROL, else existing; the suffix
+ * of simple backups is SUFFIX, else $SIMPLE_BACKUP_SUFFIX, else "~".
+ * Returns -1 to go on, else an exit status.
+ */
+static int resolve_backup(struct invocation *inv)
+{
+    const char *control = inv->backup_control, *from = "--backup";
+    const char *env_suffix = getenv("SIMPLE_BACKUP_SUFFIX");
+
+    /* As GNU's: a $SIMPLE_BACKUP_SUFFIX that is empty or holds a '/' is not used. */
+    if (env_suffix == NULL || *env_suffix == '\0' || strchr(env_suffix, '/') != NULL)
+        env_suffix = "~";
+    inv->backup.control = TOOL_BACKUP_NONE;
+    inv->backup.suffix = inv->backup_suffix != NULL ? inv->backup_suffix
+                         : inv->suffix != NULL      ? inv->suffix
+                                                    : env_suffix;
+    if (inv->suffix != NULL && (*inv->suffix == '\0' || strchr(inv->suffix, '/') != NULL)) {
+        usage_error("--suffix=%s: not a file name suffix (no '/', not empty)", inv->suffix);
+        return EXIT_USAGE;
+    }
+    if (control == NULL && inv->suffix == NULL) {
+        if (inv->backup_suffix != NULL) {
+            inv->backup.control = TOOL_BACKUP_SIMPLE;
+            inv->backup.keep_existing = 1;
+        }
+        return -1;
+    }
+    if (control == NULL || *control == '\0') {
+        control = getenv("VERSION_CONTROL");
+        from = "VERSION_CONTROL";
+        if (control == NULL || *control == '\0')
+            control = "existing";
+    }
+    if (parse_backup_control(control, &inv->backup.control) != 0) {
+        usage_error("%s: '%s' is not a backup control; expected none (off), simple (never), "
+                    "numbered (t) or existing (nil)",
+                    from, control);
         return EXIT_USAGE;
     }
     return -1;
@@ -371,6 +526,8 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"force", no_argument, NULL, OPT_FORCE},
         {"recursive", no_argument, NULL, 'r'},
         {"follow-symlinks", no_argument, NULL, OPT_FOLLOW_SYMLINKS},
+        {"backup", optional_argument, NULL, OPT_BACKUP},
+        {"suffix", required_argument, NULL, OPT_SUFFIX},
         {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
@@ -458,6 +615,8 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             }
             break;
         case OPT_FORCE: inv->force = 1; break;
+        case OPT_BACKUP: inv->backup_control = optarg != NULL ? optarg : ""; break;
+        case OPT_SUFFIX: inv->suffix = optarg; break;
         case OPT_SYNC: inv->sync = 1; break;
         case 'r': inv->walk.recursive = 1; break;
         case OPT_FOLLOW_SYMLINKS: inv->walk.follow_symlinks = 1; break;
@@ -470,14 +629,15 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         case 'q': inv->quiet = 1; break;
         case 'h': print_help(); return EXIT_DONE;
         case OPT_VERSION: print_version(); return EXIT_DONE;
-        default:
-            usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-            return EXIT_USAGE;
+        default: report_bad_option(inv->command, argc, argv, options); return EXIT_USAGE;
         }
     }
     inv->files = argv + optind;
     inv->file_count = argc - optind;
-    return check_combination(inv);
+    inv->walk.output_dir = inv->output_dir;
+    if ((status = check_combination(inv)) >= 0)
+        return status;
+    return resolve_backup(inv);
 }
 
 /* One processor each, as sched_getaffinity allows; at least one. */
@@ -500,29 +660,6 @@ static int color_wanted(enum color_when when)
         return when == COLOR_ALWAYS;
     return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL && term != NULL &&
            strcmp(term, "dumb") != 0;
-}
-
-/* SIGINT, SIGTERM, SIGHUP: remove the temporary files being written, then die of the signal. */
-static void on_fatal_signal(int sig)
-{
-    tool_write_remove_pending();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void install_signal_handlers(void)
-{
-    static const int fatal[] = {SIGINT, SIGTERM, SIGHUP};
-    struct sigaction action;
-    size_t i;
-
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = on_fatal_signal;
-    sigemptyset(&action.sa_mask);
-    for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-        sigaction(fatal[i], &action, NULL);
-    /* A reader of the diff or report that goes away is an error to report, not a death. */
-    signal(SIGPIPE, SIG_IGN);
 }
 
 static char *standard_input[] = {"-"};
@@ -561,7 +698,7 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
                                                     : TOOL_TO_STDOUT;
     batch.dry_run = inv->dry_run || batch.destination == TOOL_TO_NOWHERE;
     batch.output_dir = inv->output_dir;
-    batch.backup_suffix = inv->backup_suffix;
+    batch.backup = inv->backup.control != TOOL_BACKUP_NONE ? &inv->backup : NULL;
     batch.force = inv->force;
     batch.sync = inv->sync;
     batch.diff = inv->diff;
@@ -572,7 +709,7 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
     batch.jobs = inv->jobs ? inv->jobs : processor_count();
 
     if (batch.task == TOOL_TASK_CONVERT)
-        install_signal_handlers();
+        tool_write_handle_signals();
     if (tool_inputs_collect(&inputs, inv->file_count ? inv->files : standard_input,
                             inv->file_count ? (size_t)inv->file_count : 1, &inv->walk) != 0) {
         tool_inputs_free(&inputs);

@@ -2,12 +2,23 @@
  * Which documents a run works on: the FILE arguments in order, and with
  * --recursive the *.xml files under each directory argument, sorted by
  * name.  The same file reached twice is worked on once.
+ *
+ * A walk goes from each directory to the next through its descriptor,
+ * never through a symbolic link it was not asked to follow, and keeps the
+ * descriptors of the directories that hold documents (up to a bound, past
+ * which their identity is kept to check them when they are opened again):
+ * a file found is later opened relative to the directory it was found in
+ * (tool_open_walked()), so nothing put in place of a directory or a file
+ * since the walk can lead outside the tree.  The output directory is never
+ * walked into.
  */
 #ifndef DOMCOMPAT_TOOL_WALK_H
 #define DOMCOMPAT_TOOL_WALK_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "io.h"
 
 struct tool_input {
     char *path;     /* to open, and (quoted) in messages: as named, or DIR/SUB/NAME.xml */
@@ -25,17 +36,31 @@ struct tool_input {
     int regular;
     dev_t dev;
     ino_t ino;
+    /*
+     * Found by walking: 1 + the index in `dirs` of the directory it was
+     * found in, and its name there (in `path`); 0 for a FILE argument.
+     */
+    size_t dir;
+    const char *name;
+    int special; /* found by walking to be no regular file (a FIFO, a device...): never opened */
 };
 
 struct tool_inputs {
     struct tool_input *items;
     size_t count, capacity;
+    struct tool_dir *dirs; /* the directories walked that hold inputs */
+    size_t dir_count, dir_capacity;
 };
 
 struct tool_walk_options {
     int recursive;
-    int follow_symlinks; /* follow symbolic links to directories while walking */
+    int follow_symlinks;    /* follow symbolic links to directories while walking */
+    const char *output_dir; /* --output-dir: never walked into */
 };
+
+/* Where the walk found `input`, or NULL for a FILE argument. */
+const struct tool_dir *tool_input_dir(const struct tool_inputs *inputs,
+                                      const struct tool_input *input);
 
 /* Collects the inputs named by args; 0, or -1 when out of memory. */
 int tool_inputs_collect(struct tool_inputs *inputs, char *const *args, size_t count,

@@ -1,5 +1,7 @@
 #include "write.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/xattr.h>
@@ -14,12 +17,12 @@
 #include <unistd.h>
 
 /*
- * Temporary files being written, for tool_write_remove_pending().  A slot is
+ * Temporary files being written, for the signal handler.  A slot is
  * claimed with an atomic compare-and-swap, so each writing thread owns one
  * without a lock a signal handler could be caught holding.  A name is
  * published before the call that creates it, so there is no moment when the
- * file exists and the handler does not know it.  Each writer uses two: the
- * new file and the backup's temporary link.
+ * file exists and the handler does not know it; it is withdrawn before the
+ * name can come to hold anything but the new content (the exchange).
  */
 #define PENDING_SLOTS 512
 static struct pending_temp {
@@ -30,12 +33,17 @@ static struct pending_temp {
 
 /*
  * Set by the handler.  `creating` counts the writers between publishing a
- * name and knowing whether they created it; the handler waits for them, and
- * none starts once `dying` is set (each checks it after counting itself, the
- * handler reads the count after setting it, so one of them sees the other).
+ * name and knowing whether they created it, `critical` those between the
+ * last check and the end of a replacement in place (the exchange, the check
+ * after it and what follows); the handler waits for both, and none starts
+ * once `dying` is set (each checks it after counting itself, the handler
+ * reads the counts after setting it, so one of them sees the other).  A
+ * writer blocks the fatal signals in its own thread for its critical
+ * section, so the handler never waits for the thread it interrupted there.
  */
 static volatile sig_atomic_t dying;
-static volatile int creating;
+static volatile int creating, critical;
+static sigset_t fatal_signals;
 
 static struct pending_temp *pending_claim(void)
 {
@@ -56,8 +64,10 @@ static void pending_release(struct pending_temp *slot)
 /* The file named in `slot` is renamed or removed: nothing for the handler to remove. */
 static void pending_withdraw(struct pending_temp *slot)
 {
-    if (slot != NULL)
+    if (slot != NULL) {
         slot->state = 1;
+        __sync_synchronize();
+    }
 }
 
 /*
@@ -89,6 +99,30 @@ static void creation_end(void)
     __sync_sub_and_fetch(&creating, 1);
 }
 
+/*
+ * Enters a section no fatal signal may cut short; -1 (EINTR) when one is
+ * being handled already.  `saved` receives the thread's signal mask.
+ */
+static int critical_begin(sigset_t *saved)
+{
+    pthread_sigmask(SIG_BLOCK, &fatal_signals, saved);
+    __sync_add_and_fetch(&critical, 1);
+    if (dying) {
+        __sync_sub_and_fetch(&critical, 1);
+        pthread_sigmask(SIG_SETMASK, saved, NULL);
+        errno = EINTR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Leaves it; a fatal signal that came meanwhile is delivered now. */
+static void critical_end(const sigset_t *saved)
+{
+    __sync_sub_and_fetch(&critical, 1);
+    pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
 static void remove_published(void)
 {
     size_t i;
@@ -98,7 +132,12 @@ static void remove_published(void)
             unlinkat(pending[i].dir_fd, pending[i].name, 0);
 }
 
-void tool_write_remove_pending(void)
+/*
+ * Removes every temporary file being written; async-signal-safe.  Writers
+ * in other threads that are creating a file or finishing a replacement are
+ * waited for, a little: a file system that hangs must not hang the exit.
+ */
+static void remove_pending(void)
 {
     const struct timespec pause = {0, 1000000};
     int waited;
@@ -106,14 +145,48 @@ void tool_write_remove_pending(void)
     dying = 1;
     __sync_synchronize();
     remove_published();
-    /*
-     * A writer in another thread may be creating its file at this moment:
-     * wait for it, then look again.  Not for long: when the signal
-     * interrupted a writer of this very thread, that one never finishes.
-     */
-    for (waited = 0; creating > 0 && waited < 100; waited++)
+    for (waited = 0; (creating > 0 || critical > 0) && waited < 2000; waited++)
         nanosleep(&pause, NULL);
     remove_published();
+}
+
+static void on_fatal_signal(int sig)
+{
+    remove_pending();
+    /* Blocked until the handler returns, then fatal as it would have been. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Signals whose default is not to end the process, or that cannot be caught. */
+static int ends_the_process(int sig)
+{
+    return sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGCONT && sig != SIGURG &&
+           sig != SIGWINCH && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU &&
+           (sig < 32 || sig >= SIGRTMIN);
+}
+
+void tool_write_handle_signals(void)
+{
+    struct sigaction action, current;
+    int sig;
+
+    sigemptyset(&fatal_signals);
+    for (sig = 1; sig < NSIG; sig++)
+        if (ends_the_process(sig) && sig != SIGXFSZ && sig != SIGPIPE)
+            sigaddset(&fatal_signals, sig);
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_fatal_signal;
+    action.sa_mask = fatal_signals; /* one handler at a time */
+    for (sig = 1; sig < NSIG; sig++) {
+        if (!ends_the_process(sig) || sigaction(sig, NULL, &current) != 0 ||
+            current.sa_handler != SIG_DFL || (current.sa_flags & SA_SIGINFO) != 0)
+            continue; /* ignored or handled already (nohup, a profiler, a sanitizer) */
+        if (sig == SIGXFSZ || sig == SIGPIPE)
+            signal(sig, SIG_IGN);
+        else
+            sigaction(sig, &action, NULL);
+    }
 }
 
 const char *tool_write_step_describe(enum tool_write_step step)
@@ -122,13 +195,16 @@ const char *tool_write_step_describe(enum tool_write_step step)
     case TOOL_STEP_CREATE: return "cannot create a temporary file beside it";
     case TOOL_STEP_OWNER: return "cannot give the new file the original's owner and group";
     case TOOL_STEP_MODE: return "cannot give the new file the original's mode";
-    case TOOL_STEP_LABELS: return "cannot give the new file the original's SELinux label or ACL";
+    case TOOL_STEP_ATTRIBUTES:
+        return "cannot give the new file the original's extended attributes (SELinux label, ACL, "
+               "user.*)";
     case TOOL_STEP_WRITE: return "cannot write the new content";
     case TOOL_STEP_FSYNC: return "cannot flush the new content to disk";
     case TOOL_STEP_CLOSE: return "cannot close the new file";
     case TOOL_STEP_CHANGED: return "it changed or vanished while being converted";
-    case TOOL_STEP_BACKUP: return "cannot keep the original as the backup";
+    case TOOL_STEP_BACKUP: return "cannot keep the original as its backup";
     case TOOL_STEP_RENAME: return "cannot rename the new file over it";
+    case TOOL_STEP_CLEANUP: return "replaced, but the original's temporary name cannot be removed";
     case TOOL_STEP_SYNC_DIR: return "replaced, but its directory cannot be synced to disk";
     }
     return "cannot write it";
@@ -167,16 +243,19 @@ static uint64_t next_random(void)
     return z ^ (z >> 31);
 }
 
-/* Six random letters or digits. */
-static void random_suffix(char out[7])
+/* The letters of a temporary name's random part, and how many there are. */
+static const char temp_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+#define TEMP_RANDOM 6
+
+static void random_suffix(char out[TEMP_RANDOM + 1])
 {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     uint64_t bits = next_random();
     size_t i;
 
-    for (i = 0; i < 6; i++, bits /= sizeof(alphabet) - 1)
-        out[i] = alphabet[bits % (sizeof(alphabet) - 1)];
-    out[6] = '\0';
+    for (i = 0; i < TEMP_RANDOM; i++, bits /= sizeof(temp_alphabet) - 1)
+        out[i] = temp_alphabet[bits % (sizeof(temp_alphabet) - 1)];
+    out[TEMP_RANDOM] = '\0';
 }
 
 /*
@@ -190,7 +269,7 @@ static int create_temp(struct pending_temp *slot, int dir_fd, const char *name, 
     int attempt;
 
     for (attempt = 0; attempt < 100; attempt++) {
-        char suffix[7];
+        char suffix[TEMP_RANDOM + 1];
         int fd;
 
         random_suffix(suffix);
@@ -208,26 +287,88 @@ static int create_temp(struct pending_temp *slot, int dir_fd, const char *name, 
     return -1;
 }
 
-/* The extended attributes that carry access control; other attributes are not copied. */
-static const char *const security_attributes[] = {"security.selinux", "system.posix_acl_access"};
+/*
+ * The new file of a replacement in place starts without a name
+ * (O_TMPFILE): if the run is killed while writing it, nothing is left.
+ * It is named only once complete (name_temp()), just before it takes the
+ * original's place.  -1 with errno EOPNOTSUPP where the file system cannot
+ * (then a named temporary file it is), or the error that would stop a
+ * named one too.
+ */
+static int open_unnamed(int dir_fd)
+{
+    int fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+    if (fd < 0 && (errno == EISDIR || errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP))
+        errno = EOPNOTSUPP;
+    return fd;
+}
+
+/* Links the open file `fd` as dir_fd/name, which must not exist yet. */
+static int link_open_file(int fd, int dir_fd, const char *name)
+{
+    char path[64];
+    int saved;
+
+    /* By descriptor, never by name: what is linked is the file that was read (or written),
+     * whatever any name holds now.  /proc needs no privilege, AT_EMPTY_PATH needs
+     * CAP_DAC_READ_SEARCH. */
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, path, dir_fd, name, AT_SYMLINK_FOLLOW) == 0)
+        return 0;
+    saved = errno;
+    if (saved != ENOENT || access("/proc/self/fd", F_OK) == 0) {
+        errno = saved; /* ENOENT with /proc there: the file has no name left, it was removed */
+        return -1;
+    }
+    return linkat(fd, "", dir_fd, name, AT_EMPTY_PATH);
+}
+
+/* Gives the unnamed new file `fd` a temporary name ".NAME.XXXXXX", published in `slot`. */
+static int name_temp(struct pending_temp *slot, int fd, int dir_fd, const char *name, char *temp,
+                     size_t size)
+{
+    int attempt;
+
+    for (attempt = 0; attempt < 100; attempt++) {
+        char suffix[TEMP_RANDOM + 1];
+        int linked;
+
+        random_suffix(suffix);
+        snprintf(temp, size, ".%.*s.%s", NAME_MAX - 8, name, suffix);
+        if (creation_begin(slot, dir_fd, temp) != 0)
+            return -1;
+        linked = link_open_file(fd, dir_fd, temp);
+        creation_end();
+        if (linked == 0)
+            return 0;
+        pending_withdraw(slot);
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
+}
 
 /*
- * Copies the original's SELinux label and ACL.  An attribute the original
- * does not have is fine; one it has and the new file cannot take is not.
+ * Copies every extended attribute of the original, as cp --preserve=xattr
+ * does: the SELinux label, the ACL (system.posix_acl_access) and the user's
+ * own (user.*).  One the new file cannot take is an error: the original
+ * stays, with all of them.
  */
-static int copy_security_attributes(int from_fd, int to_fd)
+static int copy_extended_attributes(int from_fd, int to_fd)
 {
-    size_t i;
+    char names[65536], value[65536];
+    ssize_t listed = flistxattr(from_fd, names, sizeof(names));
+    size_t at;
 
-    for (i = 0; i < sizeof(security_attributes) / sizeof(security_attributes[0]); i++) {
-        char value[65536];
-        ssize_t n = fgetxattr(from_fd, security_attributes[i], value, sizeof(value));
+    if (listed < 0)
+        return errno == ENOTSUP ? 0 : -1;
+    for (at = 0; at < (size_t)listed; at += strlen(names + at) + 1) {
+        ssize_t n = fgetxattr(from_fd, names + at, value, sizeof(value));
 
-        if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
-            continue;
-        if (n < 0)
-            return -1;
-        if (fsetxattr(to_fd, security_attributes[i], value, (size_t)n, 0) != 0)
+        if (n < 0 && errno == ENODATA)
+            continue; /* removed since it was listed */
+        if (n < 0 || fsetxattr(to_fd, names + at, value, (size_t)n, 0) != 0)
             return -1;
     }
     return 0;
@@ -252,7 +393,7 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Gives the new file the original's owner, group, mode and labels, or plan->mode. */
+/* Gives the new file the original's owner, group, mode and attributes, or plan->mode. */
 static int copy_metadata(const struct tool_write_plan *plan, int fd, enum tool_write_step *step)
 {
     const struct stat *st = plan->original;
@@ -269,83 +410,495 @@ static int copy_metadata(const struct tool_write_plan *plan, int fd, enum tool_w
     *step = TOOL_STEP_MODE;
     if (fchmod(fd, st->st_mode & 07777) != 0)
         return -1;
-    *step = TOOL_STEP_LABELS;
-    return copy_security_attributes(plan->original_fd, fd);
+    *step = TOOL_STEP_ATTRIBUTES;
+    return copy_extended_attributes(plan->original_fd, fd);
 }
 
-/* Is plan->name still the very file that was read? */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Same file and same content as far as stat tells: size and modification time. */
+static int same_content(const struct stat *now, const struct stat *then)
+{
+    return same_file(now, then) && now->st_size == then->st_size &&
+           now->st_mtim.tv_sec == then->st_mtim.tv_sec &&
+           now->st_mtim.tv_nsec == then->st_mtim.tv_nsec;
+}
+
+/* Does dir_fd/name hold the file `st` describes (not a link to it)? */
+static int holds(int dir_fd, const char *name, const struct stat *st)
+{
+    struct stat there;
+
+    return fstatat(dir_fd, name, &there, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&there, st);
+}
+
+/* Is plan->name still the very file that was read, down to its metadata (ctime)? */
 static int unchanged_since_read(const struct tool_write_plan *plan)
 {
     const struct stat *then = plan->original;
     struct stat now;
 
-    if (fstatat(plan->dir_fd, plan->name, &now, AT_SYMLINK_NOFOLLOW) != 0)
-        return 0;
-    return now.st_dev == then->st_dev && now.st_ino == then->st_ino &&
-           now.st_size == then->st_size && now.st_mtim.tv_sec == then->st_mtim.tv_sec &&
-           now.st_mtim.tv_nsec == then->st_mtim.tv_nsec &&
-           now.st_ctim.tv_sec == then->st_ctim.tv_sec &&
+    return fstatat(plan->dir_fd, plan->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+           same_content(&now, then) && now.st_ctim.tv_sec == then->st_ctim.tv_sec &&
            now.st_ctim.tv_nsec == then->st_ctim.tv_nsec;
 }
 
-/*
- * Keeps the original as NAME+SUFFIX by linking its inode there (through a
- * temporary name, so an old backup is replaced atomically too): the backup
- * is the original itself, with its bytes, owner, mode and times, and NAME
- * never stops existing.
- */
-static int keep_backup(const struct tool_write_plan *plan)
-{
-    struct pending_temp *slot = NULL;
-    char backup[PATH_MAX], temp[NAME_MAX + 1];
-    int attempt, rc = -1, saved;
+/* --- backups ---------------------------------------------------------------------- */
 
-    if ((size_t)snprintf(backup, sizeof(backup), "%s%s", plan->name, plan->backup_suffix) >=
-            sizeof(backup) ||
-        strlen(backup) > NAME_MAX) {
+/* The N of "NAME.~N~", or 0 when `entry` is not a numbered backup of `name`. */
+static unsigned long backup_number(const char *entry, const char *name, size_t name_len)
+{
+    unsigned long n = 0;
+    const char *p;
+
+    if (strncmp(entry, name, name_len) != 0 || strncmp(entry + name_len, ".~", 2) != 0)
+        return 0;
+    for (p = entry + name_len + 2; *p >= '0' && *p <= '9'; p++) {
+        if (n > (ULONG_MAX - 9) / 10)
+            return 0;
+        n = n * 10 + (unsigned long)(*p - '0');
+    }
+    if (p == entry + name_len + 2 || (p[-1] == '0' && p - 1 == entry + name_len + 2) ||
+        strcmp(p, "~") != 0)
+        return 0;
+    return n;
+}
+
+/*
+ * The highest N of the numbered backups of `name` in dir_fd (0: none), read
+ * from its own open of the directory: dir_fd may be shared with other
+ * threads, and a directory stream moves its descriptor's offset.
+ */
+static int highest_backup(int dir_fd, const char *name, unsigned long *highest)
+{
+    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t name_len = strlen(name);
+    struct dirent *entry;
+    DIR *dir;
+
+    *highest = 0;
+    if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while ((errno = 0, entry = readdir(dir)) != NULL) {
+        unsigned long n = backup_number(entry->d_name, name, name_len);
+
+        if (n > *highest)
+            *highest = n;
+    }
+    fd = errno;
+    closedir(dir);
+    errno = fd;
+    return fd == 0 ? 0 : -1;
+}
+
+static enum tool_backup_control resolve_control(const struct tool_backup *backup, int dir_fd,
+                                                const char *name, unsigned long *highest)
+{
+    *highest = 0;
+    if (backup->control == TOOL_BACKUP_SIMPLE)
+        return TOOL_BACKUP_SIMPLE;
+    if (highest_backup(dir_fd, name, highest) != 0)
+        return TOOL_BACKUP_NONE;
+    if (backup->control == TOOL_BACKUP_EXISTING && *highest == 0)
+        return TOOL_BACKUP_SIMPLE;
+    return TOOL_BACKUP_NUMBERED;
+}
+
+static int make_name(char *out, size_t size, const char *name, const char *suffix,
+                     unsigned long number)
+{
+    int n = number > 0 ? snprintf(out, size, "%s.~%lu~", name, number)
+                       : snprintf(out, size, "%s%s", name, suffix);
+
+    if (n < 0 || (size_t)n >= size || n > NAME_MAX) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    slot = pending_claim();
-    for (attempt = 0; attempt < 100; attempt++) {
-        char suffix[7];
-        int linked;
+    return 0;
+}
 
-        random_suffix(suffix);
-        snprintf(temp, sizeof(temp), ".%.*s.%s", NAME_MAX - 8, backup, suffix);
-        if (creation_begin(slot, plan->dir_fd, temp) != 0)
-            goto out;
-        linked = linkat(plan->dir_fd, plan->name, plan->dir_fd, temp, 0);
-        creation_end();
-        if (linked == 0)
-            break;
-        pending_withdraw(slot);
+int tool_backup_name(const struct tool_backup *backup, int dir_fd, const char *name, char *out,
+                     size_t size)
+{
+    unsigned long highest;
+
+    switch (resolve_control(backup, dir_fd, name, &highest)) {
+    case TOOL_BACKUP_SIMPLE: return make_name(out, size, name, backup->suffix, 0);
+    case TOOL_BACKUP_NUMBERED: return make_name(out, size, name, NULL, highest + 1);
+    default: return -1;
+    }
+}
+
+/*
+ * What make_backup() did, for undoing it when the replacement does not
+ * happen, and for finishing it after.
+ */
+struct backup_state {
+    int wanted;
+    int deferred; /* a simple backup that replaces: the original is renamed to it last */
+    int created;  /* this run linked the original as `name` */
+    char name[NAME_MAX + 1];
+};
+
+/*
+ * Keeps the original as its backup before it is replaced, when the backup
+ * must not replace anything: the original is linked, by its descriptor, as
+ * NAME+SUFFIX or the next NAME.~N~ (a link never replaces a file), so the
+ * backup is the file that was read, its bytes, owner, mode and times.  A
+ * backup that replaces an older one is made last instead (finish_backup()),
+ * so an older one stays when nothing is replaced.
+ */
+static int make_backup(const struct tool_write_plan *plan, struct backup_state *state)
+{
+    const struct tool_backup *backup = plan->backup;
+    unsigned long highest, attempt;
+    enum tool_backup_control control;
+
+    memset(state, 0, sizeof(*state));
+    if (backup == NULL || backup->control == TOOL_BACKUP_NONE)
+        return 0;
+    state->wanted = 1;
+    control = resolve_control(backup, plan->dir_fd, plan->name, &highest);
+    if (control == TOOL_BACKUP_NONE)
+        return -1;
+    if (control == TOOL_BACKUP_SIMPLE) {
+        if (make_name(state->name, sizeof(state->name), plan->name, backup->suffix, 0) != 0)
+            return -1;
+        if (!backup->keep_existing) {
+            state->deferred = 1;
+            return 0;
+        }
+        if (link_open_file(plan->original_fd, plan->dir_fd, state->name) == 0) {
+            state->created = 1;
+            return 0;
+        }
+        /* The original itself, linked there by a run that was killed: that is the backup. */
+        return errno == EEXIST && holds(plan->dir_fd, state->name, plan->original) ? 0 : -1;
+    }
+    if (highest > 0 &&
+        make_name(state->name, sizeof(state->name), plan->name, NULL, highest) == 0 &&
+        holds(plan->dir_fd, state->name, plan->original))
+        return 0; /* the same: kept by a run that was killed */
+    for (attempt = 1; attempt <= 100; attempt++) {
+        if (make_name(state->name, sizeof(state->name), plan->name, NULL, highest + attempt) != 0)
+            return -1;
+        if (link_open_file(plan->original_fd, plan->dir_fd, state->name) == 0) {
+            state->created = 1;
+            return 0;
+        }
         if (errno != EEXIST)
-            goto out;
+            return -1;
     }
-    if (attempt == 100)
-        goto out;
-    if (renameat(plan->dir_fd, temp, plan->dir_fd, backup) != 0) {
+    return -1;
+}
+
+/*
+ * A backup that replaces an older one, made before the original leaves its
+ * name (where names cannot be exchanged): the original is linked, by its
+ * descriptor, to a temporary name, which is renamed over the backup.
+ */
+static int replace_backup_now(const struct tool_write_plan *plan, struct backup_state *state)
+{
+    char link[NAME_MAX + 1], suffix[TEMP_RANDOM + 1];
+    int attempt, linked = -1, saved;
+
+    for (attempt = 0; attempt < 100 && linked != 0; attempt++) {
+        random_suffix(suffix);
+        snprintf(link, sizeof(link), ".%.*s.%s", NAME_MAX - 8, state->name, suffix);
+        linked = link_open_file(plan->original_fd, plan->dir_fd, link);
+        if (linked != 0 && errno != EEXIST)
+            return -1;
+    }
+    if (linked != 0)
+        return -1;
+    if (renameat(plan->dir_fd, link, plan->dir_fd, state->name) != 0) {
         saved = errno;
-        unlinkat(plan->dir_fd, temp, 0);
+        unlinkat(plan->dir_fd, link, 0);
         errno = saved;
-        goto out;
+        return -1;
     }
-    rc = 0;
-out:
-    saved = errno;
-    pending_withdraw(slot);
-    pending_release(slot);
-    errno = saved;
+    /* A rename between two links of one file does nothing: the backup was the original already. */
+    if (holds(plan->dir_fd, link, plan->original))
+        unlinkat(plan->dir_fd, link, 0);
+    state->deferred = 0;
+    return 0;
+}
+
+/* Nothing was replaced: removes the backup this run linked, if it still is the original. */
+static void undo_backup(const struct tool_write_plan *plan, const struct backup_state *state)
+{
+    if (state->created && holds(plan->dir_fd, state->name, plan->original))
+        unlinkat(plan->dir_fd, state->name, 0);
+}
+
+/*
+ * The original is out of its name, at `temp`: it becomes the backup
+ * (renamed over an older simple backup), or is removed.  A rename between
+ * two links of one file does nothing, so a backup that is already the
+ * original leaves `temp` to remove.
+ */
+static int finish_backup(const struct tool_write_plan *plan, const struct backup_state *state,
+                         const char *temp)
+{
+    if (state->deferred && renameat(plan->dir_fd, temp, plan->dir_fd, state->name) != 0)
+        return -1;
+    if (state->deferred && !holds(plan->dir_fd, temp, plan->original))
+        return 0;
+    return unlinkat(plan->dir_fd, temp, 0);
+}
+
+/* --- leftovers of a run that was killed ------------------------------------------- */
+
+/* ".NAME<anything>.XXXXXX": a temporary name this writer gives things about `name`. */
+static int is_temporary_of(const char *entry, const char *name)
+{
+    size_t len = strlen(entry), prefix = strlen(name), i;
+
+    if (prefix > NAME_MAX - 8)
+        prefix = NAME_MAX - 8;
+    if (entry[0] != '.' || strncmp(entry + 1, name, prefix) != 0 ||
+        len < 1 + prefix + 1 + TEMP_RANDOM || entry[len - TEMP_RANDOM - 1] != '.')
+        return 0;
+    for (i = len - TEMP_RANDOM; i < len; i++)
+        if (!isalnum((unsigned char)entry[i]))
+            return 0;
+    return 1;
+}
+
+/* A name this run's backups of `name` may have. */
+static int is_backup_of(const char *entry, const char *name, const struct tool_backup *backup)
+{
+    size_t len = strlen(name);
+
+    if (backup == NULL || backup->control == TOOL_BACKUP_NONE)
+        return 0;
+    if (backup->control != TOOL_BACKUP_NUMBERED && strncmp(entry, name, len) == 0 &&
+        strcmp(entry + len, backup->suffix) == 0)
+        return 1;
+    return backup->control != TOOL_BACKUP_SIMPLE && backup_number(entry, name, len) > 0;
+}
+
+int tool_write_find_leftovers(int dir_fd, const char *name, const struct stat *st,
+                              const struct tool_backup *backup, int remove,
+                              struct tool_leftovers *found)
+{
+    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+    struct dirent *entry;
+    DIR *dir;
+
+    memset(found, 0, sizeof(*found));
+    if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while (rc == 0 && (errno = 0, entry = readdir(dir)) != NULL) {
+        int temporary = is_temporary_of(entry->d_name, name);
+
+        if ((!temporary && !is_backup_of(entry->d_name, name, backup)) ||
+            !holds(dirfd(dir), entry->d_name, st))
+            continue;
+        if (!temporary) {
+            found->backups++;
+            continue;
+        }
+        if (found->temporary++ == 0)
+            snprintf(found->first_temporary, sizeof(found->first_temporary), "%s", entry->d_name);
+        if (remove && unlinkat(dirfd(dir), entry->d_name, 0) != 0)
+            rc = -1;
+    }
+    if (rc == 0 && errno != 0)
+        rc = -1;
+    fd = errno;
+    closedir(dir);
+    errno = fd;
     return rc;
 }
 
-static int fail(struct tool_write_failure *failure, enum tool_write_step step, int error)
+/* --- the replacement ---------------------------------------------------------------- */
+
+static int fail(struct tool_write_failure *failure, enum tool_write_step step, int error,
+                int replaced)
 {
     failure->step = step;
     failure->error = error;
-    failure->replaced = step == TOOL_STEP_SYNC_DIR;
+    failure->replaced = replaced;
     return -1;
+}
+
+/* Whether renameat2's RENAME_EXCHANGE is not there: an old kernel, or a file system without it. */
+static int exchange_unsupported(int error)
+{
+    return error == EINVAL || error == ENOSYS || error == ENOTSUP || error == EOPNOTSUPP;
+}
+
+/*
+ * The names are exchanged: `temp` holds what plan->name held.  Keeps it
+ * as the backup, or removes it, when it is the file that was read;
+ * otherwise exchanges the names back.
+ */
+static int settle_exchange(const struct tool_write_plan *plan, struct backup_state *backup,
+                           const char *temp, const struct stat *written,
+                           struct tool_write_failure *failure)
+{
+    struct stat held;
+
+    if (fstatat(plan->dir_fd, temp, &held, AT_SYMLINK_NOFOLLOW) == 0 &&
+        same_content(&held, plan->original)) {
+        if (finish_backup(plan, backup, temp) == 0)
+            return 0;
+        snprintf(failure->left, sizeof(failure->left), "%s", temp);
+        return fail(failure, backup->deferred ? TOOL_STEP_BACKUP : TOOL_STEP_CLEANUP, errno, 1);
+    }
+    /* Another program replaced or changed it since the check: give the name back what it held. */
+    undo_backup(plan, backup);
+    if (renameat2(plan->dir_fd, temp, plan->dir_fd, plan->name, RENAME_EXCHANGE) != 0) {
+        snprintf(failure->left, sizeof(failure->left), "%s", temp);
+        return fail(failure, TOOL_STEP_CHANGED, errno, 1);
+    }
+    if (holds(plan->dir_fd, temp, written))
+        unlinkat(plan->dir_fd, temp, 0);
+    else /* a third program put something at the name meanwhile: not ours to remove */
+        snprintf(failure->left, sizeof(failure->left), "%s", temp);
+    return fail(failure, TOOL_STEP_CHANGED, 0, 0);
+}
+
+/* Where names cannot be exchanged: the new file is renamed over the name, right after the check. */
+static int rename_over(const struct tool_write_plan *plan, struct backup_state *backup,
+                       const char *temp, struct tool_write_failure *failure)
+{
+    int error;
+
+    if (backup->deferred && replace_backup_now(plan, backup) != 0) {
+        error = errno;
+        unlinkat(plan->dir_fd, temp, 0);
+        return fail(failure, TOOL_STEP_BACKUP, error, 0);
+    }
+    if (renameat(plan->dir_fd, temp, plan->dir_fd, plan->name) == 0)
+        return 0; /* the original is gone, or lives on as the backup */
+    error = errno;
+    undo_backup(plan, backup);
+    unlinkat(plan->dir_fd, temp, 0);
+    return fail(failure, TOOL_STEP_RENAME, error, 0);
+}
+
+/* The new file, complete: its descriptor until closed, its name once it has one, its stat. */
+struct new_file {
+    int fd;
+    char temp[NAME_MAX + 1];
+    struct stat st;
+};
+
+/* Removes the new file, named or not. */
+static void discard(const struct tool_write_plan *plan, struct new_file *file)
+{
+    if (file->fd >= 0)
+        close(file->fd);
+    if (file->temp[0] != '\0')
+        unlinkat(plan->dir_fd, file->temp, 0);
+    file->fd = -1;
+    file->temp[0] = '\0';
+}
+
+/*
+ * Names the new file if it has no name yet, and closes it (NFS reports
+ * some write errors only then): it is ready to take its place.  -1 with
+ * `failure` filled and the file removed.
+ */
+static int make_ready(const struct tool_write_plan *plan, struct pending_temp *slot,
+                      struct new_file *file, struct tool_write_failure *failure)
+{
+    enum tool_write_step step = TOOL_STEP_CREATE;
+    int error;
+
+    if (file->temp[0] == '\0' &&
+        name_temp(slot, file->fd, plan->dir_fd, plan->name, file->temp, sizeof(file->temp)) != 0) {
+        file->temp[0] = '\0';
+    } else {
+        step = TOOL_STEP_CLOSE;
+        error = close(file->fd);
+        file->fd = -1;
+        if (error == 0)
+            return 0;
+    }
+    error = errno;
+    discard(plan, file);
+    return fail(failure, step, error, 0);
+}
+
+/*
+ * The new content is complete in `file`; puts it at plan->name, where the
+ * file that was read must still be.
+ *
+ * The file at plan->name is checked, the backup that replaces nothing is
+ * linked, the new file is named and closed, and then the two names are
+ * exchanged: plan->name holds the new content, the new file's name what
+ * plan->name held.  If that is not the file that was read, with its size
+ * and time, another program has replaced or changed it since the check,
+ * and the names are exchanged back: it keeps what the other program wrote.
+ * Otherwise the old file becomes the backup or is removed.  All this runs
+ * with the fatal signals held off, so that no interruption finds the names
+ * exchanged; even SIGKILL can then leave a file behind only in the instant
+ * between two of these calls.
+ *
+ * Where the exchange is not supported (a file system without it), the new
+ * file is renamed over the name right after the check: a change in between
+ * is lost.
+ */
+static int replace(const struct tool_write_plan *plan, struct pending_temp *slot,
+                   struct new_file *file, struct tool_write_failure *failure)
+{
+    const char *temp = file->temp;
+    struct backup_state backup;
+    sigset_t saved;
+    int error, rc;
+
+    if (critical_begin(&saved) != 0) {
+        discard(plan, file);
+        return fail(failure, TOOL_STEP_RENAME, EINTR, 0);
+    }
+    if (!unchanged_since_read(plan)) {
+        discard(plan, file);
+        critical_end(&saved);
+        return fail(failure, TOOL_STEP_CHANGED, 0, 0);
+    }
+    if (make_backup(plan, &backup) != 0) {
+        error = errno;
+        discard(plan, file);
+        critical_end(&saved);
+        /* ENOENT: the original has no name left to link it from, another program removed it */
+        return error == ENOENT ? fail(failure, TOOL_STEP_CHANGED, 0, 0)
+                               : fail(failure, TOOL_STEP_BACKUP, error, 0);
+    }
+    if (make_ready(plan, slot, file, failure) != 0) {
+        undo_backup(plan, &backup);
+        critical_end(&saved);
+        return -1;
+    }
+    /* From here `temp` may hold the original: no handler may remove it. */
+    pending_withdraw(slot);
+    if (renameat2(plan->dir_fd, temp, plan->dir_fd, plan->name, RENAME_EXCHANGE) == 0) {
+        rc = settle_exchange(plan, &backup, temp, &file->st, failure);
+    } else if (exchange_unsupported(errno)) {
+        rc = rename_over(plan, &backup, temp, failure);
+    } else {
+        error = errno;
+        undo_backup(plan, &backup);
+        unlinkat(plan->dir_fd, temp, 0);
+        /* ENOENT: the name is gone */
+        rc = error == ENOENT ? fail(failure, TOOL_STEP_CHANGED, 0, 0)
+                             : fail(failure, TOOL_STEP_RENAME, error, 0);
+    }
+    critical_end(&saved);
+    if (rc == 0 && backup.wanted && plan->backup_made != NULL)
+        snprintf(plan->backup_made, NAME_MAX + 1, "%s", backup.name);
+    return rc;
 }
 
 int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size_t len,
@@ -353,52 +906,49 @@ int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size
 {
     struct pending_temp *slot = pending_claim();
     enum tool_write_step step = TOOL_STEP_CREATE;
-    char temp[NAME_MAX + 1];
-    int fd, saved;
+    struct new_file file;
+    int rc;
 
-    fd = create_temp(slot, plan->dir_fd, plan->name, temp, sizeof(temp));
-    if (fd < 0) {
-        saved = errno;
-        pending_release(slot);
-        return fail(failure, TOOL_STEP_CREATE, saved);
+    memset(failure, 0, sizeof(*failure));
+    memset(&file, 0, sizeof(file));
+    if (plan->backup_made != NULL)
+        plan->backup_made[0] = '\0';
+    file.fd = plan->original_fd >= 0 ? open_unnamed(plan->dir_fd) : -1;
+    if (file.fd < 0 && (plan->original_fd < 0 || errno == EOPNOTSUPP))
+        file.fd = create_temp(slot, plan->dir_fd, plan->name, file.temp, sizeof(file.temp));
+    if (file.fd < 0) {
+        file.temp[0] = '\0';
+        goto failed;
     }
-    if (copy_metadata(plan, fd, &step) != 0)
+    if (copy_metadata(plan, file.fd, &step) != 0)
         goto failed;
     step = TOOL_STEP_WRITE;
-    if (write_all(fd, data, len) != 0)
+    if (write_all(file.fd, data, len) != 0 ||
+        (plan->original_fd >= 0 && fstat(file.fd, &file.st) != 0))
         goto failed;
     /* A failed fsync is never retried: the kernel may have dropped the dirty pages already. */
     step = TOOL_STEP_FSYNC;
-    if (plan->durable && fsync(fd) != 0)
+    if (plan->durable && fsync(file.fd) != 0)
         goto failed;
-    step = TOOL_STEP_CLOSE;
-    saved = close(fd);
-    fd = -1;
-    if (saved != 0)
-        goto failed;
-    if (plan->original_fd >= 0 && !unchanged_since_read(plan)) {
-        errno = 0;
-        step = TOOL_STEP_CHANGED;
-        goto failed;
+    if (plan->original_fd >= 0) {
+        rc = replace(plan, slot, &file, failure);
+    } else if ((rc = make_ready(plan, slot, &file, failure)) == 0 &&
+               renameat(plan->dir_fd, file.temp, plan->dir_fd, plan->name) != 0) {
+        rc = fail(failure, TOOL_STEP_RENAME, errno, 0);
+        discard(plan, &file);
     }
-    step = TOOL_STEP_BACKUP;
-    if (plan->backup_suffix != NULL && keep_backup(plan) != 0)
-        goto failed;
-    step = TOOL_STEP_RENAME;
-    if (renameat(plan->dir_fd, temp, plan->dir_fd, plan->name) != 0)
-        goto failed;
     pending_withdraw(slot);
     pending_release(slot);
+    if (rc != 0)
+        return rc;
     if (plan->durable && fsync(plan->dir_fd) != 0)
-        return fail(failure, TOOL_STEP_SYNC_DIR, errno);
+        return fail(failure, TOOL_STEP_SYNC_DIR, errno, 1);
     return 0;
 
 failed:
-    saved = errno;
-    if (fd >= 0)
-        close(fd);
-    unlinkat(plan->dir_fd, temp, 0);
+    rc = errno;
+    discard(plan, &file);
     pending_withdraw(slot);
     pending_release(slot);
-    return fail(failure, step, saved);
+    return fail(failure, step, rc, 0);
 }

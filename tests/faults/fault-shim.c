@@ -6,9 +6,9 @@
  *   DOMCOMPAT_FAULT_LOG=FILE         a line "CALL N ACTION" is appended when it does
  *   DOMCOMPAT_FAULT_TRACE=FILE       a line "CALL N" is appended for every counted call
  *
- * CALL is openat, write, close, fsync, fchown, fchmod, fsetxattr, linkat or
- * renameat.  Only the write path is counted: openat when it creates
- * (O_CREAT), write and close on a descriptor so created, and every call of
+ * CALL is openat, write, close, fsync, fchown, fchmod, fsetxattr, linkat,
+ * renameat or renameat2.  Only the write path is counted: openat when it creates
+ * (O_CREAT or O_TMPFILE), write and close on a descriptor so created, and every call of
  * the others (domcompat makes them only to write).  glibc's own stdio,
  * opendir and the dynamic loader call internal symbols, which an LD_PRELOAD
  * library does not see, so their writes and closes are never counted.
@@ -20,6 +20,8 @@
  *   unlink=PATH           PATH is removed, then the call is made
  *   append=PATH           a line is appended to PATH (same inode), then the call
  *   replace=PATH          PATH is replaced by a new file (another inode), then the call
+ *   symlink=PATH>TARGET   PATH (a file or a directory) is moved aside to PATH.moved-aside
+ *                         and a symbolic link to TARGET put in its place, then the call
  *   kill=SIGNAL           the process sends itself SIGNAL (a number), then the call
  *   kill-after=SIGNAL     the call, then SIGNAL: it arrives as the call returns
  *
@@ -54,11 +56,13 @@ enum call {
     C_FSETXATTR,
     C_LINKAT,
     C_RENAMEAT,
+    C_RENAMEAT2,
     C_COUNT
 };
 
 static const char *const call_names[C_COUNT] = {
-    "openat", "write", "close", "fsync", "fchown", "fchmod", "fsetxattr", "linkat", "renameat",
+    "openat", "write",     "close",  "fsync",    "fchown",
+    "fchmod", "fsetxattr", "linkat", "renameat", "renameat2",
 };
 
 static const struct {
@@ -67,7 +71,7 @@ static const struct {
 } errno_names[] = {
     {"EIO", EIO},     {"ENOSPC", ENOSPC}, {"EDQUOT", EDQUOT},   {"EFBIG", EFBIG},
     {"EPERM", EPERM}, {"EACCES", EACCES}, {"EROFS", EROFS},     {"EINTR", EINTR},
-    {"EXDEV", EXDEV}, {"EMLINK", EMLINK}, {"ENOTSUP", ENOTSUP},
+    {"EXDEV", EXDEV}, {"EMLINK", EMLINK}, {"ENOTSUP", ENOTSUP}, {"EINVAL", EINVAL},
 };
 
 static int (*real_openat)(int, const char *, int, ...);
@@ -79,6 +83,7 @@ static int (*real_fchmod)(int, mode_t);
 static int (*real_fsetxattr)(int, const char *, const void *, size_t, int);
 static int (*real_linkat)(int, const char *, int, const char *, int);
 static int (*real_renameat)(int, const char *, int, const char *);
+static int (*real_renameat2)(int, const char *, int, const char *, unsigned int);
 
 /* The fault asked for. */
 static enum call fault_call = C_COUNT;
@@ -91,7 +96,7 @@ static unsigned long counts[C_COUNT];
 /* kill-after: the signal to send once the call is made. */
 static volatile sig_atomic_t signal_after;
 
-/* Descriptors created with O_CREAT: 1 created, 2 created and cut short by "short". */
+/* Descriptors created with O_CREAT or O_TMPFILE: 1 created, 2 created and cut short by "short". */
 #define MAX_FD 65536
 static volatile unsigned char created[MAX_FD];
 
@@ -146,11 +151,12 @@ __attribute__((constructor)) static void fault_shim_init(void)
     resolve(&real_fsetxattr, "fsetxattr");
     resolve(&real_linkat, "linkat");
     resolve(&real_renameat, "renameat");
+    resolve(&real_renameat2, "renameat2");
     log_path = getenv("DOMCOMPAT_FAULT_LOG");
     trace_path = getenv("DOMCOMPAT_FAULT_TRACE");
     if (spec == NULL || *spec == '\0')
         return;
-    if (sscanf(spec, "%31[a-z]:%lu:%n", name, &fault_number, &used) != 2 || used == 0 ||
+    if (sscanf(spec, "%31[a-z0-9]:%lu:%n", name, &fault_number, &used) != 2 || used == 0 ||
         fault_number == 0 || strlen(spec + used) >= sizeof(fault_action))
         die("DOMCOMPAT_FAULT: expected CALL:N:ACTION");
     strcpy(fault_action, spec + used);
@@ -174,6 +180,21 @@ static void other_writer(const char *path, int replace)
         die("the other writer cannot write");
     if (replace && real_renameat(AT_FDCWD, temp, AT_FDCWD, path) != 0)
         die("the other writer cannot rename");
+}
+
+/* What symlink=PATH>TARGET does: a link planted where a file or a directory was. */
+static void plant_symlink(const char *spec)
+{
+    char path[4096], aside[4200];
+    const char *arrow = strchr(spec, '>');
+
+    if (arrow == NULL || (size_t)(arrow - spec) >= sizeof(path))
+        die("symlink=: expected PATH>TARGET");
+    memcpy(path, spec, (size_t)(arrow - spec));
+    path[arrow - spec] = '\0';
+    snprintf(aside, sizeof(aside), "%s.moved-aside", path);
+    if (real_renameat(AT_FDCWD, path, AT_FDCWD, aside) != 0 || symlink(arrow + 1, path) != 0)
+        die("symlink=: cannot put the link in place");
 }
 
 /*
@@ -209,6 +230,10 @@ static int count(enum call call)
         int replace = fault_action[0] == 'r';
 
         other_writer(fault_action + (replace ? 8 : 7), replace);
+        return 0;
+    }
+    if (strncmp(fault_action, "symlink=", 8) == 0) {
+        plant_symlink(fault_action + 8);
         return 0;
     }
     if (strncmp(fault_action, "kill=", 5) == 0) {
@@ -258,7 +283,7 @@ int openat(int dir_fd, const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    if ((flags & O_CREAT) == 0)
+    if ((flags & O_CREAT) == 0 && (flags & O_TMPFILE) != O_TMPFILE)
         return real_openat(dir_fd, path, flags, mode);
     if (count(C_OPENAT) < 0)
         return -1;
@@ -375,6 +400,17 @@ int renameat(int from_dir, const char *from, int to_dir, const char *to)
     if (count(C_RENAMEAT) < 0)
         return -1;
     rc = real_renameat(from_dir, from, to_dir, to);
+    signal_if_due();
+    return rc;
+}
+
+int renameat2(int from_dir, const char *from, int to_dir, const char *to, unsigned int flags)
+{
+    int rc;
+
+    if (count(C_RENAMEAT2) < 0)
+        return -1;
+    rc = real_renameat2(from_dir, from, to_dir, to, flags);
     signal_if_due();
     return rc;
 }
