@@ -5,7 +5,8 @@
 #   tests/run-batch.sh build/domcompat
 #
 # Needs the fault-injection library tests/faults/fault-shim.c built beside
-# the binary (build/tests/fault-shim.so; `make batch-tests` builds both).
+# the binary (build/tests/fault-shim.so; `make batch-tests` builds both),
+# and patch; the race and signal cases need strace (skipped without it).
 # The binary must be an ordinary build: one built with AddressSanitizer
 # cannot take an LD_PRELOAD library ahead of its runtime.
 #
@@ -24,7 +25,23 @@
 #     tiny tmpfs (root), a read-only file system (root) or directory
 #     (others), an immutable file (root, chattr);
 #   - a file modified, replaced or removed by another program during the
-#     run: "changed or vanished", the other program's content kept;
+#     run: "changed or vanished", the other program's content kept, also
+#     when it happens at the exchange itself or, with strace delaying the
+#     rename, between the last check and it; a file system without
+#     RENAME_EXCHANGE (EINVAL) renamed over as before;
+#   - backups: linked from the file read, never its name, even when another
+#     run converts the same file meanwhile (strace); -i SUFFIX never
+#     replacing a backup; --backup=none|simple|numbered|existing, --suffix,
+#     VERSION_CONTROL and SIMPLE_BACKUP_SUFFIX as GNU cp; a backup that is
+#     a hard link of the file, and the links a run killed after linking its
+#     backup leaves, recovered by the next run;
+#   - signals: every signal whose default is to end the process, sent with
+#     strace while the new file is written or at the exchange; a real
+#     ulimit -f without SIGXFSZ ignored; user.* extended attributes kept;
+#   - a directory or a file replaced by a symbolic link after the walk (and
+#     with few descriptors, so that directories are opened again); the
+#     output directory inside the walked tree; --diff headers of odd names
+#     applied by patch -p0 and compared with GNU diff's;
 #   - policies: read-only and hard-linked files refused without --force,
 #     a symbolic link named on the command line rewritten in its target's
 #     directory and kept a link, links met while walking skipped, the same
@@ -58,9 +75,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 shim=${FAULT_SHIM:-$bin_dir/tests/fault-shim.so}
 gen_corpus=${GEN_CORPUS:-$repo/../shared/bench/gen-corpus.py}
 
-for tool in timeout cmp stat sha256sum find sort diff iconv python3; do
+for tool in timeout cmp stat sha256sum find sort diff iconv python3 patch; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "$0: $tool is needed (packages coreutils, findutils, diffutils, libc-bin, python3)" >&2
+        echo "$0: $tool is needed (packages coreutils, findutils, diffutils, libc-bin, python3, patch)" >&2
         exit 2
     fi
 done
