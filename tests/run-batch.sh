@@ -1153,29 +1153,42 @@ traced() {
     traced_pid=$!
 }
 
-# Two runs keep backups of one file at once; the first is held up just as it
-# makes its backup, while the second converts the file, backup and all.  The
-# backup must still be the bytes that were read, not the second run's output.
+# Two runs convert one file at once; the first, keeping a backup, is held
+# up just as it links it, while the second converts the file: with -i.orig
+# too (the backup it makes is the original's bytes, and the first run finds
+# it there), or with -i (no backup: the first run, which replaces nothing,
+# keeps none, and never one holding the second run's output).  The backup
+# must be the bytes that were read, not what another run wrote since.
 if [ -n "$have_strace" ]; then
     case_begin backup-holds-the-original-under-two-concurrent-runs
     d=$work/race-backup
-    mkdir "$d"
-    put "$d" a.xml legacy
-    cp "$d/a.xml" "$work/race-backup.old"
-    traced "$work/race.log" linkat linkat:delay_enter=2000000:when=1 upgrade -q -j 1 -i.orig "$d/a.xml"
-    if wait_for_call "$work/race.log" linkat; then
-        run -- upgrade -q -j 1 -i.orig "$d/a.xml"
-        expect_status 0
-    else
-        problem "the first run never made its backup's link" cat "$work/traced.err"
-    fi
-    wait "$traced_pid"
-    first=$?
-    same_bytes "$d/a.xml.orig" "$work/race-backup.old" "the backup"
-    same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml"
-    [ "$first" = 4 ] || problem "the first run's exit status is $first, expected 4 (changed while being converted)" cat "$work/traced.err"
-    expect_no_temp "$d"
-    expect_only "$d" a.xml a.xml.orig
+    for second in -i.orig -i; do
+        case_step="second run $second"
+        rm -rf "$d"
+        mkdir "$d"
+        put "$d" a.xml legacy
+        cp "$d/a.xml" "$work/race-backup.old"
+        traced "$work/race.log" linkat linkat:delay_enter=2000000:when=1 upgrade -q -j 1 -i.orig "$d/a.xml"
+        if wait_for_call "$work/race.log" linkat; then
+            run -- upgrade -q -j 1 "$second" "$d/a.xml"
+            expect_status 0
+        else
+            problem "the first run never made its backup's link" cat "$work/traced.err"
+        fi
+        wait "$traced_pid"
+        first=$?
+        same_bytes "$d/a.xml" "$d.expect/a.xml" "a.xml"
+        [ "$first" = 4 ] || problem "the first run's exit status is $first, expected 4 (changed while being converted)" cat "$work/traced.err"
+        expect_no_temp "$d"
+        if [ "$second" = -i.orig ]; then
+            same_bytes "$d/a.xml.orig" "$work/race-backup.old" "the backup"
+            expect_only "$d" a.xml a.xml.orig
+        else
+            [ ! -e "$d/a.xml.orig" ] || same_bytes "$d/a.xml.orig" "$work/race-backup.old" "the backup"
+            expect_only "$d" a.xml
+        fi
+    done
+    case_step=
     case_end
 else
     skip backup-holds-the-original-under-two-concurrent-runs "strace cannot trace here"
