@@ -49,7 +49,7 @@ done
 # What the build and the tests need (tools/install-deps.sh, less valgrind
 # and clang, which the fuzzing and valgrind runs of the native check use).
 packages="make gcc libc6-dev pkg-config libxml2-dev libxslt1-dev xsltproc libxml2-utils
-libcmocka-dev libvirt-clients python3 acl e2fsprogs diffutils git ca-certificates"
+libcmocka-dev libvirt-clients python3 acl e2fsprogs diffutils git ca-certificates strace patch"
 
 log() {
     printf '%s: %s\n' "debian-check" "$*" >&2
