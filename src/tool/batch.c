@@ -520,10 +520,30 @@ static void convert_document(struct work *w)
         report_library_error(w, rc);
         return;
     }
+    data = domcompat_result_output(w->result, &len);
+    /*
+     * The explicit form (and libvirt's) is longer than the legacy one: a
+     * document just under the limit can come out over it.  Every output is
+     * one domcompat reads back under the same limit (a later downgrade,
+     * validate or check), so that no run makes a file the next refuses.
+     */
+    if (len > b->max_size) {
+        char limit[64];
+
+        if (b->max_size % (1024 * 1024) == 0)
+            snprintf(limit, sizeof(limit), "%zu MiB", b->max_size >> 20);
+        else
+            snprintf(limit, sizeof(limit), "%zu-byte", b->max_size);
+        fail_with(w, EXIT_INVALID,
+                  "the converted document would be %zu bytes, more than the %s limit "
+                  "(--max-size) under which it is read back; expected a domain of ordinary size "
+                  "(raise the limit with --max-size, for this run and those that read its output)",
+                  len, limit);
+        return;
+    }
     if (!b->json && !b->quiet && domcompat_result_loss_count(w->result) > 0 &&
         messages_of(w) != NULL)
         report_losses(w->messages, w->name, w->result);
-    data = domcompat_result_output(w->result, &len);
     changes = domcompat_result_change_count(w->result);
     w->job->outcome = domcompat_result_changed(w->result) ? OUTCOME_CHANGED : OUTCOME_UNCHANGED;
     if (b->destination == TOOL_TO_STDOUT) {
