@@ -1168,7 +1168,7 @@ if [ -n "$have_strace" ]; then
         mkdir "$d"
         put "$d" a.xml legacy
         cp "$d/a.xml" "$work/race-backup.old"
-        traced "$work/race.log" linkat linkat:delay_enter=2000000:when=1 upgrade -q -j 1 -i.orig "$d/a.xml"
+        traced "$work/race.log" linkat linkat:delay_enter=5000000:when=1 upgrade -q -j 1 -i.orig "$d/a.xml"
         if wait_for_call "$work/race.log" linkat; then
             run -- upgrade -q -j 1 "$second" "$d/a.xml"
             expect_status 0
@@ -1222,7 +1222,7 @@ if [ -n "$have_strace" ]; then
     put "$d" a.xml legacy
     echo '<!-- the other program -->' >"$work/race-rename.other"
     traced "$work/race.log" rename,renameat,renameat2 \
-        rename,renameat,renameat2:delay_enter=2000000:when=1 upgrade -q -j 1 -i "$d/a.xml"
+        rename,renameat,renameat2:delay_enter=5000000:when=1 upgrade -q -j 1 -i "$d/a.xml"
     if wait_for_call "$work/race.log" 'rename|renameat|renameat2'; then
         cp "$work/race-rename.other" "$d/other.tmp" && mv "$d/other.tmp" "$d/a.xml"
     else
