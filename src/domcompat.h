@@ -215,6 +215,18 @@ void domcompat_options_allow_loss(domcompat_options *opts, int allow);
  */
 int domcompat_options_assume(domcompat_options *opts, const char *assumption, domcompat_error *err);
 
+/*
+ * Lets a downgrade write implementation `to` where the peer lacks
+ * implementation `from` of the same kind ("pcie-root-port=ioh3420"): a
+ * different device for the guest, for a cold move the user accepts.  Each
+ * replaced controller is reported (domcompat_result_replacement()); a
+ * controller the peer can take as it is keeps its implementation.  One
+ * replacement per `from`.  DOMCOMPAT_EUSAGE when the text is not
+ * FROM=TO with two different implementations of one kind.
+ */
+int domcompat_options_replace(domcompat_options *opts, const char *replacement,
+                              domcompat_error *err);
+
 /* One PCI controller a conversion changed. */
 typedef struct domcompat_change {
     unsigned long line; /* of the controller's start tag in the input */
@@ -256,6 +268,18 @@ typedef struct domcompat_loss {
      * does not parse (first in libvirt 6.3.0); without it, ...", or NULL. */
     const char *why;
 } domcompat_loss;
+
+/* A PCI controller given another implementation, as domcompat_options_replace() allowed. */
+typedef struct domcompat_replacement {
+    unsigned long line; /* of the controller's start tag in the input */
+    unsigned long column;
+    const char *index; /* the controller's, as written, or NULL */
+    const char *kind;
+    const char *from;        /* the implementation the input named */
+    const char *to;          /* the implementation written instead */
+    const char *from_pci_id; /* vendor:device the guest saw (lspci), or NULL */
+    const char *to_pci_id;   /* vendor:device it will see instead, or NULL */
+} domcompat_replacement;
 
 /*
  * Writes the one-line description of a refusal into `out` (at most `size`
@@ -306,6 +330,10 @@ const domcompat_change *domcompat_result_change(const domcompat_result *result, 
 size_t domcompat_result_loss_count(const domcompat_result *result);
 /* The i-th loss performed, in document order; NULL when i is out of range. */
 const domcompat_loss *domcompat_result_loss(const domcompat_result *result, size_t i);
+
+size_t domcompat_result_replacement_count(const domcompat_result *result);
+/* The i-th replaced controller in document order; NULL when i is out of range. */
+const domcompat_replacement *domcompat_result_replacement(const domcompat_result *result, size_t i);
 
 size_t domcompat_result_refusal_count(const domcompat_result *result);
 /* The i-th refusal in document order; NULL when i is out of range. */

@@ -209,6 +209,24 @@ expect_status 1
 expect_stdout -
 case_end
 
+# A different device for the guest only where the configuration says so, and reported.
+case_begin migrate-begin-replace-from-the-configuration-reports-each-replaced-controller
+config 'to = libvirt-3.1.0' 'replace = pcie-root-port=ioh3420'
+run "$f/downgrade-replace-generic-root-port-for-libvirt-3.1.0/input.xml" db01 migrate begin -
+expect_status 0
+expect_stdout "$f/downgrade-replace-generic-root-port-for-libvirt-3.1.0/expected.xml"
+expect_stderr_file "$(relabel "$f/downgrade-replace-generic-root-port-for-libvirt-3.1.0/expected.stderr" 'db01 (migrate begin)')"
+expect_unread none
+case_end
+
+case_begin migrate-begin-without-replace-refuses-the-generic-root-port
+config 'to = libvirt-3.1.0'
+run "$f/downgrade-replace-generic-root-port-for-libvirt-3.1.0/input.xml" db01 migrate begin -
+expect_status 1
+expect_stdout -
+expect_stderr_match '^db01 \(migrate begin\):32:5: cannot convert PCI controller index 2 \(pcie-root-port implemented by pcie-root-port\)'
+case_end
+
 case_begin restore-begin-to-explicit-upgrades
 config 'to = explicit'
 run "$f/upgrade-q35-typical-guest/input.xml" q35 restore begin -
@@ -427,7 +445,7 @@ config_case() {
 }
 
 config_case unknown-key-line-counts-comments-and-blanks \
-    "$conf:4: unknown key 'peer'; expected to, from, assume or allow-loss" \
+    "$conf:4: unknown key 'peer'; expected to, from, assume, allow-loss or replace" \
     '# domcompat hook' '' 'to = libvirt-9.0.0   # this host' 'peer = libvirt-9.0.0'
 config_case malformed-version \
     "$conf:1: unknown target 'libvirt-9.0'; expected explicit, legacy or libvirt-X.Y.Z (for example libvirt-9.0.0)" \
@@ -439,7 +457,7 @@ config_case no-to \
     "$conf: no 'to' line; expected one naming the peer, such as 'to = libvirt-9.0.0'" \
     '# only a comment' 'from = legacy'
 config_case no-equals-sign \
-    "$conf:1: found 'to libvirt-9.0.0'; expected key = value, the key one of to, from, assume or allow-loss" \
+    "$conf:1: found 'to libvirt-9.0.0'; expected key = value, the key one of to, from, assume, allow-loss or replace" \
     'to libvirt-9.0.0'
 config_case empty-value \
     "$conf:1: 'to' has no value; expected legacy, libvirt-X.Y.Z or explicit" \
@@ -456,6 +474,9 @@ config_case from-explicit \
 config_case assume-implementation-not-of-kind \
     "$conf:2: assumption 'pcie-root-port=pxb-pcie': pxb-pcie is not an implementation of pcie-root-port; expected one of: ioh3420, pcie-root-port" \
     'to = libvirt-9.0.0' 'assume = pcie-root-port=pxb-pcie'
+config_case replace-implementations-of-two-kinds \
+    "$conf:2: replacement 'pcie-root-port=pxb': pcie-root-port implements pcie-root-port and pxb implements pci-expander-bus; expected an implementation of pcie-root-port: ioh3420, pcie-root-port" \
+    'to = libvirt-3.1.0' 'replace = pcie-root-port=pxb'
 config_case assume-contradicting \
     "$conf:3: assumption 'pcie-root-port=ioh3420' contradicts the earlier pcie-root-port=pcie-root-port" \
     'to = libvirt-9.0.0' 'assume = pcie-root-port=pcie-root-port' 'assume = pcie-root-port=ioh3420'
@@ -520,6 +541,17 @@ expect_stdout -
 expect_stderr "domcompat hook: unknown option '--bogus' (before GUEST, use -- if its name starts with '-')
 $usage_line"
 expect_unread none
+case_end
+
+# The hook changes a guest's hardware only as its configuration file says: no option does.
+case_begin usage-replace-is-not-an-option
+config 'to = libvirt-3.1.0'
+run "$f/downgrade-replace-generic-root-port-for-libvirt-3.1.0/input.xml" --replace pcie-root-port=ioh3420 db01 migrate begin -
+expect_status 2
+expect_stdout -
+expect_stderr "domcompat hook: unknown option '--replace' (before GUEST, use -- if its name starts with '-')
+$usage_line"
+expect_unread all
 case_end
 
 case_begin usage-guest-starting-with-dash-needs-double-dash

@@ -15,6 +15,12 @@
   <xsl:param name="assume" select="''"/>
 
   <!--
+    The implementations the user lets a downgrade write instead of one the
+    peer lacks, as '|kind=from=to|' entries (the replace option).
+  -->
+  <xsl:param name="replace" select="''"/>
+
+  <!--
     The libvirt version the conversion reads from (from-version, a number
     as in the data tables, 0 for none) or writes for (peer-version), and
     the same versions as people write them, for messages.

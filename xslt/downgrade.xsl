@@ -14,7 +14,8 @@
                       and children is checked (checks/peer-support.xsl).
 
   A controller the target cannot represent is refused, never given another
-  implementation.
+  implementation unless the user lets one replace it (the replace
+  parameter), and then reported (dc:replaced).
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -57,6 +58,9 @@
         select="contains($dc:implied-pseries, concat('|', $kind, '=', @model, '|')) and $dc:guest-pseries != 'no'"/>
     <!-- Whether the implementation will be written in a <model name> child. -->
     <xsl:variable name="pinnable" select="$dc:peer-in-model-name-child and not($pseries-phb)"/>
+    <!-- What a model-only controller means on the target: the user's assumption first. -->
+    <xsl:variable name="implied"
+        select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
     <xsl:variable name="unsupported">
       <xsl:if test="$target = 'libvirt'">
         <xsl:call-template name="peer-support.unsupported">
@@ -64,8 +68,40 @@
         </xsl:call-template>
       </xsl:if>
     </xsl:variable>
+    <!--
+      The implementation written: the controller's own, or where the peer
+      lacks it the one the user lets replace it (replace option), if the
+      peer has that one: pinned, a version that knows it; model-only, the
+      one the peer implies.
+    -->
+    <xsl:variable name="replacement"
+        select="substring-before(substring-after($replace, concat('|', $kind, '=', @model, '=')), '|')"/>
+    <xsl:variable name="model">
+      <xsl:choose>
+        <xsl:when test="$replacement = ''">
+          <xsl:value-of select="@model"/>
+        </xsl:when>
+        <xsl:when test="string($unsupported) = 'implementation'
+                        and $peer-version >= number(substring-before(substring-after($dc:implementation-since, concat('|', $kind, '=', $replacement, '=')), '='))">
+          <xsl:value-of select="$replacement"/>
+        </xsl:when>
+        <xsl:when test="string($unsupported) = '' and not($dc:peer-in-model-name-child)
+                        and $dc:peer-in-implied-implementation and not($pseries-phb)
+                        and string(@model) != $implied and $replacement = $implied">
+          <xsl:value-of select="$replacement"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:value-of select="@model"/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:if test="$model != string(@model)">
+      <dc:replaced kind="{$kind}" from="{@model}" to="{$model}"
+                   from-pci-id="{substring-before(substring-after($dc:implementation-pci-id, concat('|', $kind, '=', @model, '=')), '|')}"
+                   to-pci-id="{substring-before(substring-after($dc:implementation-pci-id, concat('|', $kind, '=', $model, '=')), '|')}"/>
+    </xsl:if>
     <xsl:choose>
-      <xsl:when test="string($unsupported) != ''">
+      <xsl:when test="string($unsupported) != '' and $model = string(@model)">
         <xsl:call-template name="peer-support.refuse">
           <xsl:with-param name="pinnable" select="$pinnable"/>
         </xsl:call-template>
@@ -87,13 +123,14 @@
             <xsl:call-template name="root-bus.downgrade"/>
           </xsl:when>
           <xsl:when test="$dc:peer-in-model-name-child">
-            <xsl:call-template name="model-name-child.downgrade"/>
+            <xsl:call-template name="model-name-child.downgrade">
+              <xsl:with-param name="model" select="$model"/>
+            </xsl:call-template>
           </xsl:when>
           <xsl:when test="$dc:peer-in-implied-implementation">
-            <!-- What a model-only controller means on the target: the user's assumption first. -->
             <xsl:call-template name="implied-implementation.downgrade">
-              <xsl:with-param name="implied"
-                  select="substring-before(substring-after(concat($assume, $dc:implied), concat('|', $kind, '=')), '|')"/>
+              <xsl:with-param name="implied" select="$implied"/>
+              <xsl:with-param name="model" select="$model"/>
             </xsl:call-template>
           </xsl:when>
           <xsl:otherwise>

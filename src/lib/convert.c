@@ -259,6 +259,35 @@ static int record_refusals(struct conversion *c, const struct rule_run *run, dom
     return failed ? error_nomem(err) : DOMCOMPAT_OK;
 }
 
+/* Each controller the rules gave another implementation, as the user allowed. */
+static int record_replacements(struct conversion *c, const struct rule_run *run,
+                               domcompat_error *err)
+{
+    bool failed = false;
+    size_t i;
+
+    if (c->result->refusal_count > 0)
+        return DOMCOMPAT_OK; /* nothing is written, so nothing is replaced */
+    for (i = 0; i < run->count && !failed; i++) {
+        const struct rule_outcome *o = &run->outcomes[i];
+        domcompat_replacement *r;
+
+        if (o->decision != RULE_CONVERTED || o->replaced_from == NULL)
+            continue;
+        if ((r = result_add_replacement(c->result)) == NULL)
+            return error_nomem(err);
+        position_of(c, c->ordinals[i], &r->line, &r->column);
+        r->index = result_keep(c->result, controllers_attr(c->controllers.nodes[i], "index"),
+                               (size_t)-1, &failed);
+        r->kind = result_keep(c->result, o->replaced_kind, (size_t)-1, &failed);
+        r->from = result_keep(c->result, o->replaced_from, (size_t)-1, &failed);
+        r->to = result_keep(c->result, o->replaced_to, (size_t)-1, &failed);
+        r->from_pci_id = result_keep(c->result, o->replaced_from_id, (size_t)-1, &failed);
+        r->to_pci_id = result_keep(c->result, o->replaced_to_id, (size_t)-1, &failed);
+    }
+    return failed ? error_nomem(err) : DOMCOMPAT_OK;
+}
+
 static bool is_named(const xmlNode *node, const char *name)
 {
     return node != NULL && node->type == XML_ELEMENT_NODE && node->ns == NULL &&
@@ -973,7 +1002,7 @@ static int run_read_pass(struct conversion *c, domcompat_error *err)
 static int run_write_pass(struct conversion *c, domcompat_error *err)
 {
     char peer_version[24];
-    struct rule_param params[4];
+    struct rule_param params[5];
     int rc;
 
     snprintf(peer_version, sizeof(peer_version), "%lu", c->opts->peer_version);
@@ -982,9 +1011,11 @@ static int run_write_pass(struct conversion *c, domcompat_error *err)
                                                                                         : "legacy"};
     params[2] = (struct rule_param){"peer-version", peer_version};
     params[3] = (struct rule_param){"peer", c->opts->peer};
-    if ((rc = run_rules(c, RULES_DOWNGRADE, params, 4, &c->write, err)) != DOMCOMPAT_OK ||
+    params[4] = (struct rule_param){"replace", c->opts->replace_param};
+    if ((rc = run_rules(c, RULES_DOWNGRADE, params, 5, &c->write, err)) != DOMCOMPAT_OK ||
         (rc = record_refusals(c, &c->write, err)) != DOMCOMPAT_OK ||
-        (rc = handle_losses(c, err)) != DOMCOMPAT_OK)
+        (rc = handle_losses(c, err)) != DOMCOMPAT_OK ||
+        (rc = record_replacements(c, &c->write, err)) != DOMCOMPAT_OK)
         return rc;
     return apply_run(c, &c->write, err);
 }

@@ -17,7 +17,10 @@ int domcompat_options_new(domcompat_options **out)
     opts->target = DOMCOMPAT_FORM_EXPLICIT;
     snprintf(opts->target_text, sizeof(opts->target_text), "the explicit form");
     opts->assume_param = strdup("");
-    if (opts->assume_param == NULL) {
+    opts->replace_param = strdup("");
+    if (opts->assume_param == NULL || opts->replace_param == NULL) {
+        free(opts->assume_param);
+        free(opts->replace_param);
         free(opts);
         return DOMCOMPAT_ENOMEM;
     }
@@ -31,6 +34,8 @@ void domcompat_options_free(domcompat_options *opts)
         return;
     free(opts->assumptions);
     free(opts->assume_param);
+    free(opts->replacements);
+    free(opts->replace_param);
     free(opts);
 }
 
@@ -193,6 +198,120 @@ int domcompat_options_assume(domcompat_options *opts, const char *assumption, do
     opts->assumption_count++;
     if (rebuild_param(opts) != DOMCOMPAT_OK) {
         opts->assumption_count--;
+        return error_nomem(err);
+    }
+    return DOMCOMPAT_OK;
+}
+
+/* The implementation of `kind` called `name`, as the kinds table spells it, or NULL. */
+static const char *implementation_named(const struct kind *kind, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < kind->implementation_count; i++)
+        if (strcmp(kind->implementations[i].name, name) == 0)
+            return kind->implementations[i].name;
+    return NULL;
+}
+
+/* The kind that has an implementation called `name`, or NULL. */
+static const struct kind *kind_implemented_by(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < kinds_count; i++)
+        if (implementation_named(&kinds_table[i], name) != NULL)
+            return &kinds_table[i];
+    return NULL;
+}
+
+static int rebuild_replace_param(domcompat_options *opts)
+{
+    struct buf param;
+    size_t i;
+    char *joined;
+
+    buf_init(&param);
+    buf_append_char(&param, '|');
+    for (i = 0; i < opts->replacement_count; i++) {
+        buf_append_str(&param, opts->replacements[i].kind->name);
+        buf_append_char(&param, '=');
+        buf_append_str(&param, opts->replacements[i].from);
+        buf_append_char(&param, '=');
+        buf_append_str(&param, opts->replacements[i].to);
+        buf_append_char(&param, '|');
+    }
+    joined = buf_steal(&param, NULL);
+    if (joined == NULL)
+        return DOMCOMPAT_ENOMEM;
+    free(opts->replace_param);
+    opts->replace_param = joined;
+    return DOMCOMPAT_OK;
+}
+
+int domcompat_options_replace(domcompat_options *opts, const char *replacement,
+                              domcompat_error *err)
+{
+    char from_name[128], list[512];
+    const char *eq = replacement ? strchr(replacement, '=') : NULL;
+    const char *from, *to;
+    const struct kind *kind;
+    struct replacement *grown;
+    size_t i, from_len;
+
+    if (eq == NULL || eq == replacement || eq[1] == '\0')
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "replacement '%s' is not IMPLEMENTATION=IMPLEMENTATION "
+                         "(for example pcie-root-port=ioh3420)",
+                         replacement ? replacement : "(null)");
+    from_len = (size_t)(eq - replacement);
+    if (from_len >= sizeof(from_name))
+        from_len = sizeof(from_name) - 1;
+    memcpy(from_name, replacement, from_len);
+    from_name[from_len] = '\0';
+    kind = kind_implemented_by(from_name);
+    if (kind == NULL)
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "replacement '%s': %s is not an implementation of any PCI controller "
+                         "kind",
+                         replacement, from_name);
+    from = implementation_named(kind, from_name);
+    if ((to = implementation_named(kind, eq + 1)) == NULL) {
+        const struct kind *other = kind_implemented_by(eq + 1);
+
+        kind_list_implementations(kind, list, sizeof(list));
+        if (other != NULL)
+            return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                             "replacement '%s': %s implements %s and %s implements %s; "
+                             "expected an implementation of %s: %s",
+                             replacement, from, kind->name, eq + 1, other->name, kind->name, list);
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "replacement '%s': %s is not an implementation of any PCI controller "
+                         "kind; expected an implementation of %s: %s",
+                         replacement, eq + 1, kind->name, list);
+    }
+    if (from == to)
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0, "replacement '%s' replaces %s with itself",
+                         replacement, from);
+    for (i = 0; i < opts->replacement_count; i++) {
+        if (opts->replacements[i].from != from)
+            continue;
+        if (opts->replacements[i].to == to)
+            return DOMCOMPAT_OK;
+        return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
+                         "replacement '%s' contradicts the earlier %s=%s", replacement, from,
+                         opts->replacements[i].to);
+    }
+    grown = realloc(opts->replacements, (opts->replacement_count + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return error_nomem(err);
+    opts->replacements = grown;
+    grown[opts->replacement_count].kind = kind;
+    grown[opts->replacement_count].from = from;
+    grown[opts->replacement_count].to = to;
+    opts->replacement_count++;
+    if (rebuild_replace_param(opts) != DOMCOMPAT_OK) {
+        opts->replacement_count--;
         return error_nomem(err);
     }
     return DOMCOMPAT_OK;

@@ -10,6 +10,11 @@ struct assumption {
     const char *implementation; /* points into the kinds table */
 };
 
+struct replacement {
+    const struct kind *kind;
+    const char *from, *to; /* point into the kinds table */
+};
+
 /* libvirt versions compare as numbers: 1.2.19 is 1002019, as in the rules' tables. */
 #define OPTIONS_VERSION_TEXT 16
 
@@ -24,6 +29,9 @@ struct domcompat_options {
     struct assumption *assumptions;
     size_t assumption_count;
     char *assume_param; /* the stylesheets' form: "|kind=implementation|..." */
+    struct replacement *replacements;
+    size_t replacement_count;
+    char *replace_param; /* the stylesheets' form: "|kind=from=to|..." */
 };
 
 /* The form a conversion writes: LIBVIRT only for peers that parse <model name>. */

@@ -94,6 +94,22 @@ domcompat_loss *result_add_loss(domcompat_result *r)
     return grow((void **)&r->losses, &r->loss_count, &r->loss_capacity, sizeof(*r->losses));
 }
 
+domcompat_replacement *result_add_replacement(domcompat_result *r)
+{
+    return grow((void **)&r->replacements, &r->replacement_count, &r->replacement_capacity,
+                sizeof(*r->replacements));
+}
+
+size_t domcompat_result_replacement_count(const domcompat_result *result)
+{
+    return result->replacement_count;
+}
+
+const domcompat_replacement *domcompat_result_replacement(const domcompat_result *result, size_t i)
+{
+    return i < result->replacement_count ? &result->replacements[i] : NULL;
+}
+
 size_t domcompat_result_loss_count(const domcompat_result *result)
 {
     return result->loss_count;
@@ -168,6 +184,7 @@ void domcompat_result_free(domcompat_result *result)
     free(result->changes);
     free(result->refusals);
     free(result->losses);
+    free(result->replacements);
     free(result->output);
     free(result);
 }

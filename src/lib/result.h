@@ -17,6 +17,8 @@ struct domcompat_result {
     size_t refusal_count, refusal_capacity;
     domcompat_loss *losses;
     size_t loss_count, loss_capacity;
+    domcompat_replacement *replacements;
+    size_t replacement_count, replacement_capacity;
     struct result_strings *strings; /* every string the records point to */
 };
 
@@ -32,5 +34,6 @@ const char *result_keep(domcompat_result *r, const char *s, size_t len, bool *fa
 domcompat_change *result_add_change(domcompat_result *r);
 domcompat_refusal *result_add_refusal(domcompat_result *r);
 domcompat_loss *result_add_loss(domcompat_result *r);
+domcompat_replacement *result_add_replacement(domcompat_result *r);
 
 #endif

@@ -135,6 +135,18 @@ static int read_outcome(struct rule_outcome *outcome, const xmlNode *answer, dom
                 return rc;
             continue;
         }
+        if (is_rules_element(node, "replaced")) {
+            outcome->replaced_kind = attr(node, "kind");
+            outcome->replaced_from = attr(node, "from");
+            outcome->replaced_to = attr(node, "to");
+            outcome->replaced_from_id = nonempty(attr(node, "from-pci-id"));
+            outcome->replaced_to_id = nonempty(attr(node, "to-pci-id"));
+            if (outcome->replaced_kind == NULL || outcome->replaced_from == NULL ||
+                outcome->replaced_to == NULL)
+                return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                                 "a rule reported an incomplete replacement");
+            continue;
+        }
         if (outcome->decision != RULE_UNCHANGED)
             return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                              "the rules answered twice for one controller");

@@ -56,6 +56,9 @@ struct rule_outcome {
      * answers, for as long as the memory lives.
      */
     const void *remembered;
+    /* The implementation replaced (option replace) and its replacement, or NULL. */
+    const char *replaced_kind, *replaced_from, *replaced_to;
+    const char *replaced_from_id, *replaced_to_id; /* their PCI IDs, or NULL */
 };
 
 struct rule_run {

@@ -544,6 +544,9 @@ static void convert_document(struct work *w)
     if (!b->json && !b->quiet && domcompat_result_loss_count(w->result) > 0 &&
         messages_of(w) != NULL)
         report_losses(w->messages, w->name, w->result);
+    if (!b->json && !b->quiet && domcompat_result_replacement_count(w->result) > 0 &&
+        messages_of(w) != NULL)
+        report_replacements(w->messages, w->name, w->result);
     changes = domcompat_result_change_count(w->result);
     w->job->outcome = domcompat_result_changed(w->result) ? OUTCOME_CHANGED : OUTCOME_UNCHANGED;
     if (b->destination == TOOL_TO_STDOUT) {
@@ -638,6 +641,7 @@ static void write_json(struct work *w)
                          : NULL;
     doc.written = w->written;
     doc.with_changes = b->task != TOOL_TASK_VALIDATE;
+    doc.with_replacements = b->replacing;
     doc.result = w->result;
     doc.error = w->has_error ? &w->err : NULL;
     doc.skipped = w->skipped;

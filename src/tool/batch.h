@@ -37,6 +37,7 @@ struct tool_batch {
     int force;                        /* rewrite hard-linked and read-only files */
     int sync;                         /* flush --output-dir copies to disk (in place always is) */
     int diff, color;
+    int replacing; /* downgrade --replace: reports list the replacements */
     int json, quiet;
     int progress; /* show progress on standard error */
     unsigned jobs;

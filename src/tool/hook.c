@@ -51,6 +51,7 @@ static const char help_text[] =
     "                   from = legacy|libvirt-X.Y.Z\n"
     "                   assume = KIND=IMPLEMENTATION         once per kind\n"
     "                   allow-loss = yes|no\n"
+    "                   replace = IMPLEMENTATION=IMPLEMENTATION  once per implementation\n"
     "  --             the next argument is GUEST, even if it starts with '-'\n"
     "  -h, --help     show this help\n"
     "\n"
@@ -125,8 +126,8 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
     }
     if (eq == NULL || eq == line) {
         config_error(at,
-                     "found '%s'; expected key = value, the key one of to, from, assume or "
-                     "allow-loss",
+                     "found '%s'; expected key = value, the key one of to, from, assume, "
+                     "allow-loss or replace",
                      line);
         return -1;
     }
@@ -142,8 +143,8 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
         once = &seen->from;
     else if (strcmp(key, "allow-loss") == 0)
         once = &seen->allow_loss;
-    else if (strcmp(key, "assume") != 0) {
-        config_error(at, "unknown key '%s'; expected to, from, assume or allow-loss", key);
+    else if (strcmp(key, "assume") != 0 && strcmp(key, "replace") != 0) {
+        config_error(at, "unknown key '%s'; expected to, from, assume, allow-loss or replace", key);
         return -1;
     }
     if (once != NULL && *once != 0) {
@@ -159,6 +160,8 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
                      : strcmp(key, "from") == 0 ? "legacy or libvirt-X.Y.Z"
                      : strcmp(key, "assume") == 0
                          ? "KIND=IMPLEMENTATION (for example pcie-root-port=pcie-root-port)"
+                     : strcmp(key, "replace") == 0
+                         ? "IMPLEMENTATION=IMPLEMENTATION (for example pcie-root-port=ioh3420)"
                          : "yes or no");
         return -1;
     }
@@ -172,7 +175,8 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
     }
     if ((strcmp(key, "to") == 0 && domcompat_options_set_target(opts, value, &err) != 0) ||
         (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, value, &err) != 0) ||
-        (strcmp(key, "assume") == 0 && domcompat_options_assume(opts, value, &err) != 0)) {
+        (strcmp(key, "assume") == 0 && domcompat_options_assume(opts, value, &err) != 0) ||
+        (strcmp(key, "replace") == 0 && domcompat_options_replace(opts, value, &err) != 0)) {
         config_error(at, "%s", err.message);
         return -1;
     }
@@ -342,6 +346,7 @@ static int filter(const domcompat_options *opts, const char *label, const char *
         status = report_exit_status(rc);
     } else {
         report_losses(stderr, label, result);
+        report_replacements(stderr, label, result);
         status = EXIT_DONE;
         /* Empty output tells libvirt to keep the XML it has. */
         output = domcompat_result_output(result, &out_len);

@@ -25,7 +25,8 @@
 static const char usage_text[] =
     "usage: domcompat upgrade [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [OUTPUT] [FILE...]\n"
     "       domcompat downgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
-    "                           [--allow-loss] [OUTPUT] [FILE...]\n"
+    "                           [--allow-loss] [--replace IMPLEMENTATION=IMPLEMENTATION]...\n"
+    "                           [OUTPUT] [FILE...]\n"
     "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [FILE...]\n"
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
     "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
@@ -67,6 +68,10 @@ static const char help_text[] =
     "  --allow-loss\n"
     "              downgrade: drop <target> values and children the peer would\n"
     "              ignore, and report each, instead of refusing\n"
+    "  --replace IMPLEMENTATION=IMPLEMENTATION\n"
+    "              downgrade: where the peer lacks the first implementation,\n"
+    "              write the second (of the same kind; e.g. pcie-root-port=ioh3420)\n"
+    "              and report each: the guest sees another device (cold moves)\n"
     "\n"
     "Output (upgrade and downgrade):\n"
     "  -i, --in-place[=SUFFIX]\n"
@@ -155,6 +160,7 @@ struct invocation {
     int have_target;
     domcompat_limits limits;
     int in_place, dry_run, diff, force, sync;
+    int replacing;
     const char *backup_suffix;  /* -i SUFFIX */
     const char *backup_control; /* --backup=CONTROL; "" for --backup alone */
     const char *suffix;         /* --suffix */
@@ -222,6 +228,7 @@ enum {
     OPT_TO,
     OPT_FROM,
     OPT_ALLOW_LOSS,
+    OPT_REPLACE,
     OPT_FORMAT,
     OPT_FORM,
     OPT_VERSION,
@@ -263,7 +270,8 @@ static int takes(enum command command, int opt)
     case OPT_ASSUME:
     case OPT_FROM:
     case OPT_TO: return command != CMD_VALIDATE;
-    case OPT_ALLOW_LOSS: return command == CMD_DOWNGRADE;
+    case OPT_ALLOW_LOSS:
+    case OPT_REPLACE: return command == CMD_DOWNGRADE;
     case OPT_FORM: return command == CMD_VALIDATE;
     case 'i':
     case 'o':
@@ -508,6 +516,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"to", required_argument, NULL, OPT_TO},
         {"from", required_argument, NULL, OPT_FROM},
         {"allow-loss", no_argument, NULL, OPT_ALLOW_LOSS},
+        {"replace", required_argument, NULL, OPT_REPLACE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"form", required_argument, NULL, OPT_FORM},
         {"quiet", no_argument, NULL, 'q'},
@@ -566,6 +575,13 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             }
             break;
         case OPT_ALLOW_LOSS: domcompat_options_allow_loss(inv->opts, 1); break;
+        case OPT_REPLACE:
+            if (domcompat_options_replace(inv->opts, optarg, &err) != DOMCOMPAT_OK) {
+                usage_error("%s", err.message);
+                return EXIT_USAGE;
+            }
+            inv->replacing = 1;
+            break;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
                 usage_error("unknown format '%s'; expected text or json", optarg);
@@ -703,6 +719,7 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
     batch.force = inv->force;
     batch.sync = inv->sync;
     batch.diff = inv->diff;
+    batch.replacing = inv->replacing;
     batch.color = inv->diff && color_wanted(inv->color);
     batch.json = inv->json;
     batch.quiet = inv->quiet;

@@ -153,6 +153,27 @@ void report_losses(FILE *to, const char *file, const domcompat_result *result)
     }
 }
 
+void report_replacements(FILE *to, const char *file, const domcompat_result *result)
+{
+    size_t i;
+
+    for (i = 0; i < domcompat_result_replacement_count(result); i++) {
+        const domcompat_replacement *r = domcompat_result_replacement(result, i);
+        char text[2048];
+
+        snprintf(text, sizeof(text),
+                 "replaced %s by %s in PCI controller %s%s (%s): the guest will see %s%s%s%s "
+                 "instead of %s%s%s%s",
+                 r->from, r->to, r->index ? "index " : "", r->index ? r->index : "with no index",
+                 r->kind, r->to, r->to_pci_id ? " (PCI ID " : "", r->to_pci_id ? r->to_pci_id : "",
+                 r->to_pci_id ? ")" : "", r->from, r->from_pci_id ? " (PCI ID " : "",
+                 r->from_pci_id ? r->from_pci_id : "", r->from_pci_id ? ")" : "");
+        put_position(to, file, r->line, r->column);
+        report_put_text(to, text);
+        fputc('\n', to);
+    }
+}
+
 /*
  * A JSON string: quotes and backslashes escaped, and every character
  * report_put_text() escapes written \uXXXX (or \n, \r, \t), so that a
@@ -248,6 +269,26 @@ static void json_changes(FILE *to, const domcompat_result *result)
     fputs(count ? "\n  ]" : "]", to);
 }
 
+static void json_replacements(FILE *to, const domcompat_result *result)
+{
+    size_t count = result ? domcompat_result_replacement_count(result) : 0, i;
+
+    fputs(", \"replacements\": [", to);
+    for (i = 0; i < count; i++) {
+        const domcompat_replacement *r = domcompat_result_replacement(result, i);
+
+        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", r->line, r->column);
+        json_member(to, 1, "index", r->index);
+        json_member(to, 0, "kind", r->kind);
+        json_member(to, 0, "from", r->from);
+        json_member(to, 0, "to", r->to);
+        json_member(to, 0, "from_pci_id", r->from_pci_id);
+        json_member(to, 0, "to_pci_id", r->to_pci_id);
+        fputs("}", to);
+    }
+    fputs(count ? "\n  ]" : "]", to);
+}
+
 static void json_refusals(FILE *to, const domcompat_result *result)
 {
     size_t count = result ? domcompat_result_refusal_count(result) : 0, i;
@@ -284,6 +325,8 @@ void report_json_document(FILE *to, const struct report_document *doc)
         json_member(to, 0, "skipped", doc->skipped);
     if (doc->with_changes)
         json_changes(to, doc->result);
+    if (doc->with_replacements)
+        json_replacements(to, doc->result);
     json_refusals(to, doc->result);
     if (doc->error != NULL) {
         fputs(", \"error\": {\"line\": ", to);

@@ -27,6 +27,9 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result,
 /* Each loss a result made, one line each. */
 void report_losses(FILE *to, const char *file, const domcompat_result *result);
 
+/* Each controller a result gave another implementation (--replace), one line each. */
+void report_replacements(FILE *to, const char *file, const domcompat_result *result);
+
 /*
  * Writes `text` (a message, or a part of one taken from a document) so
  * that it stays one line of valid UTF-8 that shows as it reads: control
@@ -53,7 +56,8 @@ struct report_document {
     int has_output;      /* the run writes documents: "output" and "written" apply */
     const char *output;  /* where it was written, or NULL */
     int written;
-    int with_changes; /* list the result's changes */
+    int with_changes;      /* list the result's changes */
+    int with_replacements; /* list the result's replacements (downgrade) */
     const domcompat_result *result;
     const domcompat_error *error; /* NULL when none */
     const char *skipped;          /* why it was skipped, or NULL */

@@ -84,6 +84,16 @@ static void read_result(const domcompat_result *result)
         touch(l->index);
         touch(l->kind);
         touch(l->since);
+        touch(l->why);
+    }
+    n = domcompat_result_replacement_count(result);
+    for (i = 0; i < n; i++) {
+        const domcompat_replacement *r = domcompat_result_replacement(result, i);
+        if (r == NULL || r->kind == NULL || r->from == NULL || r->to == NULL)
+            harness_fail("replacement %zu of %zu incomplete", i, n);
+        touch(r->index);
+        touch(r->from_pci_id);
+        touch(r->to_pci_id);
     }
     n = domcompat_result_refusal_count(result);
     for (i = 0; i < n; i++) {

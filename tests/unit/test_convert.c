@@ -536,6 +536,56 @@ static void test_convert__loss_is_refused_unless_allowed(void **state)
     domcompat_options_free(opts);
 }
 
+static void test_convert__replacement_only_where_the_peer_lacks_the_implementation(void **state)
+{
+    static const char input[] = Q35_DOMAIN(
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'/>\n"
+        "    <controller type='pci' index='2' subType='pcie-root-port' model='pcie-root-port'/>\n");
+    domcompat_options *opts = options("libvirt-3.1.0", NULL);
+    domcompat_result *result = NULL;
+    const domcompat_replacement *r;
+    domcompat_error err;
+
+    (void)state;
+    assert_int_equal(domcompat_options_replace(opts, "pcie-root-port=ioh3420", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_OK);
+    assert_output(result,
+                  Q35_DOMAIN("    <controller type='pci' index='1' model='pcie-root-port'>\n"
+                             "      <model name='ioh3420'/>\n"
+                             "    </controller>\n"
+                             "    <controller type='pci' index='2' model='pcie-root-port'>\n"
+                             "      <model name='ioh3420'/>\n"
+                             "    </controller>\n"));
+    assert_int_equal(domcompat_result_replacement_count(result), 1);
+    r = domcompat_result_replacement(result, 0);
+    assert_string_equal(r->index, "2");
+    assert_string_equal(r->kind, "pcie-root-port");
+    assert_string_equal(r->from, "pcie-root-port");
+    assert_string_equal(r->to, "ioh3420");
+    assert_string_equal(r->from_pci_id, "1b36:000c");
+    assert_string_equal(r->to_pci_id, "8086:3420");
+    assert_int_equal(r->line, 9);
+    assert_null(domcompat_result_replacement(result, 1));
+    domcompat_result_free(result);
+    domcompat_options_free(opts);
+
+    /* A peer that has the generic root port keeps it. */
+    opts = options("libvirt-3.2.0", NULL);
+    assert_int_equal(domcompat_options_replace(opts, "pcie-root-port=ioh3420", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_OK);
+    assert_int_equal(domcompat_result_replacement_count(result), 0);
+    assert_non_null(
+        strstr(domcompat_result_output(result, NULL), "<model name='pcie-root-port'/>"));
+    domcompat_result_free(result);
+
+    /* Two implementations of different kinds are a usage error. */
+    assert_int_equal(domcompat_options_replace(opts, "pcie-root-port=pxb", &err), DOMCOMPAT_EUSAGE);
+    assert_non_null(strstr(err.message, "pxb implements pci-expander-bus"));
+    domcompat_options_free(opts);
+}
+
 static void test_convert__source_version_that_cannot_decide_is_refused(void **state)
 {
     static const char input[] =
@@ -640,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_convert__libvirt_peer_gets_a_pinned_first_child),
         cmocka_unit_test(test_convert__refuses_what_the_peer_version_does_not_know),
         cmocka_unit_test(test_convert__loss_is_refused_unless_allowed),
+        cmocka_unit_test(test_convert__replacement_only_where_the_peer_lacks_the_implementation),
         cmocka_unit_test(test_convert__source_version_that_cannot_decide_is_refused),
         cmocka_unit_test(test_options__peer_names_are_checked),
         cmocka_unit_test(test_validate__detects_the_form),

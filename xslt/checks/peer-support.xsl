@@ -19,32 +19,35 @@
   <!--
     "kind" or "implementation" when the peer does not know one of them, ""
     otherwise.  pinnable: whether the implementation would be written in a
-    <model name> child (a pSeries PHB falls back to what the peer implies).
+    <model name> child (a pSeries PHB falls back to what the peer implies);
+    model: the implementation, the controller's own unless replaced.
   -->
   <xsl:template name="peer-support.unsupported">
     <xsl:param name="pinnable"/>
+    <xsl:param name="model" select="string(@model)"/>
     <xsl:variable name="kind-since"
         select="number(substring-before(substring-after($dc:kind-since, concat('|', @subType, '=')), '='))"/>
     <xsl:variable name="implementation-since"
-        select="number(substring-before(substring-after($dc:implementation-since, concat('|', @subType, '=', @model, '=')), '='))"/>
+        select="number(substring-before(substring-after($dc:implementation-since, concat('|', @subType, '=', $model, '=')), '='))"/>
     <xsl:choose>
       <xsl:when test="$kind-since > $peer-version">kind</xsl:when>
-      <xsl:when test="$pinnable and @model and $implementation-since > $peer-version">implementation</xsl:when>
+      <xsl:when test="$pinnable and $model and $implementation-since > $peer-version">implementation</xsl:when>
     </xsl:choose>
   </xsl:template>
 
   <xsl:template name="peer-support.refuse">
     <xsl:param name="pinnable"/>
+    <xsl:param name="model" select="string(@model)"/>
     <xsl:variable name="kind-since"
         select="substring-before(substring-after($dc:kind-since, concat('|', @subType, '=')), '|')"/>
     <xsl:variable name="implementation-since"
-        select="substring-before(substring-after($dc:implementation-since, concat('|', @subType, '=', @model, '=')), '|')"/>
+        select="substring-before(substring-after($dc:implementation-since, concat('|', @subType, '=', $model, '=')), '|')"/>
     <xsl:choose>
       <xsl:when test="number(substring-before($kind-since, '=')) > $peer-version">
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'peer-support'"/>
           <xsl:with-param name="kind" select="@subType"/>
-          <xsl:with-param name="implementation" select="string(@model)"/>
+          <xsl:with-param name="implementation" select="string($model)"/>
           <xsl:with-param name="reason"
               select="concat('libvirt ', $peer, ' does not know PCI controller kind ', @subType, ' (first in libvirt ', substring-after($kind-since, '='), ')')"/>
           <xsl:with-param name="hint"
@@ -56,9 +59,9 @@
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'peer-support'"/>
           <xsl:with-param name="kind" select="@subType"/>
-          <xsl:with-param name="implementation" select="string(@model)"/>
+          <xsl:with-param name="implementation" select="string($model)"/>
           <xsl:with-param name="reason"
-              select="concat('libvirt ', $peer, ' does not know &lt;model name=', &quot;'&quot;, @model, &quot;'&quot;, '/&gt; (first in libvirt ', substring-after($implementation-since, '='), ')')"/>
+              select="concat('libvirt ', $peer, ' does not know &lt;model name=', &quot;'&quot;, $model, &quot;'&quot;, '/&gt; (first in libvirt ', substring-after($implementation-since, '='), ')')"/>
           <xsl:with-param name="hint"
               select="concat('the guest needs a peer running libvirt ', substring-after($implementation-since, '='), ' or later')"/>
           <xsl:with-param name="since" select="substring-after($implementation-since, '=')"/>

@@ -66,6 +66,11 @@
         <xsl:with-param name="attribute" select="'rejected-since'"/>
       </xsl:call-template>
       <xsl:call-template name="valued">
+        <xsl:with-param name="name" select="'dc:implementation-pci-id'"/>
+        <xsl:with-param name="entries" select="kind/implementation[@pci-id]"/>
+        <xsl:with-param name="attribute" select="'pci-id'"/>
+      </xsl:call-template>
+      <xsl:call-template name="valued">
         <xsl:with-param name="name" select="'dc:target-type'"/>
         <xsl:with-param name="entries" select="kind/target"/>
         <xsl:with-param name="attribute" select="'type'"/>
@@ -141,8 +146,8 @@
   </xsl:template>
 
   <!--
-    Entries "kind=name=VALUE" of a target's or child's `attribute`, for the
-    words and values peer-support.xsl needs.  A variable's content rather
+    Entries "kind=name=VALUE" of a target's, child's or implementation's
+    `attribute`, for the words and values the rules need.  A variable's content rather
     than a select, so values may hold apostrophes; none may hold '|'.
     Every target and child must have one: the build stops otherwise.
   -->

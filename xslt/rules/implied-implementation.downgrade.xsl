@@ -12,26 +12,28 @@
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:dc="urn:domcompat:rules">
+  <!-- model: the controller's implementation unless replaced (downgrade.xsl). -->
   <xsl:template name="implied-implementation.downgrade">
     <xsl:param name="implied"/>
+    <xsl:param name="model" select="string(@model)"/>
     <xsl:choose>
-      <xsl:when test="@model != $implied and contains($assume, concat('|', @subType, '='))">
+      <xsl:when test="$model != $implied and contains($assume, concat('|', @subType, '='))">
         <!-- The user's own assumption is what rules this implementation out: say so. -->
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'implied-implementation'"/>
           <xsl:with-param name="kind" select="@subType"/>
-          <xsl:with-param name="implementation" select="@model"/>
+          <xsl:with-param name="implementation" select="$model"/>
           <xsl:with-param name="reason"
               select="concat('under --assume ', @subType, '=', $implied, ' the legacy form of ', @subType, ' means ', $implied)"/>
           <xsl:with-param name="hint"
-              select="concat('leave out --assume ', @subType, '=', $implied, ' if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', @model)"/>
+              select="concat('leave out --assume ', @subType, '=', $implied, ' if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', $model)"/>
         </xsl:call-template>
       </xsl:when>
-      <xsl:when test="@model != $implied">
+      <xsl:when test="$model != $implied">
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'implied-implementation'"/>
           <xsl:with-param name="kind" select="@subType"/>
-          <xsl:with-param name="implementation" select="@model"/>
+          <xsl:with-param name="implementation" select="$model"/>
           <xsl:with-param name="reason">
             <xsl:text>the legacy form of </xsl:text>
             <xsl:value-of select="@subType"/>
@@ -41,7 +43,7 @@
             </xsl:choose>
           </xsl:with-param>
           <xsl:with-param name="hint"
-              select="concat('if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', @model, ', say so with --assume ', @subType, '=', @model)"/>
+              select="concat('if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', $model, ', say so with --assume ', @subType, '=', $model)"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>

@@ -13,14 +13,16 @@
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:dc="urn:domcompat:rules">
+  <!-- model: the implementation to pin, the controller's own unless replaced (downgrade.xsl). -->
   <xsl:template name="model-name-child.downgrade">
+    <xsl:param name="model" select="string(@model)"/>
     <dc:converted rule="model-name-child">
       <xsl:copy>
         <xsl:copy-of select="@*[name() != 'subType' and name() != 'model']"/>
         <xsl:attribute name="model">
           <xsl:value-of select="@subType"/>
         </xsl:attribute>
-        <model name="{@model}"/>
+        <model name="{$model}"/>
       </xsl:copy>
     </dc:converted>
   </xsl:template>
