@@ -60,6 +60,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
              $(B)/tests/test_memo $(B)/tests/test_encoding
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
+        config-dir-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
         nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test FORCE
 .DELETE_ON_ERROR:
@@ -208,6 +209,10 @@ $(B)/tests/fault-shim.so: tests/faults/fault-shim.c
 batch-tests: $(TOOL) $(B)/tests/fault-shim.so
 	tests/run-batch.sh $(TOOL)
 
+# A run over a tree laid out as /etc/libvirt/qemu: networks, links, --output, a closed pipe.
+config-dir-tests: $(TOOL)
+	tests/run-config-dir.sh $(TOOL)
+
 # The public header must stand on its own under the strictest flags.
 header-check: src/domcompat.h
 	@mkdir -p $(B)
@@ -252,6 +257,7 @@ deb-test:
 	tests/run-deb.sh
 
 check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
+       config-dir-tests \
        readme-example install-test
 
 # The unit, fixture, hostile-input and hook suites again, built with
@@ -262,7 +268,8 @@ SANITIZE_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) B=build-sanitize CFLAGS="$(SANITIZE_CFLAGS)" \
-	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests hostile-tests hook-tests
+	    LDFLAGS="-fsanitize=address,undefined" unit-tests fixture-tests hostile-tests hook-tests \
+	    config-dir-tests
 
 # --- fuzzing ---------------------------------------------------------------------------
 #

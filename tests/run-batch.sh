@@ -819,15 +819,21 @@ ln -s ../elsewhere "$d/qemu/linked-dir"
 before=$(identity "$d/qemu/guest.xml")
 run -- upgrade -i -r "$d/qemu/autostart"
 expect_status 0
-expect_err_line "$d/qemu/autostart/guest.xml: skipped: a symbolic link met while walking a directory; name it to convert the file it points to"
 expect_err_line "domcompat: 1 document: 0 changed, 0 unchanged, 0 refused, 0 invalid, 1 skipped"
+expect_err_lines 1
+# -v lists each.
+run -- upgrade -i -r -v "$d/qemu/autostart"
+expect_status 0
+expect_err_line "$d/qemu/autostart/guest.xml: skipped: a symbolic link met while walking a directory; name it to convert the file it points to"
+expect_err_lines 2
 [ "$(identity "$d/qemu/guest.xml")" = "$before" ] || problem "the link's target was rewritten"
 [ -L "$d/qemu/autostart/guest.xml" ] || problem "the link is gone"
 # Without --follow-symlinks a linked directory is not walked; with it, it is.
 run -- upgrade -n -r "$d/qemu"
 expect_err_line "domcompat: 2 documents: 1 changed, 0 unchanged, 0 refused, 0 invalid, 1 skipped (dry run: nothing written)"
 run -- upgrade -n -r --follow-symlinks "$d/qemu"
-expect_err_line "$d/qemu/linked-dir/sub.xml: would convert 3 PCI controllers"
+grep -F -x -q -- "$d/qemu/linked-dir/sub.xml: would convert 3 PCI controllers" "$out" ||
+    problem "stdout lacks the line for sub.xml" cat "$out"
 case_end
 
 # The same file named twice, as a and ./a, and through a link: converted once.
@@ -1648,7 +1654,8 @@ case_end
 jc=$work/jobs
 corpus "$jc/corpus" 300
 # Some documents refused, some invalid, some unchanged, one named twice (a
-# hard link), one a link met while walking, one in a subdirectory, and
+# hard link), one a link met while walking, one a network (skipped while
+# walking), one in a subdirectory, and
 # some with odd names.
 for i in 7 77 177; do cp "$docs/refused.xml" "$(printf '%s/corpus/guest%05d.xml' "$jc" "$i")"; done
 for i in 13 113 213; do truncate -s 300 "$(printf '%s/corpus/guest%05d.xml' "$jc" "$i")"; done
@@ -1660,6 +1667,7 @@ done
 legacy hard-linked >"$jc/corpus/guest00030.xml"
 ln "$jc/corpus/guest00030.xml" "$jc/corpus/guest00030-hard-link.xml"
 ln -s guest00031.xml "$jc/corpus/guest00031-link.xml"
+printf '<network>\n  <name>default</name>\n</network>\n' >"$jc/corpus/guest00032-network.xml"
 mkdir "$jc/corpus/sub"
 cp "$jc/corpus/guest00032.xml" "$jc/corpus/sub/guest-sub.xml"
 # And odd names, which messages quote, each in its own thread's buffer.
@@ -1726,8 +1734,8 @@ for name in names:
 worst = max(d["exit"] for d in docs)
 if summary["exit"] != worst or summary["documents"] != len(docs) or worst != int(sys.argv[2]):
     problems.append("exit %d, worst document %d, process %s" % (summary["exit"], worst, sys.argv[2]))
-if got["refused"] < 3 or got["invalid"] < 3 or got["skipped"] != 2:
-    problems.append("the corpus should have 3+ refused, 3+ invalid, 2 skipped: %r" % dict(got))
+if got["refused"] < 3 or got["invalid"] < 3 or got["skipped"] < 3:
+    problems.append("the corpus should have 3+ refused, 3+ invalid, 3+ skipped: %r" % dict(got))
 text = "domcompat: %d documents: " % len(docs) + ", ".join(
     "%d %s" % (got[n], n) for n in names if got[n] or n not in ("failed", "skipped"))
 if open(sys.argv[3], errors="replace").read().splitlines()[-1] != text:

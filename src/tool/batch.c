@@ -16,6 +16,7 @@
 #include "diff.h"
 #include "io.h"
 #include "report.h"
+#include "sniff.h"
 #include "write.h"
 
 /* What became of one document; each task names its own in report_tally order. */
@@ -415,7 +416,7 @@ static int write_copy(struct work *w, const char *data, size_t len)
         return 0;
     /* The directory is nearly always there: three mkdir calls per file cost more than this. */
     dir_fd = open_parent(w->out_path);
-    if (dir_fd < 0 && errno == ENOENT) {
+    if (dir_fd < 0 && errno == ENOENT && w->batch->destination == TOOL_TO_DIR) {
         if (make_parents(w->out_path) != 0) {
             fail_with(w, EXIT_FAILURE_IO, "cannot create the directories of %s: %s", w->out_shown,
                       strerror(errno));
@@ -432,7 +433,8 @@ static int write_copy(struct work *w, const char *data, size_t len)
     plan.dir_fd = dir_fd;
     plan.name = slash + 1;
     plan.original_fd = -1;
-    plan.mode = w->file.st.st_mode & 0777;
+    /* The input's permission bits, as cp's; a document read from standard input has none. */
+    plan.mode = w->file.fd >= 0 ? w->file.st.st_mode & 0777 : w->batch->new_file_mode;
     plan.durable = w->batch->sync;
     if (fstatat(dir_fd, plan.name, &there, AT_SYMLINK_NOFOLLOW) == 0) {
         if (there.st_dev == w->file.st.st_dev && there.st_ino == w->file.st.st_ino) {
@@ -500,6 +502,45 @@ static const char *backup_shown(const struct work *w, char *buf, size_t size)
     return report_display_name(raw, buf, size);
 }
 
+/*
+ * `listed`: say so without -v too.  What a walk meets and skips as a
+ * matter of course (links, other libvirt objects) is only counted unless
+ * -v asks for each.
+ */
+static void skip_document(struct work *w, const char *why, int listed)
+{
+    w->job->outcome = OUTCOME_SKIPPED;
+    w->job->status = EXIT_DONE;
+    if (!w->batch->json && !w->batch->quiet && (listed || w->batch->verbose) &&
+        messages_of(w) != NULL)
+        fprintf(w->messages, "%s: skipped: %s\n", w->name, why);
+    snprintf(w->skipped_buf, sizeof(w->skipped_buf), "%s", why);
+    w->skipped = w->skipped_buf;
+}
+
+/*
+ * A document found by walking that is not a domain (networks/default.xml
+ * under /etc/libvirt/qemu) is skipped, not reported as invalid; named on
+ * the command line, it is an error.  A root named domain in a namespace
+ * (<x:domain>) was meant as a domain and stays an error.  True when `w`
+ * was skipped so.
+ */
+static bool skipped_other_object(struct work *w, int rc)
+{
+    char root[64], why[128];
+    const char *colon;
+
+    if (rc != DOMCOMPAT_EINVALID || !w->job->input->walked ||
+        tool_sniff_root(w->data, w->len, root, sizeof(root)) != 0)
+        return false;
+    colon = strrchr(root, ':');
+    if (strcmp(colon != NULL ? colon + 1 : root, "domain") == 0)
+        return false;
+    snprintf(why, sizeof(why), "not a domain but a <%s>", root);
+    skip_document(w, why, 0);
+    return true;
+}
+
 static void convert_document(struct work *w)
 {
     const struct tool_batch *b = w->batch;
@@ -512,10 +553,14 @@ static void convert_document(struct work *w)
     if (rc == DOMCOMPAT_EREFUSED) {
         w->job->status = EXIT_REFUSED;
         w->job->outcome = OUTCOME_REFUSED;
-        if (!b->json && messages_of(w) != NULL)
-            report_refusals(w->messages, w->name, w->result, 0);
+        if (!b->json && messages_of(w) != NULL) {
+            report_refusals(w->messages, w->name, w->result);
+            report_refused_document(w->messages, w->name, w->result, "refused", !b->dry_run);
+        }
         return;
     }
+    if (skipped_other_object(w, rc))
+        return;
     if (rc != DOMCOMPAT_OK) {
         report_library_error(w, rc);
         return;
@@ -559,15 +604,19 @@ static void convert_document(struct work *w)
     if (b->destination == TOOL_IN_PLACE && w->job->outcome == OUTCOME_CHANGED &&
         write_in_place(w, data, len) != 0)
         return;
-    if (b->destination == TOOL_TO_DIR && write_copy(w, data, len) != 0)
+    if ((b->destination == TOOL_TO_DIR || b->destination == TOOL_TO_FILE) &&
+        write_copy(w, data, len) != 0)
         return;
+    if (b->destination == TOOL_TO_FILE)
+        return; /* one document, like standard output: nothing to say when it went well */
     if (b->json || b->quiet || w->job->outcome != OUTCOME_CHANGED ||
-        (b->diff && b->destination == TOOL_TO_NOWHERE) || messages_of(w) == NULL)
+        (b->diff && b->destination == TOOL_TO_NOWHERE) || (!b->dry_run && messages_of(w) == NULL))
         return;
-    if (b->dry_run)
-        fprintf(w->messages, "%s: would convert %zu PCI controller%s\n", w->name, changes,
+    if (b->dry_run && output_of(w) != NULL)
+        /* What a dry run finds is its result: standard output, as --diff's. */
+        fprintf(w->output, "%s: would convert %zu PCI controller%s\n", w->name, changes,
                 changes == 1 ? "" : "s");
-    else
+    else if (!b->dry_run)
         fprintf(w->messages, "%s: converted %zu PCI controller%s%s%s%s%s\n", w->name, changes,
                 changes == 1 ? "" : "s", w->out_path ? " into " : "",
                 w->out_path ? w->out_shown : "", w->backup_made[0] ? "; original kept as " : "",
@@ -583,6 +632,8 @@ static void check_document(struct work *w)
         w->job->outcome = OUTCOME_OK;
         return;
     }
+    if (skipped_other_object(w, rc))
+        return;
     if (rc != DOMCOMPAT_EREFUSED) {
         report_library_error(w, rc);
         return;
@@ -592,8 +643,11 @@ static void check_document(struct work *w)
     for (i = 0; i < domcompat_result_refusal_count(w->result); i++)
         if (!domcompat_result_refusal(w->result, i)->loss)
             w->job->outcome = OUTCOME_REFUSED;
-    if (!w->batch->json && output_of(w) != NULL)
-        report_refusals(w->output, w->name, w->result, 1);
+    if (!w->batch->json && output_of(w) != NULL) {
+        report_refusals(w->output, w->name, w->result);
+        report_refused_document(w->output, w->name, w->result,
+                                w->job->outcome == OUTCOME_LOSSY ? "lossy" : "refused", 0);
+    }
 }
 
 static void validate_document(struct work *w)
@@ -601,6 +655,8 @@ static void validate_document(struct work *w)
     domcompat_form detected;
     int rc = domcompat_validate(&detected, w->batch->ctx, w->batch->form, w->data, w->len, &w->err);
 
+    if (skipped_other_object(w, rc))
+        return;
     if (rc != DOMCOMPAT_OK) {
         report_library_error(w, rc);
         return;
@@ -612,15 +668,6 @@ static void validate_document(struct work *w)
         fprintf(w->output, "%s: valid in every form (no PCI controllers)\n", w->name);
     else
         fprintf(w->output, "%s: valid, %s form\n", w->name, domcompat_form_name(detected));
-}
-
-static void skip_document(struct work *w, const char *why)
-{
-    w->job->outcome = OUTCOME_SKIPPED;
-    if (!w->batch->json && !w->batch->quiet && messages_of(w) != NULL)
-        fprintf(w->messages, "%s: skipped: %s\n", w->name, why);
-    snprintf(w->skipped_buf, sizeof(w->skipped_buf), "%s", why);
-    w->skipped = w->skipped_buf;
 }
 
 static void write_json(struct work *w)
@@ -676,18 +723,24 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
     w.job = job;
     w.file.fd = w.file.dir_fd = -1;
     w.name = report_display_name(input->path, w.name_buf, sizeof(w.name_buf));
-    if (b->destination == TOOL_TO_DIR && (w.out_path = output_path_of(b, input)) != NULL)
-        w.out_shown = report_display_name(w.out_path, w.out_shown_buf, sizeof(w.out_shown_buf));
-    if (b->destination == TOOL_TO_DIR && w.out_path == NULL)
+    if (b->destination == TOOL_TO_DIR)
+        w.out_path = output_path_of(b, input);
+    else if (b->destination == TOOL_TO_FILE)
+        w.out_path = strdup(b->output_file);
+    if (w.out_path != NULL)
+        w.out_shown =
+            report_display_name(b->destination == TOOL_TO_FILE ? b->output_file_shown : w.out_path,
+                                w.out_shown_buf, sizeof(w.out_shown_buf));
+    if ((b->destination == TOOL_TO_DIR || b->destination == TOOL_TO_FILE) && w.out_path == NULL)
         fail_with(&w, EXIT_FAILURE_IO, "internal error: %s", strerror(ENOMEM));
     else if (input->skip != NULL)
-        skip_document(&w, input->skip);
+        skip_document(&w, input->skip, 0);
     else if (input->same_as != 0) {
         char shown[1024], why[1100];
 
         snprintf(why, sizeof(why), "the same file as %s",
                  report_display_name(inputs->items[input->same_as - 1].path, shown, sizeof(shown)));
-        skip_document(&w, why);
+        skip_document(&w, why, 1);
     } else if (input->usage)
         fail_with(
             &w, EXIT_FAILURE_IO,
@@ -857,7 +910,10 @@ static int mark_conflicts(struct job *jobs, size_t count)
     return 0;
 }
 
-/* Writes one finished job's messages and output; returns -1 when standard output fails. */
+/*
+ * Writes one finished job's messages and output; returns 0, or the errno
+ * of a failure to write to standard output.
+ */
 static int report_job(const struct tool_batch *b, struct job *job, size_t index)
 {
     int rc = 0;
@@ -865,15 +921,17 @@ static int report_job(const struct tool_batch *b, struct job *job, size_t index)
     if (job->messages_len > 0)
         fwrite(job->messages, 1, job->messages_len, stderr);
     if (b->json && fputs(index > 0 ? ",\n" : "\n", stdout) == EOF)
-        rc = -1;
-    if (job->output_len > 0 && fwrite(job->output, 1, job->output_len, stdout) != job->output_len)
-        rc = -1;
-    if (job->result != NULL) {
+        rc = errno;
+    /* Flushed document by document: a reader sees each as it comes, and one gone is seen now. */
+    if (rc == 0 && job->output_len > 0 &&
+        (fwrite(job->output, 1, job->output_len, stdout) != job->output_len || fflush(stdout) != 0))
+        rc = errno;
+    if (rc == 0 && job->result != NULL) {
         size_t len;
         const char *data = domcompat_result_output(job->result, &len);
 
         if (tool_write_stdout(data, len) != 0)
-            rc = -1;
+            rc = errno;
     }
     free(job->messages);
     free(job->output);
@@ -918,7 +976,7 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
     int always[OUTCOME_COUNT];
     struct report_tally tally;
     unsigned started = 0, n_threads;
-    int worst = EXIT_DONE, stdout_failed = 0;
+    int worst = EXIT_DONE, stdout_failed = 0, stdout_closed = 0, error;
 
     memset(&pool, 0, sizeof(pool));
     memset(&progress, 0, sizeof(progress));
@@ -962,12 +1020,16 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
         }
         if (job->messages_len > 0)
             progress_clear(&progress);
-        if (report_job(b, job, i) != 0 && !stdout_failed) {
+        if ((error = report_job(b, job, i)) != 0 && !stdout_failed) {
             /* Whoever reads the diffs or the report has gone: start nothing more. */
             stdout_failed = 1;
             pool.cancelled = 1;
             progress_clear(&progress);
-            fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
+            /* A pager that quit is no error to report, as for the standard tools. */
+            stdout_closed = error == EPIPE;
+            if (!stdout_closed)
+                fprintf(stderr, "domcompat: cannot write to standard output: %s\n",
+                        strerror(error));
         }
         by_outcome[job->outcome]++;
         if (job->status > worst)
@@ -986,18 +1048,21 @@ int tool_batch_run(const struct tool_batch *b, const struct tool_inputs *inputs)
         worst = EXIT_FAILURE_IO;
 
     tally_for(b, names, always, counts, by_outcome, &tally);
-    if (b->json)
+    if (b->json && !stdout_failed)
         report_json_end(stdout, pool.count, &tally, worst);
-    else if (!b->quiet && (pool.count > 1 || b->destination == TOOL_IN_PLACE ||
-                           b->destination == TOOL_TO_DIR || b->dry_run))
+    else if (!b->json && !b->quiet && !stdout_closed &&
+             (pool.count > 1 || b->destination == TOOL_IN_PLACE || b->destination == TOOL_TO_DIR ||
+              b->dry_run))
         report_summary(stderr, pool.count, &tally, b->dry_run);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (!stdout_failed)
-            fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(errno));
+    if (!stdout_failed && (fflush(stdout) != 0 || ferror(stdout))) {
+        error = errno;
+        stdout_closed = error == EPIPE;
+        if (!stdout_closed)
+            fprintf(stderr, "domcompat: cannot write to standard output: %s\n", strerror(error));
         worst = EXIT_FAILURE_IO;
     }
     pthread_cond_destroy(&pool.finished);
     pthread_mutex_destroy(&pool.lock);
     free(pool.jobs);
-    return worst;
+    return stdout_closed ? TOOL_STDOUT_CLOSED : worst;
 }

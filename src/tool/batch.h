@@ -7,6 +7,7 @@
 #define DOMCOMPAT_TOOL_BATCH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "domcompat.h"
 #include "walk.h"
@@ -20,6 +21,7 @@ enum tool_destination {
     TOOL_IN_PLACE,   /* --in-place */
     TOOL_TO_DIR,     /* --output-dir */
     TOOL_TO_NOWHERE, /* --dry-run, or --diff alone: nothing is written */
+    TOOL_TO_FILE,    /* --output FILE: one document, written atomically */
 };
 
 struct tool_batch {
@@ -33,17 +35,27 @@ struct tool_batch {
     enum tool_destination destination;
     int dry_run;
     const char *output_dir;
+    const char *output_file;          /* --output, with a '/' ("./NAME" for a bare NAME) */
+    const char *output_file_shown;    /* ... as given, for messages */
+    mode_t new_file_mode;             /* --output of standard input: 0666 less the umask */
     const struct tool_backup *backup; /* --in-place=SUFFIX, --backup: NULL for none */
     int force;                        /* rewrite hard-linked and read-only files */
     int sync;                         /* flush --output-dir copies to disk (in place always is) */
     int diff, color;
     int replacing; /* downgrade --replace: reports list the replacements */
     int json, quiet;
+    int verbose;  /* -v: also list documents skipped while walking */
     int progress; /* show progress on standard error */
     unsigned jobs;
 };
 
-/* Runs the batch over every input; returns the run's exit status (the worst document's). */
+/*
+ * Runs the batch over every input; returns the run's exit status (the
+ * worst document's), or TOOL_STDOUT_CLOSED when standard output went away
+ * (a pager quit): the run then stopped starting documents and said nothing.
+ */
 int tool_batch_run(const struct tool_batch *batch, const struct tool_inputs *inputs);
+
+#define TOOL_STDOUT_CLOSED (-2)
 
 #endif

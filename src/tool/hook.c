@@ -332,7 +332,7 @@ static int filter(const domcompat_options *opts, const char *label, const char *
 
     rc = domcompat_convert(&result, ctx, opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
-        report_refusals(stderr, label, result, 0);
+        report_refusals(stderr, label, result);
         fprintf(stderr, "%s: not converted, so libvirt cancels it", label);
         if (any_hint(result))
             fprintf(stderr,

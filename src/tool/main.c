@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "domcompat.h"
@@ -32,8 +33,9 @@ static const char usage_text[] =
     "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n"
     "OUTPUT: -i, --in-place[=SUFFIX] [--backup[=CONTROL]] [--suffix=SUFFIX]\n"
-    "        | -o, --output-dir DIR | -n, --dry-run | --diff\n"
-    "every command: [-r] [--follow-symlinks] [-j N] [--format text|json] [-q] [--max-...]\n";
+    "        | -o, --output-dir DIR | --output FILE | -n, --dry-run | --diff\n"
+    "every command: [-r [--exclude PATTERN]...] [--follow-symlinks] [-j N] [--format text|json]\n"
+    "               [-q | -v] [--max-...]\n";
 
 static const char help_text[] =
     "\n"
@@ -93,11 +95,14 @@ static const char help_text[] =
     "              write every converted document under DIR instead: FILE as\n"
     "              DIR/NAME, a file found under a directory argument at its path\n"
     "              below that directory\n"
+    "  --output FILE\n"
+    "              write the one document to FILE, atomically; a refused one\n"
+    "              leaves FILE as it was (or absent)\n"
     "  -n, --dry-run\n"
-    "              write nothing; say what would change\n"
+    "              write nothing; say on standard output what would change\n"
     "  --diff      show what changes as a unified diff on standard output; writes\n"
     "              nothing unless --in-place or --output-dir is given too\n"
-    "  --color[=WHEN]\n"
+    "  --color[=WHEN], --colour[=WHEN]\n"
     "              colour the diff: auto (default: when standard output is a\n"
     "              terminal), always or never\n"
     "  --force     --in-place: rewrite hard-linked and read-only files anyway\n"
@@ -111,7 +116,12 @@ static const char help_text_inputs[] =
     "Inputs and reports (every command):\n"
     "  -r, --recursive\n"
     "              work on the *.xml files under each directory FILE, sorted by\n"
-    "              name; symbolic links met on the way are skipped and reported\n"
+    "              name; symbolic links met on the way, and documents that are not\n"
+    "              domains (networks/), are skipped and counted\n"
+    "  --exclude PATTERN\n"
+    "              --recursive: leave out the files and directories whose path\n"
+    "              below the directory argument matches PATTERN (as the shell\n"
+    "              matches; * stays within a name); repeatable\n"
     "  --follow-symlinks\n"
     "              --recursive: walk into symbolic links to directories too\n"
     "  -j, --jobs N\n"
@@ -121,6 +131,8 @@ static const char help_text_inputs[] =
     "              every document and each change\n"
     "  --form F    validate against form F; auto (default) detects it\n"
     "  -q, --quiet print only errors: no summary, progress, per-file or loss lines\n"
+    "  -v, --verbose\n"
+    "              also list each document skipped while walking\n"
     "  --max-size BYTES, --max-depth N, --max-attribute-length BYTES,\n"
     "  --max-attributes N\n"
     "              limits on one document (defaults 32 MiB, 64, 256 KiB, 256);\n"
@@ -155,7 +167,7 @@ struct invocation {
     enum command command;
     domcompat_options *opts;
     domcompat_form form;
-    int quiet;
+    int quiet, verbose;
     int json;
     int have_target;
     domcompat_limits limits;
@@ -166,8 +178,13 @@ struct invocation {
     const char *suffix;         /* --suffix */
     struct tool_backup backup;
     const char *output_dir;
+    const char *output_file; /* --output */
+    char *output_path;       /* ... with a '/' for the writer */
+    mode_t new_file_mode;    /* 0666 less the umask: --output of standard input */
     enum color_when color;
     struct tool_walk_options walk;
+    char **excludes; /* --exclude, room for every argument */
+    size_t exclude_count;
     unsigned jobs;
     char **files;
     int file_count;
@@ -242,7 +259,9 @@ enum {
     OPT_SYNC,
     OPT_FOLLOW_SYMLINKS,
     OPT_BACKUP,
-    OPT_SUFFIX
+    OPT_SUFFIX,
+    OPT_EXCLUDE,
+    OPT_OUTPUT
 };
 
 /* A limit's value: a positive number of bytes or items. */
@@ -275,6 +294,7 @@ static int takes(enum command command, int opt)
     case OPT_FORM: return command == CMD_VALIDATE;
     case 'i':
     case 'o':
+    case OPT_OUTPUT:
     case 'n':
     case OPT_DIFF:
     case OPT_COLOR:
@@ -327,8 +347,26 @@ static int check_combination(const struct invocation *inv)
 
     for (i = 0; i < inv->file_count; i++)
         stdin_named |= strcmp(inv->files[i], "-") == 0;
-    if (inv->in_place && inv->output_dir != NULL) {
-        usage_error("--in-place and --output-dir exclude each other");
+    if (inv->in_place + (inv->output_dir != NULL) + (inv->output_file != NULL) > 1) {
+        usage_error("%s and %s exclude each other", inv->in_place ? "--in-place" : "--output-dir",
+                    inv->output_file != NULL ? "--output" : "--output-dir");
+        return EXIT_USAGE;
+    }
+    if (inv->output_file != NULL && (inv->file_count > 1 || inv->walk.recursive)) {
+        usage_error("--output writes one document; for several, choose --in-place or "
+                    "--output-dir DIR");
+        return EXIT_USAGE;
+    }
+    if (inv->output_file != NULL && *inv->output_file == '\0') {
+        usage_error("--output needs a file name");
+        return EXIT_USAGE;
+    }
+    if (inv->exclude_count > 0 && !inv->walk.recursive) {
+        usage_error("--exclude applies to the files --recursive finds; add -r");
+        return EXIT_USAGE;
+    }
+    if (inv->quiet && inv->verbose) {
+        usage_error("--quiet and --verbose exclude each other");
         return EXIT_USAGE;
     }
     if ((inv->in_place || inv->output_dir != NULL) && stdin_named) {
@@ -345,7 +383,8 @@ static int check_combination(const struct invocation *inv)
         usage_error("--force applies to --in-place (and --output-dir) only");
         return EXIT_USAGE;
     }
-    if (converts && !inv->in_place && inv->output_dir == NULL && !inv->dry_run && !inv->diff) {
+    if (converts && !inv->in_place && inv->output_dir == NULL && inv->output_file == NULL &&
+        !inv->dry_run && !inv->diff) {
         if (inv->file_count > 1 || inv->walk.recursive) {
             usage_error("%s writes one document to standard output; for several, choose "
                         "--in-place, --output-dir DIR, --dry-run or --diff",
@@ -354,7 +393,8 @@ static int check_combination(const struct invocation *inv)
         }
         if (inv->json) {
             usage_error("--format json writes its report to standard output, where the "
-                        "document would go; add --in-place, --output-dir DIR or --dry-run");
+                        "document would go; add --in-place, --output-dir DIR, --output FILE or "
+                        "--dry-run");
             return EXIT_USAGE;
         }
     }
@@ -538,6 +578,9 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"follow-symlinks", no_argument, NULL, OPT_FOLLOW_SYMLINKS},
         {"backup", optional_argument, NULL, OPT_BACKUP},
         {"suffix", required_argument, NULL, OPT_SUFFIX},
+        {"exclude", required_argument, NULL, OPT_EXCLUDE},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"verbose", no_argument, NULL, 'v'},
         {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
@@ -545,7 +588,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
     int opt, status, which = -1;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "qhi::o:nrj:", options, &which)) != -1) {
+    while ((opt = getopt_long(argc, argv, "qvhi::o:nrj:", options, &which)) != -1) {
         int long_index = which;
 
         if (opt != '?' && !takes(inv->command, opt)) {
@@ -617,6 +660,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             inv->backup_suffix = optarg;
             break;
         case 'o': inv->output_dir = optarg; break;
+        case OPT_OUTPUT: inv->output_file = optarg; break;
         case 'n': inv->dry_run = 1; break;
         case OPT_DIFF: inv->diff = 1; break;
         case OPT_COLOR:
@@ -637,6 +681,13 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         case OPT_SYNC: inv->sync = 1; break;
         case 'r': inv->walk.recursive = 1; break;
         case OPT_FOLLOW_SYMLINKS: inv->walk.follow_symlinks = 1; break;
+        case OPT_EXCLUDE:
+            if (*optarg == '\0') {
+                usage_error("--exclude needs a pattern");
+                return EXIT_USAGE;
+            }
+            inv->excludes[inv->exclude_count++] = optarg;
+            break;
         case 'j':
             if (parse_jobs(optarg, &inv->jobs) != 0) {
                 usage_error("--jobs %s: expected a number from 1 to 256", optarg);
@@ -644,6 +695,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             }
             break;
         case 'q': inv->quiet = 1; break;
+        case 'v': inv->verbose = 1; break;
         case 'h': print_help(); return EXIT_DONE;
         case OPT_VERSION: print_version(); return EXIT_DONE;
         default: report_bad_option(inv->command, argc, argv, options); return EXIT_USAGE;
@@ -652,9 +704,30 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
     inv->files = argv + optind;
     inv->file_count = argc - optind;
     inv->walk.output_dir = inv->output_dir;
+    inv->walk.excludes = inv->excludes;
+    inv->walk.exclude_count = inv->exclude_count;
     if ((status = check_combination(inv)) >= 0)
         return status;
     return resolve_backup(inv);
+}
+
+/* --output's name with a '/', as the writer opens its directory: "./NAME" for a bare NAME. */
+static int prepare_output_file(struct invocation *inv)
+{
+    mode_t mask;
+    size_t len;
+
+    if (inv->output_file == NULL)
+        return 0;
+    len = strlen(inv->output_file) + 3;
+    if ((inv->output_path = malloc(len)) == NULL)
+        return -1;
+    snprintf(inv->output_path, len, "%s%s", strchr(inv->output_file, '/') ? "" : "./",
+             inv->output_file);
+    mask = umask(0);
+    umask(mask);
+    inv->new_file_mode = 0666 & ~mask;
+    return 0;
 }
 
 /* One processor each, as sched_getaffinity allows; at least one. */
@@ -711,10 +784,14 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
     /* A dry run still checks what --in-place or --output-dir would refuse. */
     batch.destination = inv->in_place               ? TOOL_IN_PLACE
                         : inv->output_dir != NULL   ? TOOL_TO_DIR
+                        : inv->output_file != NULL  ? TOOL_TO_FILE
                         : inv->dry_run || inv->diff ? TOOL_TO_NOWHERE
                                                     : TOOL_TO_STDOUT;
     batch.dry_run = inv->dry_run || batch.destination == TOOL_TO_NOWHERE;
     batch.output_dir = inv->output_dir;
+    batch.output_file = inv->output_path;
+    batch.output_file_shown = inv->output_file;
+    batch.new_file_mode = inv->new_file_mode;
     batch.backup = inv->backup.control != TOOL_BACKUP_NONE ? &inv->backup : NULL;
     batch.force = inv->force;
     batch.sync = inv->sync;
@@ -723,6 +800,7 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
     batch.color = inv->diff && color_wanted(inv->color);
     batch.json = inv->json;
     batch.quiet = inv->quiet;
+    batch.verbose = inv->verbose;
     batch.progress = !inv->quiet && isatty(STDERR_FILENO);
     batch.jobs = inv->jobs ? inv->jobs : processor_count();
 
@@ -788,10 +866,29 @@ int main(int argc, char **argv)
     if (inv.command == CMD_DOWNGRADE)
         domcompat_options_set_target(inv.opts, "legacy", NULL);
 
+    /* Every argument could be an --exclude. */
+    if ((inv.excludes = calloc((size_t)argc, sizeof(*inv.excludes))) == NULL) {
+        fputs("domcompat: out of memory\n", stderr);
+        domcompat_options_free(inv.opts);
+        return EXIT_FAILURE_IO;
+    }
     status = parse_arguments(&inv, argc - 1, argv + 1);
+    if (status < 0 && prepare_output_file(&inv) != 0) {
+        fputs("domcompat: out of memory\n", stderr);
+        status = EXIT_FAILURE_IO;
+    }
     if (status < 0)
         status = run(&ctx, &inv);
     domcompat_context_free(ctx);
     domcompat_options_free(inv.opts);
+    free(inv.excludes);
+    free(inv.output_path);
+    if (status == TOOL_STDOUT_CLOSED) {
+        /* A reader that went away ends the run as it ends the standard tools: SIGPIPE. */
+        fflush(stderr);
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+        status = EXIT_FAILURE_IO;
+    }
     return status;
 }

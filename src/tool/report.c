@@ -106,7 +106,7 @@ void report_failure(FILE *to, const char *file, int rc, const domcompat_error *e
                  err);
 }
 
-void report_refusals(FILE *to, const char *file, const domcompat_result *result, int one_line)
+void report_refusals(FILE *to, const char *file, const domcompat_result *result)
 {
     char description[1024];
     size_t i;
@@ -118,15 +118,22 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result,
         put_position(to, file, r->line, r->column);
         report_put_text(to, description);
         if (r->hint != NULL) {
-            if (!one_line) {
-                fputc('\n', to);
-                put_position(to, file, r->line, r->column);
-            }
-            fputs(one_line ? "; to convert it: " : "to convert it: ", to);
+            fputs("; to convert it: ", to);
             report_put_text(to, r->hint);
         }
         fputc('\n', to);
     }
+}
+
+void report_refused_document(FILE *to, const char *file, const domcompat_result *result,
+                             const char *outcome, int nothing_written)
+{
+    size_t count = domcompat_result_refusal_count(result);
+    const domcompat_refusal *first = domcompat_result_refusal(result, 0);
+
+    fprintf(to, "%s: %s for %s: %zu problem%s%s\n", file, outcome,
+            first != NULL && first->target != NULL ? first->target : "the peer", count,
+            count == 1 ? "" : "s", nothing_written ? "; nothing written" : "");
 }
 
 void report_losses(FILE *to, const char *file, const domcompat_result *result)

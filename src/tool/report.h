@@ -18,11 +18,16 @@ void report_error(FILE *to, const char *file, const char *prefix, const domcompa
 /* A library call's failure `rc`, as report_error, marked when it is domcompat's own. */
 void report_failure(FILE *to, const char *file, int rc, const domcompat_error *err);
 
+/* Each refusal of a result, one line each: its description and its hint. */
+void report_refusals(FILE *to, const char *file, const domcompat_result *result);
+
 /*
- * Each refusal of a result: its description, then its hint on a line of
- * its own, or (`one_line`, for check) both on one line.
+ * The line that ends a refused document's problems:
+ * "FILE: refused for libvirt 1.2.18: 2 problems" (`outcome` "refused" or
+ * "lossy"), and "; nothing written" when `nothing_written`.
  */
-void report_refusals(FILE *to, const char *file, const domcompat_result *result, int one_line);
+void report_refused_document(FILE *to, const char *file, const domcompat_result *result,
+                             const char *outcome, int nothing_written);
 
 /* Each loss a result made, one line each. */
 void report_losses(FILE *to, const char *file, const domcompat_result *result);

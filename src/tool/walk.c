@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -65,6 +66,17 @@ static void note_identity(struct tool_input *input, const struct stat *st)
     input->regular = S_ISREG(st->st_mode);
     input->dev = st->st_dev;
     input->ino = st->st_ino;
+}
+
+/* Whether `relative` (below a directory argument, no trailing '/') is left out by --exclude. */
+static int excluded(const struct tool_walk_options *options, const char *relative)
+{
+    size_t i;
+
+    for (i = 0; i < options->exclude_count; i++)
+        if (fnmatch(options->excludes[i], relative, FNM_PATHNAME) == 0)
+            return 1;
+    return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -137,6 +149,7 @@ static struct tool_input *add_walked(struct walk *w, struct listing *listing, co
     if (input != NULL) {
         input->dir = index;
         input->name = input->path + strlen(input->path) - strlen(name);
+        input->walked = 1;
     }
     return input;
 }
@@ -178,6 +191,8 @@ static int visit(struct walk *w, struct listing *listing, const char *relative, 
 
     if (path == NULL || sub == NULL || below == NULL) {
         rc = -1;
+    } else if (excluded(w->options, sub)) {
+        rc = 0;
     } else if (fstatat(listing->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         /* Vanished since listed: opening it will say so. */
         rc = xml && add_walked(w, listing, path, sub, name) == NULL ? -1 : 0;
@@ -188,19 +203,22 @@ static int visit(struct walk *w, struct listing *listing, const char *relative, 
         rc = enter_subdirectory(w, listing, name, path, below, 1);
     } else if (S_ISLNK(st.st_mode) && xml) {
         input = add_input(w->inputs, path, sub);
-        if (input == NULL)
+        if (input == NULL) {
             rc = -1;
-        else
+        } else {
             input->skip = walked_link;
+            input->walked = 1;
+        }
     } else if (xml) {
         /* Not a link: what fstatat saw is what a stat following links would. */
         input = add_walked(w, listing, path, sub, name);
-        if (input == NULL)
+        if (input == NULL) {
             rc = -1;
-        else
+        } else {
             note_identity(input, &st);
-        if (input != NULL && !input->regular)
-            input->special = 1;
+            if (!input->regular)
+                input->special = 1;
+        }
     }
     free(path);
     free(sub);

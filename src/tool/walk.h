@@ -28,6 +28,7 @@ struct tool_input {
     size_t same_as; /* 1 + the index of the input this is the same file as; 0: none */
     int error;      /* errno: a directory that could not be listed */
     int usage;      /* a directory named without --recursive */
+    int walked;     /* found by walking a directory, not named */
     /*
      * Which file it is, from the stat made while collecting (links
      * followed): `regular` is 1 when that stat found a regular file, and then
@@ -56,6 +57,13 @@ struct tool_walk_options {
     int recursive;
     int follow_symlinks;    /* follow symbolic links to directories while walking */
     const char *output_dir; /* --output-dir: never walked into */
+    /*
+     * --exclude: fnmatch(3) patterns (FNM_PATHNAME) for paths below a
+     * directory argument ("networks", "autostart/db01.xml"); a directory
+     * that matches is not walked, a file that matches is not an input.
+     */
+    char *const *excludes;
+    size_t exclude_count;
 };
 
 /* Where the walk found `input`, or NULL for a FILE argument. */
