@@ -60,7 +60,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
              $(B)/tests/test_memo $(B)/tests/test_encoding
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
-        config-dir-tests \
+        config-dir-tests docs-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
         nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test FORCE
 .DELETE_ON_ERROR:
@@ -213,6 +213,11 @@ batch-tests: $(TOOL) $(B)/tests/fault-shim.so
 config-dir-tests: $(TOOL)
 	tests/run-config-dir.sh $(TOOL)
 
+# --help, the man page, the README and the option parser name the same options;
+# the JSON examples are what the tool prints.
+docs-tests: $(TOOL) $(MANPAGE)
+	tests/run-docs.sh $(TOOL)
+
 # The public header must stand on its own under the strictest flags.
 header-check: src/domcompat.h
 	@mkdir -p $(B)
@@ -257,7 +262,7 @@ deb-test:
 	tests/run-deb.sh
 
 check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
-       config-dir-tests \
+       config-dir-tests docs-tests \
        readme-example install-test
 
 # The unit, fixture, hostile-input and hook suites again, built with
