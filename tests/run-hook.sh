@@ -553,7 +553,7 @@ expect_status 2
 expect_stdout -
 expect_stderr "domcompat hook: unknown option '--replace' (before GUEST, use -- if its name starts with '-')
 $usage_line"
-expect_unread all
+expect_unread none
 case_end
 
 case_begin usage-guest-starting-with-dash-needs-double-dash
