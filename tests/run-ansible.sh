@@ -19,7 +19,8 @@
 #                  out as /etc/libvirt/qemu (networks/, autostart/ links): a
 #                  lossy document fails the task with its message and the
 #                  report, and the same documents pass for a peer that reads
-#                  them
+#                  them; the module given that directory itself skips the
+#                  network and the links, and passes
 #   refused        a downgrade with one refused document fails the task with
 #                  its message, leaves that file as it was, and still
 #                  converts the other
@@ -233,6 +234,19 @@ playbook wave-none -i "$work/inventory" --skip-tags install \
     tail -n 20 "$work/wave-none.log"
 expect_recap failed=0 wave-none
 expect_recap skipped=1 wave-none
+snapshot "$w" >"$work/wave-after"
+cmp -s "$work/wave-before" "$work/wave-after" ||
+    problem "check changed the directory" diff "$work/wave-before" "$work/wave-after"
+case_end
+
+# The module given the libvirt-like directory itself: the network and the
+# links are skipped while walking, and the task passes.
+case_begin wave-directory
+ANSIBLE_LIBRARY=$module_dir playbook wave-directory -i localhost, -c local \
+    -e "$(extra_vars check libvirt-6.3.0 "$w" 5)" "$root/tests/ansible/module.yml"
+[ "$status" -eq 0 ] || problem "ansible-playbook exited $status over the directory" \
+    tail -n 20 "$work/wave-directory.log"
+expect_recap failed=0 wave-directory
 snapshot "$w" >"$work/wave-after"
 cmp -s "$work/wave-before" "$work/wave-after" ||
     problem "check changed the directory" diff "$work/wave-before" "$work/wave-after"

@@ -81,7 +81,8 @@ options:
   recursive:
     description:
       - Use the C(*.xml) files under each directory in C(paths)
-        (domcompat's C(-r)). Symbolic links met while walking are skipped.
+        (domcompat's C(-r)). Symbolic links and documents that are not
+        domains met while walking are skipped.
     type: bool
     default: true
   follow_symlinks:
@@ -112,10 +113,11 @@ notes:
   - No released libvirt reads the explicit form that C(upgrade) writes. To
     pin the implementations in the files a libvirt host reads, use
     C(downgrade) with C(to) set to that host's libvirt version.
-  - With C(recursive), every C(*.xml) below a directory is taken for a
-    domain, libvirt's C(networks/) too; for C(/etc/libvirt/qemu), list the
-    domains with M(ansible.builtin.find) first, as the README's playbook
-    does.
+  - With C(recursive), the C(*.xml) files below a directory whose root is
+    not C(<domain>) (libvirt's C(networks/default.xml)) and the symbolic
+    links of C(autostart/) are skipped, counted in C(summary.skipped), and
+    do not fail the task, so C(/etc/libvirt/qemu) can be given as it is.
+    Named in C(paths), a file that is not a domain is invalid and fails it.
   - Convert the files of C(/etc/libvirt/qemu) with libvirtd stopped, or
     convert copies and C(virsh define) them; libvirtd does not re-read its
     files while running.
@@ -232,8 +234,8 @@ ARGUMENT_SPEC = {
     "executable": dict(type="path"),
 }
 
-# Outcomes that fail the task; "skipped" documents (links met while
-# walking) do not.
+# Outcomes that fail the task; "skipped" documents (links and documents
+# other than domains met while walking) do not.
 FAILED_OUTCOMES = ("refused", "lossy", "invalid", "failed")
 
 
