@@ -272,6 +272,16 @@ if [ "$(stat -c '%i %Y %s' "$work/dest.xml")" != "$before" ]; then
 fi
 case_end
 
+case_begin output-with-dry-run-writes-nothing-and-says-what-would
+make_tree
+run upgrade -n --output dest.xml qemu/db01.xml
+expect_status 0
+if [ -e "$work/dest.xml" ]; then
+    problem "dest.xml was created by a dry run"
+fi
+expect_file_lines "$out" "qemu/db01.xml: would convert 7 PCI controllers"
+case_end
+
 case_begin output-takes-one-document
 make_tree
 run downgrade --output dest.xml qemu/db01.xml qemu/db02.xml

@@ -607,7 +607,7 @@ static void convert_document(struct work *w)
     if ((b->destination == TOOL_TO_DIR || b->destination == TOOL_TO_FILE) &&
         write_copy(w, data, len) != 0)
         return;
-    if (b->destination == TOOL_TO_FILE)
+    if (b->destination == TOOL_TO_FILE && !b->dry_run)
         return; /* one document, like standard output: nothing to say when it went well */
     if (b->json || b->quiet || w->job->outcome != OUTCOME_CHANGED ||
         (b->diff && b->destination == TOOL_TO_NOWHERE) || (!b->dry_run && messages_of(w) == NULL))
