@@ -117,6 +117,17 @@ typedef struct domcompat_limits {
 void domcompat_limits_default(domcompat_limits *out);
 
 /*
+ * What counts against max_size is the document's size less the bytes that
+ * domcompat's own conversions write in PCI controllers (a subType
+ * attribute, a longer model value, a <model name> child and the lines it
+ * takes), so that the output of any document within the limit is read
+ * back under it.  Those bytes never make a document more than this many
+ * bytes: a document larger than domcompat_limits_size_cap(max_size) is
+ * refused without being looked at, and a reader may stop reading there.
+ */
+size_t domcompat_limits_size_cap(size_t max_size);
+
+/*
  * Creates a context: the limits, the locked-down rules and the grammars
  * (compiled when a conversion first needs them).  The first call in a
  * process also routes libxml2's allocation functions (xmlMemSetup) through

@@ -19,6 +19,15 @@
  * passed are also given to it, so that the writer's map of the bytes
  * (sourcemap.h) costs no second pass.
  */
+/*
+ * The most bytes a document within a size limit of `max_size` may take:
+ * what domcompat's conversions write in PCI controllers is not counted
+ * against the limit (see bounds.c), and never makes a document more than
+ * BOUNDS_SIZE_CAP_FACTOR times as large as what is counted.
+ */
+#define BOUNDS_SIZE_CAP_FACTOR 4
+size_t bounds_size_cap(size_t max_size);
+
 int bounds_check(const domcompat_limits *limits, const char *data, size_t len,
                  struct source_map_builder *tags, domcompat_error *err);
 

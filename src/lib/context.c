@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "embedded.h"
 #include "error.h"
 #include "reserve.h"
@@ -220,6 +221,11 @@ void domcompat_limits_default(domcompat_limits *out)
     out->max_depth = 64;
     out->max_attribute_length = (size_t)256 * 1024;
     out->max_attributes = 256;
+}
+
+size_t domcompat_limits_size_cap(size_t max_size)
+{
+    return bounds_size_cap(max_size);
 }
 
 int domcompat_context_set_limits(domcompat_context *ctx, const domcompat_limits *limits,

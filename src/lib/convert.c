@@ -747,6 +747,26 @@ static int write_output(struct conversion *c, domcompat_error *err)
     return c->result->output ? DOMCOMPAT_OK : error_nomem(err);
 }
 
+/*
+ * Every output is one a later call with the same limits reads back.  What
+ * a conversion writes is not counted against the size limit (bounds.c), so
+ * this never fails for a document of ordinary layout; it is the guarantee
+ * for the others (limits of a few bytes or elements, or whitespace copied
+ * from an indentation of hundreds of bytes into new lines).
+ */
+static int check_read_back(struct conversion *c, domcompat_error *err)
+{
+    domcompat_error inner;
+
+    if (bounds_check(&c->ctx->limits, c->result->output, c->result->output_len, NULL, &inner) ==
+        DOMCOMPAT_OK)
+        return DOMCOMPAT_OK;
+    return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                     "the converted document would be refused when read back under the same "
+                     "limits (at its line %lu: %s)",
+                     inner.line, inner.message);
+}
+
 static int keep_input_as_output(struct conversion *c, domcompat_error *err)
 {
     c->result->output = malloc(c->len ? c->len : 1);
@@ -1044,7 +1064,9 @@ static int convert(struct conversion *c, domcompat_error *err)
     /* Lazily, the PCI controllers are validated as they are written (check_unchecked()). */
     if ((rc = validate_tree(c, output_form, c->lazy, err)) != DOMCOMPAT_OK)
         return rules_made_invalid(output_form, rc, err);
-    return write_output(c, err);
+    if ((rc = write_output(c, err)) != DOMCOMPAT_OK || !c->result->changed)
+        return rc;
+    return check_read_back(c, err);
 }
 
 static void conversion_free(struct conversion *c)

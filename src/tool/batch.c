@@ -149,27 +149,30 @@ static int read_document(struct work *w)
         w->batch->task == TOOL_TASK_CONVERT && w->batch->destination == TOOL_IN_PLACE
             ? TOOL_OPEN_TO_REPLACE
             : TOOL_OPEN_TO_READ;
+    /* Only the library can count the document's size: read what it may count, and no more. */
+    size_t cap = domcompat_limits_size_cap(w->batch->max_size);
     enum tool_read_status status;
-    char why[256];
+    char why[512];
 
     if (input->special) {
         snprintf(why, sizeof(why), "not a regular file");
         status = TOOL_READ_IO_ERROR;
     } else if (strcmp(path, "-") == 0) {
-        status = tool_read_input(path, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
+        status = tool_read_input(path, cap, &w->data, &w->len, why, sizeof(why));
     } else {
         status = dir != NULL ? tool_open_walked(dir, input->name, input->regular ? &seen : NULL,
                                                 &w->file, why, sizeof(why))
                              : tool_open_file(path, purpose, input->regular ? &seen : NULL,
                                               &w->file, why, sizeof(why));
         if (status == TOOL_READ_OK)
-            status =
-                tool_read_file(&w->file, w->batch->max_size, &w->data, &w->len, why, sizeof(why));
+            status = tool_read_file(&w->file, cap, &w->data, &w->len, why, sizeof(why));
     }
-    if (status == TOOL_READ_TOO_LARGE)
-        fail_with(w, EXIT_INVALID, "the document is %s; expected a domain of ordinary size", why);
-    else if (status != TOOL_READ_OK)
+    if (status == TOOL_READ_TOO_LARGE) {
+        tool_explain_size_cap(w->batch->max_size, why, sizeof(why));
+        fail_with(w, EXIT_INVALID, "%s", why);
+    } else if (status != TOOL_READ_OK) {
         fail_with(w, EXIT_FAILURE_IO, "%s", why);
+    }
     return status == TOOL_READ_OK ? 0 : -1;
 }
 
@@ -565,33 +568,13 @@ static void convert_document(struct work *w)
         report_library_error(w, rc);
         return;
     }
-    data = domcompat_result_output(w->result, &len);
-    /*
-     * The explicit form (and libvirt's) is longer than the legacy one: a
-     * document just under the limit can come out over it.  Every output is
-     * one domcompat reads back under the same limit (a later downgrade,
-     * validate or check), so that no run makes a file the next refuses.
-     */
-    if (len > b->max_size) {
-        char limit[64];
-
-        if (b->max_size % (1024 * 1024) == 0)
-            snprintf(limit, sizeof(limit), "%zu MiB", b->max_size >> 20);
-        else
-            snprintf(limit, sizeof(limit), "%zu-byte", b->max_size);
-        fail_with(w, EXIT_INVALID,
-                  "the converted document would be %zu bytes, more than the %s limit "
-                  "(--max-size) under which it is read back; expected a domain of ordinary size "
-                  "(raise the limit with --max-size, for this run and those that read its output)",
-                  len, limit);
-        return;
-    }
     if (!b->json && !b->quiet && domcompat_result_loss_count(w->result) > 0 &&
         messages_of(w) != NULL)
         report_losses(w->messages, w->name, w->result);
     if (!b->json && !b->quiet && domcompat_result_replacement_count(w->result) > 0 &&
         messages_of(w) != NULL)
         report_replacements(w->messages, w->name, w->result);
+    data = domcompat_result_output(w->result, &len);
     changes = domcompat_result_change_count(w->result);
     w->job->outcome = domcompat_result_changed(w->result) ? OUTCOME_CHANGED : OUTCOME_UNCHANGED;
     if (b->destination == TOOL_TO_STDOUT) {

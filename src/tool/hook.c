@@ -315,13 +315,12 @@ static int filter(const domcompat_options *opts, const char *label, const char *
     }
     domcompat_forbid_external_loading();
 
-    switch (tool_read_input("-", limits.max_size, &data, &len, why, sizeof(why))) {
+    switch (tool_read_input("-", domcompat_limits_size_cap(limits.max_size), &data, &len, why,
+                            sizeof(why))) {
     case TOOL_READ_OK: break;
     case TOOL_READ_TOO_LARGE:
-        fprintf(stderr,
-                "%s: the document is larger than the %zu MiB limit; expected a domain of "
-                "ordinary size\n",
-                label, limits.max_size >> 20);
+        tool_explain_size_cap(limits.max_size, why, sizeof(why));
+        fprintf(stderr, "%s: %s\n", label, why);
         status = EXIT_INVALID;
         goto out;
     default:

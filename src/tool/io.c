@@ -1,5 +1,7 @@
 #include "io.h"
 
+#include "domcompat.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,6 +9,39 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* "32 MiB", or "3002 bytes". */
+static void format_size(char *out, size_t out_size, size_t bytes)
+{
+    if (bytes % (1024 * 1024) == 0)
+        snprintf(out, out_size, "%zu MiB", bytes >> 20);
+    else
+        snprintf(out, out_size, "%zu bytes", bytes);
+}
+
+void tool_explain_size_cap(size_t max_size, char *why, size_t why_size)
+{
+    char cap[32], limit[32];
+
+    format_size(cap, sizeof(cap), domcompat_limits_size_cap(max_size));
+    format_size(limit, sizeof(limit), max_size);
+    snprintf(why, why_size,
+             "the document is larger than %s, %zu times the --max-size limit of %s: what "
+             "domcompat's conversions write in PCI controllers does not count against the limit, "
+             "but no document within it is that large; expected a domain of ordinary size (raise "
+             "the limit with --max-size)",
+             cap, domcompat_limits_size_cap(max_size) / max_size, limit);
+}
+
+/* "larger than 32 MiB", or "larger than 3002 bytes". */
+static enum tool_read_status too_large(size_t max, char *why, size_t why_size)
+{
+    char size[32];
+
+    format_size(size, sizeof(size), max);
+    snprintf(why, why_size, "larger than %s", size);
+    return TOOL_READ_TOO_LARGE;
+}
 
 static enum tool_read_status read_all(int fd, size_t size_hint, size_t max, char **data,
                                       size_t *len, char *why, size_t why_size)
@@ -22,21 +57,22 @@ static enum tool_read_status read_all(int fd, size_t size_hint, size_t max, char
         ssize_t n;
 
         if (used == cap) {
+            /* Never more than one byte past `max` is read, nor room made for more. */
+            size_t wanted = cap > max / 2 ? max + 1 : cap * 2;
             char *grown;
 
             if (cap > max) {
                 free(buf);
-                snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
-                return TOOL_READ_TOO_LARGE;
+                return too_large(max, why, why_size);
             }
-            grown = realloc(buf, cap * 2);
+            grown = realloc(buf, wanted);
             if (grown == NULL) {
                 free(buf);
                 snprintf(why, why_size, "%s", strerror(ENOMEM));
                 return TOOL_READ_IO_ERROR;
             }
             buf = grown;
-            cap *= 2;
+            cap = wanted;
         }
         n = read(fd, buf + used, cap - used);
         if (n < 0 && errno == EINTR)
@@ -52,8 +88,7 @@ static enum tool_read_status read_all(int fd, size_t size_hint, size_t max, char
     }
     if (used > max) {
         free(buf);
-        snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
-        return TOOL_READ_TOO_LARGE;
+        return too_large(max, why, why_size);
     }
     *data = buf;
     *len = used;
@@ -323,10 +358,8 @@ enum tool_read_status tool_read_file(const struct tool_file *file, size_t max, c
 {
     *data = NULL;
     *len = 0;
-    if ((unsigned long long)file->st.st_size > max) {
-        snprintf(why, why_size, "larger than the %zu MiB limit (--max-size)", max >> 20);
-        return TOOL_READ_TOO_LARGE;
-    }
+    if ((unsigned long long)file->st.st_size > max)
+        return too_large(max, why, why_size);
     return read_all(file->fd, (size_t)file->st.st_size, max, data, len, why, why_size);
 }
 

@@ -13,6 +13,13 @@ enum tool_read_status {
 };
 
 /*
+ * Puts in `why` the message for a document of more than
+ * domcompat_limits_size_cap(max_size) bytes, refused without being read
+ * whole (TOOL_READ_TOO_LARGE).
+ */
+void tool_explain_size_cap(size_t max_size, char *why, size_t why_size);
+
+/*
  * Reads all of `path` ("-" for standard input) into *data (malloc'd, to
  * free) and *len; more than `max` bytes is TOOL_READ_TOO_LARGE, found before
  * reading them.  On failure, `why` holds the reason, without the path.
