@@ -17,6 +17,11 @@
 #                        upgrade(downgrade --to P e) == e byte for byte
 #   peer idempotence     downgrade --to P e succeeds: downgrade --to P of
 #                        that output gives it back byte for byte
+#   read back            with L = downgrade --to legacy e, when that
+#                        succeeds: e and every downgrade --to P e are valid
+#                        under --max-size of L's size in bytes (what the
+#                        conversions write does not count against the limit,
+#                        so a document within it converts to one within it)
 # One document is exempt from the peer round trip: an explicit controller
 # written with an end tag and nothing but whitespace inside
 # (<controller ...></controller>, which libvirt never writes) must be opened
@@ -157,9 +162,22 @@ check_document() {
     fi
 }
 
+# read_back WHERE WHAT FILE LIMIT: FILE is valid under --max-size LIMIT
+# (nothing to check when LIMIT is empty).
+read_back() {
+    local where=$1 what=$2 file=$3 limit=$4
+
+    [ -n "$limit" ] || return 0
+    if "$domcompat" validate --max-size "$limit" "$file" >/dev/null 2>"$work/stderr.$shard" </dev/null; then
+        passed=$((passed + 1))
+    else
+        fail "$where" "read back" "$what ($(wc -c <"$file") bytes) under --max-size $limit: $(why)"
+    fi
+}
+
 # The peer laws on E = upgrade(x).
 check_peers() {
-    local where=$1 e=$2 w=$work/w$shard peer key n=0
+    local where=$1 e=$2 w=$work/w$shard peer key n=0 limit
     local -A verdict=() detail=()
 
     if tr '\r\n' '  ' <"$e" |
@@ -169,11 +187,17 @@ check_peers() {
         return
     fi
 
+    # The legacy form's size: the limit every form of e is read back under.
+    limit=
+    run downgrade --to legacy "$e" "$w.legacy" && limit=$(wc -c <"$w.legacy")
+    read_back "$where" "upgrade(x)" "$e" "$limit"
+
     for peer in "${peers[@]}"; do
         run downgrade --to "$peer" "$e" "$w.p" || continue
         key=$(cksum <"$w.p")
         if [ -z "${verdict[$key]-}" ]; then
             n=$((n + 1))
+            read_back "$where" "downgrade --to $peer upgrade(x)" "$w.p" "$limit"
             detail[$key]=$w.diff$n
             run upgrade "$w.p" "$w.p-up"
             verdict[$key]=$?
