@@ -1494,6 +1494,118 @@ for name in "${names[@]}"; do
 done
 case_end
 
+# --- the size limit ----------------------------------------------------------------
+
+# padded_legacy SIZE: a legacy q35 guest of exactly SIZE bytes, most of it
+# one-line pci-bridge controllers (each upgrade makes 22 bytes longer), the
+# rest a comment.
+padded_legacy() {
+    python3 -c '
+import sys
+size = int(sys.argv[1])
+head = ("<domain type=\x27kvm\x27>\n  <name>large</name>\n  <memory unit=\x27KiB\x27>2097152</memory>\n"
+        "  <os>\n    <type arch=\x27x86_64\x27 machine=\x27pc-q35-7.2\x27>hvm</type>\n  </os>\n"
+        "  <devices>\n    <controller type=\x27pci\x27 index=\x270\x27 model=\x27pcie-root\x27/>\n")
+tail = "  </devices>\n</domain>\n"
+out, used, i = [head], len(head) + len(tail), 1
+while True:
+    line = "    <controller type=\x27pci\x27 index=\x27%d\x27 model=\x27pci-bridge\x27/>\n" % i
+    if used + len(line) + 64 > size:
+        break
+    out.append(line)
+    used += len(line)
+    i += 1
+pad = size - used - len("    <!--  -->\n")
+out.append("    <!-- %s -->\n" % ("x" * pad))
+out.append(tail)
+sys.stdout.write("".join(out))
+' "$1"
+}
+
+mib32=$((32 * 1024 * 1024))
+d=$work/size
+mkdir "$d"
+
+# The upgrade of a legacy document just under the default limit is larger
+# than the limit in bytes; it is written, and every command reads it back
+# with the same defaults (what the conversion wrote does not count), down to
+# the original bytes.
+case_begin size-limit-upgrade-over-the-limit-read-back-with-the-defaults
+padded_legacy $((mib32 - 100)) >"$d/legacy.xml"
+run -- upgrade "$d/legacy.xml"
+expect_status 0
+cp "$out" "$d/explicit.xml"
+[ "$(wc -c <"$d/explicit.xml")" -gt "$mib32" ] ||
+    problem "the upgrade is not over 32 MiB: $(wc -c <"$d/explicit.xml") bytes"
+run -- validate "$d/explicit.xml"
+expect_status 0
+grep -q -x -F "$d/explicit.xml: valid, explicit form" "$out" || problem "validate: $(cat "$out")"
+run -- check --to libvirt-9.0.0 "$d/explicit.xml"
+expect_status 0
+run -- downgrade "$d/explicit.xml"
+expect_status 0
+same_bytes "$out" "$d/legacy.xml" "downgrade of the upgrade"
+run -- downgrade --to libvirt-9.0.0 "$d/legacy.xml"
+expect_status 0
+cp "$out" "$d/libvirt.xml"
+[ "$(wc -c <"$d/libvirt.xml")" -gt "$(wc -c <"$d/explicit.xml")" ] ||
+    problem "the libvirt form is not the largest: $(wc -c <"$d/libvirt.xml") bytes"
+run -- upgrade "$d/libvirt.xml"
+expect_status 0
+same_bytes "$out" "$d/explicit.xml" "upgrade of the libvirt form"
+case_end
+
+# A document over the limit is still refused, whatever its form, in place
+# too, with the limit and the option named; the file is left as it was.
+case_begin size-limit-document-over-the-limit-refused
+padded_legacy $((mib32 + 1)) >"$d/over.xml"
+before=$(identity "$d/over.xml")
+run -- upgrade -i "$d/over.xml"
+expect_status 3
+expect_err_line "$d/over.xml: the document's size (33554433 bytes) exceeds the limit of 33554432 bytes; expected a domain of ordinary size (raise the limit with --max-size)"
+[ "$(identity "$d/over.xml")" = "$before" ] || problem "the refused file was changed"
+# The explicit form of a document 1 byte over counts its legacy size.
+padded_legacy $((mib32 + 1)) | sed "s/ model='pci-bridge'/ subType='pci-bridge' model='pci-bridge'/" >"$d/over-explicit.xml"
+run -- downgrade "$d/over-explicit.xml"
+expect_status 3
+expect_err "^$d/over-explicit\.xml: the document's size \([0-9]+ bytes, 33554433 of them counted: not the [0-9]+ that domcompat's conversions write in PCI controllers\) exceeds the limit of 33554432 bytes; .*raise the limit with --max-size"
+case_end
+
+# Memory stays bounded: a document larger than 4 times the limit is refused
+# before it is read whole; up to there the library counts it.
+case_begin size-limit-read-cap
+head -c 4096 /dev/zero | tr '\0' ' ' >"$d/cap.xml"
+run -- validate --max-size 1024 "$d/cap.xml"
+expect_status 3
+expect_err_line "$d/cap.xml: the document's size (4096 bytes) exceeds the limit of 1024 bytes; expected a domain of ordinary size (raise the limit with --max-size)"
+printf ' ' >>"$d/cap.xml"
+run -- validate --max-size 1024 "$d/cap.xml"
+expect_status 3
+expect_err_line "$d/cap.xml: the document is larger than 4096 bytes, 4 times the --max-size limit of 1024 bytes: what domcompat's conversions write in PCI controllers does not count against the limit, but no document within it is that large; expected a domain of ordinary size (raise the limit with --max-size)"
+truncate -s 1T "$d/huge.xml"
+run -- upgrade "$d/huge.xml"
+expect_status 3
+expect_err "^$d/huge\.xml: the document is larger than 128 MiB, 4 times the --max-size limit of 32 MiB: "
+# Standard input: no more than the cap is read (the writer meets a closed pipe).
+python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+block, written = b" " * 65536, 0
+try:
+    while written < 1024 * 1024 * 1024:
+        written += os.write(1, block)
+except BrokenPipeError:
+    pass
+sys.stderr.write("%d" % written)
+' 2>"$d/written" | { timeout -k 2 "$limit" "$domcompat" validate - >"$out" 2>"$err"; echo $? >"$d/status"; }
+status=$(cat "$d/status")
+expect_status 3
+expect_err_line "<stdin>: the document is larger than 128 MiB, 4 times the --max-size limit of 32 MiB: what domcompat's conversions write in PCI controllers does not count against the limit, but no document within it is that large; expected a domain of ordinary size (raise the limit with --max-size)"
+written=$(cat "$d/written")
+[ "${written:-0}" -lt $((129 * 1024 * 1024)) ] || problem "standard input was read past the cap: $written bytes"
+case_end
+rm -rf "$d"
+
 # --- exit status and summary ------------------------------------------------------
 
 # status_case NAME STATUS SUMMARY KIND...: the worst document decides.

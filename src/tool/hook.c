@@ -301,7 +301,7 @@ static int filter(const domcompat_options *opts, const char *label, const char *
     domcompat_result *result = NULL;
     domcompat_limits limits;
     domcompat_error err;
-    char *data = NULL, why[256];
+    char *data = NULL, why[512];
     const char *output;
     size_t len, out_len;
     int rc, status;
