@@ -166,7 +166,7 @@ $(SHARED_LIB): $(PIC_OBJECTS)
 
 # The tool links the library statically, so it runs from the build tree as is.
 $(TOOL): $(TOOL_OBJECTS) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) -lpthread -ldl
 
 # Written at install time, so it names the PREFIX of that install; paths
 # under the prefix are relative to it, for pkg-config --define-prefix.

@@ -193,17 +193,19 @@ void domcompat_options_free(domcompat_options *opts);
  * and reads as the same hardware: the libvirt form from 1.2.19 on, the
  * legacy form before; kinds, implementations, <target> attributes and
  * children the version does not know are refused or, if losses are
- * allowed, dropped).  Returns DOMCOMPAT_EUSAGE for any other name.
+ * allowed, dropped).  "libvirt-X.Y" is "libvirt-X.Y.0".  Returns
+ * DOMCOMPAT_EUSAGE for any other name.
  */
 int domcompat_options_set_target(domcompat_options *opts, const char *target, domcompat_error *err);
 
 /*
  * Says what the input's model-only controllers meant: "legacy" (the
  * implementations the legacy form implies; the default) or "libvirt-X.Y.Z"
- * (what that version gave a new model-only controller).  Where the version
- * alone does not decide, conversions refuse and name the assumption that
- * would.  Assumptions (domcompat_options_assume) take precedence.
- * Returns DOMCOMPAT_EUSAGE for any other name.
+ * (what that version gave a new model-only controller; "libvirt-X.Y" is
+ * "libvirt-X.Y.0").  Where the version alone does not decide, conversions
+ * refuse and name the assumption that would.  Assumptions
+ * (domcompat_options_assume) take precedence.  Returns DOMCOMPAT_EUSAGE
+ * for any other name.
  */
 int domcompat_options_set_source(domcompat_options *opts, const char *source, domcompat_error *err);
 

@@ -186,6 +186,15 @@ check_oracles() {
     local dir=$1 verb=$2 out=$3 peer form=legacy
     shift 3
 
+    # upgrade --to libvirt-X.Y.Z (or host) writes what downgrade does for that peer.
+    peer=$(peer_of "$@")
+    if [ "$verb" = upgrade ] && [ "$peer" != legacy ] && [ "$peer" != explicit ]; then
+        verb=downgrade
+    fi
+    # host: this machine's libvirt, as its own virsh reports it.
+    if [ "$peer" = host ]; then
+        peer=libvirt-$(virsh --version)
+    fi
     case $verb in
     upgrade)
         if ! xmllint --noout --relaxng "$schemas/explicit.rng" "$out" >"$work/oracle" 2>&1; then
@@ -193,7 +202,6 @@ check_oracles() {
         fi
         ;;
     downgrade)
-        peer=$(peer_of "$@")
         case $peer in
         libvirt-*) version_at_least "${peer#libvirt-}" 1.2.19 && form=libvirt ;;
         esac

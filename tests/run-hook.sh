@@ -160,6 +160,31 @@ expect_stderr ""
 expect_unread none
 case_end
 
+case_begin migrate-begin-to-libvirt-9.0-is-libvirt-9.0.0
+config 'to = libvirt-9.0'
+run "$legacy_q35/input.xml" q35-typical migrate begin -
+expect_status 0
+expect_stdout "$legacy_q35/expected.xml"
+expect_stderr ""
+case_end
+
+# host: this machine's libvirt; the fixture's peer is 9.0.0, and any libvirt
+# from 4.3.0 on (pcie-to-pci-bridge) reads the same document.
+case_begin restore-begin-to-host-writes-for-this-machines-libvirt
+config 'to = host'
+run "$legacy_q35/input.xml" q35-typical restore begin -
+expect_status 0
+expect_stdout "$legacy_q35/expected.xml"
+expect_stderr ""
+case_end
+
+case_begin migrate-begin-from-host-is-this-machines-libvirt
+config 'to = explicit' 'from = host'
+run "$f/from-libvirt-3.2.0-upgrade-refuses-ambiguous-pcie-root-port/input.xml" db01 migrate begin -
+expect_status 1
+expect_stderr_match "^db01 \(migrate begin\):34:5: cannot convert PCI controller index 1 \(pcie-root-port\) to the explicit form: a model-only pcie-root-port defined on libvirt 3.2.0 or later \(the --from version is $(virsh --version | sed 's/\./\\./g')\) is ioh3420 or pcie-root-port"
+case_end
+
 case_begin migrate-begin-legacy-domain-for-a-legacy-peer-writes-nothing
 config 'to = legacy'
 run "$f/downgrade-legacy-document-unchanged/input.xml" db01 migrate begin -
@@ -459,19 +484,19 @@ config_case unknown-key-line-counts-comments-and-blanks \
     "$conf:4: unknown key 'peer'; expected to, from, assume, allow-loss or replace" \
     '# domcompat hook' '' 'to = libvirt-9.0.0   # this host' 'peer = libvirt-9.0.0'
 config_case malformed-version \
-    "$conf:1: unknown target 'libvirt-9.0'; expected explicit, legacy or libvirt-X.Y.Z (for example libvirt-9.0.0)" \
-    'to = libvirt-9.0'
+    "$conf:1: to is 'libvirt-9.0.0.1'; expected libvirt-X.Y.Z, host, legacy or explicit (for example to = host)" \
+    'to = libvirt-9.0.0.1'
 config_case to-twice \
     "$conf:2: 'to' again (first on line 1); expected it once" \
     'to = legacy' 'to = libvirt-9.0.0'
 config_case no-to \
-    "$conf: no 'to' line; expected one naming the peer, such as 'to = libvirt-9.0.0'" \
+    "$conf: no 'to' line; expected one naming the peer, such as 'to = host'" \
     '# only a comment' 'from = legacy'
 config_case no-equals-sign \
     "$conf:1: found 'to libvirt-9.0.0'; expected key = value, the key one of to, from, assume, allow-loss or replace" \
     'to libvirt-9.0.0'
 config_case empty-value \
-    "$conf:1: 'to' has no value; expected legacy, libvirt-X.Y.Z or explicit" \
+    "$conf:1: 'to' has no value; expected libvirt-X.Y.Z, host, legacy or explicit" \
     'to ='
 config_case allow-loss-not-yes-or-no \
     "$conf:2: allow-loss is 'maybe'; expected yes or no" \
@@ -480,7 +505,7 @@ config_case unicode-hyphen-in-value \
     "$conf:1: found the byte 0xe2; expected key = value in plain ASCII (a '#' starts a comment)" \
     'to = libvirt‐9.0.0'
 config_case from-explicit \
-    "$conf:2: unknown source 'explicit'; expected legacy or libvirt-X.Y.Z (for example libvirt-3.5.0)" \
+    "$conf:2: from is 'explicit'; expected legacy, libvirt-X.Y.Z or host" \
     'to = libvirt-9.0.0' 'from = explicit'
 config_case assume-implementation-not-of-kind \
     "$conf:2: assumption 'pcie-root-port=pxb-pcie': pxb-pcie is not an implementation of pcie-root-port; expected one of: ioh3420, pcie-root-port" \
@@ -497,7 +522,7 @@ case_begin config-empty-file
 run "$legacy_q35/input.xml" q35-typical restore begin -
 expect_status 2
 expect_stdout -
-expect_stderr "$conf: no 'to' line; expected one naming the peer, such as 'to = libvirt-9.0.0'"
+expect_stderr "$conf: no 'to' line; expected one naming the peer, such as 'to = host'"
 expect_unread none
 case_end
 
@@ -505,7 +530,7 @@ case_begin config-missing-file
 run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/missing.conf" q35-typical migrate begin -
 expect_status 2
 expect_stdout -
-expect_stderr "domcompat hook: $work/missing.conf: No such file or directory; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
+expect_stderr "domcompat hook: $work/missing.conf: No such file or directory; expected the hook's configuration, with a line such as 'to = host'"
 expect_unread none
 case_end
 
@@ -514,7 +539,7 @@ mkdir -p "$work/conf.d"
 run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$work/conf.d" q35-typical migrate begin -
 expect_status 2
 expect_stdout -
-expect_stderr "domcompat hook: $work/conf.d: not a regular file; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
+expect_stderr "domcompat hook: $work/conf.d: not a regular file; expected the hook's configuration, with a line such as 'to = host'"
 expect_unread none
 case_end
 
@@ -530,7 +555,7 @@ case $default_conf in
     else
         run_command "$legacy_q35/input.xml" "$domcompat" hook q35-typical migrate begin -
         expect_status 2
-        expect_stderr "domcompat hook: $default_conf: No such file or directory; expected the hook's configuration, with a line such as 'to = libvirt-9.0.0'"
+        expect_stderr "domcompat hook: $default_conf: No such file or directory; expected the hook's configuration, with a line such as 'to = host'"
         case_end
     fi
     ;;
@@ -683,8 +708,8 @@ check_installed() {
 case_begin readme-install-qemu
 root=$work/root-qemu
 if install_blocks "$root" config qemu; then
-    if ! grep -q -x 'to = libvirt-9.0.0' "$root/etc/domcompat/hook.conf"; then
-        problem "the README's configuration is not the one these checks assume (to = libvirt-9.0.0)"
+    if ! grep -q -x 'to = host' "$root/etc/domcompat/hook.conf"; then
+        problem "the README's configuration is not the one these checks assume (to = host, this machine's libvirt, which reads the fixtures' libvirt-9.0.0 documents alike)"
     fi
     check_installed "$root/etc/libvirt/hooks/qemu"
 fi

@@ -40,13 +40,14 @@ void domcompat_options_free(domcompat_options *opts)
 }
 
 /*
- * Reads "libvirt-X.Y.Z" (each part 0 to 999) into a comparable number and
+ * Reads "libvirt-X.Y.Z" or "libvirt-X.Y" (which is X.Y.0, as libvirt
+ * numbers its releases), each part 0 to 999, into a comparable number and
  * its dotted text.  Returns false for anything else.
  */
 static bool parse_libvirt_version(const char *name, unsigned long *number, char *dotted,
                                   size_t size)
 {
-    unsigned long part[3];
+    unsigned long part[3] = {0, 0, 0};
     const char *p;
     char *end;
     int i;
@@ -58,7 +59,11 @@ static bool parse_libvirt_version(const char *name, unsigned long *number, char 
         if (*p < '0' || *p > '9')
             return false;
         part[i] = strtoul(p, &end, 10);
-        if (part[i] > 999 || end - p > 3 || (i < 2 && *end != '.') || (i == 2 && *end != '\0'))
+        if (part[i] > 999 || end - p > 3)
+            return false;
+        if (*end == '\0' && i >= 1)
+            break;
+        if (i == 2 || *end != '.')
             return false;
         p = end + 1;
     }

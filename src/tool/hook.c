@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "domcompat.h"
+#include "host.h"
 #include "io.h"
 #include "report.h"
 
@@ -47,8 +48,8 @@ static const char help_text[] =
     "\n"
     "Options:\n"
     "  --config FILE  the configuration (default " DEFAULT_CONFIG "):\n"
-    "                   to = legacy|libvirt-X.Y.Z|explicit   required\n"
-    "                   from = legacy|libvirt-X.Y.Z\n"
+    "                   to = host|libvirt-X.Y.Z|legacy|explicit   required\n"
+    "                   from = legacy|libvirt-X.Y.Z|host\n"
     "                   assume = KIND=IMPLEMENTATION         once per kind\n"
     "                   allow-loss = yes|no\n"
     "                   replace = IMPLEMENTATION=IMPLEMENTATION  once per implementation\n"
@@ -156,8 +157,8 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
 
     if (*value == '\0') {
         config_error(at, "'%s' has no value; expected %s", key,
-                     strcmp(key, "to") == 0     ? "legacy, libvirt-X.Y.Z or explicit"
-                     : strcmp(key, "from") == 0 ? "legacy or libvirt-X.Y.Z"
+                     strcmp(key, "to") == 0     ? "libvirt-X.Y.Z, host, legacy or explicit"
+                     : strcmp(key, "from") == 0 ? "legacy, libvirt-X.Y.Z or host"
                      : strcmp(key, "assume") == 0
                          ? "KIND=IMPLEMENTATION (for example pcie-root-port=pcie-root-port)"
                      : strcmp(key, "replace") == 0
@@ -173,9 +174,25 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
         domcompat_options_allow_loss(opts, strcmp(value, "yes") == 0);
         return 0;
     }
-    if ((strcmp(key, "to") == 0 && domcompat_options_set_target(opts, value, &err) != 0) ||
-        (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, value, &err) != 0) ||
-        (strcmp(key, "assume") == 0 && domcompat_options_assume(opts, value, &err) != 0) ||
+    /* "host": this machine's libvirt, read at each migration or restore, so never stale. */
+    if (strcmp(key, "to") == 0 || strcmp(key, "from") == 0) {
+        char peer[32], why[512];
+        const char *name =
+            tool_host_resolve(value, peer, sizeof(peer),
+                              strcmp(key, "to") == 0 ? "to =" : "from =", why, sizeof(why));
+
+        if (name == NULL) {
+            config_error(at, "%s", why);
+            return -1;
+        }
+        if ((strcmp(key, "to") == 0 && domcompat_options_set_target(opts, name, &err) != 0) ||
+            (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, name, &err) != 0)) {
+            config_error(at, "%s", err.message);
+            return -1;
+        }
+        return 0;
+    }
+    if ((strcmp(key, "assume") == 0 && domcompat_options_assume(opts, value, &err) != 0) ||
         (strcmp(key, "replace") == 0 && domcompat_options_replace(opts, value, &err) != 0)) {
         config_error(at, "%s", err.message);
         return -1;
@@ -207,7 +224,7 @@ static int load_config(const char *path, domcompat_options *opts)
     default:
         fprintf(stderr,
                 "domcompat hook: %s: %s; expected the hook's configuration, with a line such "
-                "as 'to = libvirt-9.0.0'\n",
+                "as 'to = host'\n",
                 at.file, why);
         status = EXIT_USAGE;
         goto out;
@@ -251,7 +268,7 @@ static int load_config(const char *path, domcompat_options *opts)
     if (status < 0 && seen.to == 0) {
         at.number = 0;
         config_error(&at, "no 'to' line; expected one naming the peer, such as "
-                          "'to = libvirt-9.0.0'");
+                          "'to = host'");
         status = EXIT_USAGE;
     }
 out:

@@ -19,12 +19,14 @@
 #include "domcompat.h"
 #include "batch.h"
 #include "hook.h"
+#include "host.h"
 #include "report.h"
 #include "walk.h"
 #include "write.h"
 
 static const char usage_text[] =
-    "usage: domcompat upgrade [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [OUTPUT] [FILE...]\n"
+    "usage: domcompat upgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
+    "                         [OUTPUT] [FILE...]\n"
     "       domcompat downgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
     "                           [--allow-loss] [--replace IMPLEMENTATION=IMPLEMENTATION]...\n"
     "                           [OUTPUT] [FILE...]\n"
@@ -59,11 +61,13 @@ static const char help_text[] =
     "upgrade and downgrade convert one FILE to standard output.\n"
     "\n"
     "Conversion:\n"
-    "  --to PEER   explicit, legacy (downgrade's default) or libvirt-X.Y.Z: the\n"
-    "              form that libvirt version parses (<model name> from 1.2.19)\n"
+    "  --to PEER   upgrade: explicit (default) or libvirt-X.Y.Z, every implementation\n"
+    "              pinned in the spelling that version reads (<model name> from\n"
+    "              1.2.19); downgrade: legacy (default) or libvirt-X.Y.Z; host: the\n"
+    "              libvirt installed here.  libvirt-X.Y is libvirt-X.Y.0\n"
     "  --from SOURCE\n"
-    "              legacy (default) or libvirt-X.Y.Z: what the input's model-only\n"
-    "              controllers meant, as defined by that libvirt version\n"
+    "              legacy (default), libvirt-X.Y.Z or host: what the input's\n"
+    "              model-only controllers meant, as defined by that libvirt version\n"
     "  --assume KIND=IMPLEMENTATION\n"
     "              model-only KIND controllers mean IMPLEMENTATION (e.g.\n"
     "              pcie-root-port=pcie-root-port); overrides --from; one per kind\n"
@@ -307,26 +311,66 @@ static int takes(enum command command, int opt)
     }
 }
 
+/* What --to may name for each command. */
+static const char *peers_of(enum command command)
+{
+    switch (command) {
+    case CMD_UPGRADE: return "explicit, libvirt-X.Y.Z or host";
+    case CMD_DOWNGRADE: return "legacy, libvirt-X.Y.Z or host";
+    default: return "explicit, legacy, libvirt-X.Y.Z or host";
+    }
+}
+
+/*
+ * --to: upgrade pins every implementation, in the explicit form or in what
+ * a libvirt version parses; downgrade writes for a peer, never the explicit
+ * form; check asks about any of them.  "host" is this machine's libvirt.
+ */
 static int set_target(struct invocation *inv, const char *target)
 {
-    domcompat_error err;
+    char peer[32], why[512];
+    const char *name = tool_host_resolve(target, peer, sizeof(peer), "--to", why, sizeof(why));
 
-    if ((inv->command == CMD_UPGRADE && strcmp(target, "explicit") != 0) ||
-        (inv->command == CMD_DOWNGRADE && strcmp(target, "explicit") == 0)) {
-        usage_error("%s converts to %s; --to %s is not one of them", command_name(inv->command),
-                    inv->command == CMD_UPGRADE ? "explicit" : "legacy or libvirt-X.Y.Z", target);
+    if (name == NULL) {
+        usage_error("%s", why);
         return EXIT_USAGE;
     }
-    if (domcompat_options_set_target(inv->opts, target, &err) != DOMCOMPAT_OK) {
-        if (inv->command == CMD_DOWNGRADE)
-            usage_error("unknown peer '%s'; downgrade converts to legacy or libvirt-X.Y.Z (for "
-                        "example libvirt-9.0.0)",
-                        target);
-        else
-            usage_error("%s", err.message);
+    if ((inv->command == CMD_UPGRADE && strcmp(name, "legacy") == 0) ||
+        (inv->command == CMD_DOWNGRADE && strcmp(name, "explicit") == 0)) {
+        usage_error("%s converts to %s; --to %s is not one of them%s", command_name(inv->command),
+                    peers_of(inv->command), name,
+                    inv->command == CMD_UPGRADE
+                        ? " (the legacy form cannot pin an implementation: downgrade writes it)"
+                        : "");
+        return EXIT_USAGE;
+    }
+    if (domcompat_options_set_target(inv->opts, name, NULL) != DOMCOMPAT_OK) {
+        usage_error("unknown peer '%s'; %s %s %s (for example libvirt-9.0.0)", name,
+                    command_name(inv->command),
+                    inv->command == CMD_CHECK ? "asks about" : "converts to",
+                    peers_of(inv->command));
         return EXIT_USAGE;
     }
     inv->have_target = 1;
+    return -1;
+}
+
+/* --from: "host" is this machine's libvirt. */
+static int set_source(struct invocation *inv, const char *source)
+{
+    char peer[32], why[512];
+    const char *name = tool_host_resolve(source, peer, sizeof(peer), "--from", why, sizeof(why));
+
+    if (name == NULL) {
+        usage_error("%s", why);
+        return EXIT_USAGE;
+    }
+    if (domcompat_options_set_source(inv->opts, name, NULL) != DOMCOMPAT_OK) {
+        usage_error("unknown source '%s'; expected legacy, libvirt-X.Y.Z or host (for example "
+                    "libvirt-3.5.0)",
+                    name);
+        return EXIT_USAGE;
+    }
     return -1;
 }
 
@@ -420,7 +464,7 @@ static int check_combination(const struct invocation *inv)
         return EXIT_USAGE;
     }
     if (inv->command == CMD_CHECK && !inv->have_target) {
-        usage_error("check needs --to PEER: explicit, legacy or libvirt-X.Y.Z");
+        usage_error("check needs --to PEER: %s", peers_of(CMD_CHECK));
         return EXIT_USAGE;
     }
     return -1;
@@ -613,10 +657,8 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
                 return status;
             break;
         case OPT_FROM:
-            if (domcompat_options_set_source(inv->opts, optarg, &err) != DOMCOMPAT_OK) {
-                usage_error("%s", err.message);
-                return EXIT_USAGE;
-            }
+            if ((status = set_source(inv, optarg)) >= 0)
+                return status;
             break;
         case OPT_ALLOW_LOSS: domcompat_options_allow_loss(inv->opts, 1); break;
         case OPT_REPLACE:

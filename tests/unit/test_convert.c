@@ -624,8 +624,8 @@ static void test_options__peer_names_are_checked(void **state)
     domcompat_options *opts;
     domcompat_error err;
     static const char *const bad[] = {
-        "libvirt",       "libvirt-9",        "libvirt-9.0",    "libvirt-9.0.0.1",
-        "libvirt-9.0.x", "libvirt-1000.0.0", "libvirt-+9.0.0", ""};
+        "libvirt",       "libvirt-9",        "libvirt-9.",     "libvirt-9.0.", "libvirt-9.0.0.1",
+        "libvirt-9.0.x", "libvirt-1000.0.0", "libvirt-+9.0.0", "libvirt-9..0", ""};
     size_t i;
 
     (void)state;
@@ -636,6 +636,43 @@ static void test_options__peer_names_are_checked(void **state)
     }
     assert_int_equal(domcompat_options_set_target(opts, "libvirt-10.10.0", &err), DOMCOMPAT_OK);
     assert_int_equal(domcompat_options_set_source(opts, "legacy", &err), DOMCOMPAT_OK);
+    domcompat_options_free(opts);
+}
+
+/* libvirt numbers releases X.Y.Z; "libvirt-X.Y" is the release X.Y.0, on both sides. */
+static void test_options__two_part_version_is_dot_zero(void **state)
+{
+    static const char input[] = Q35_DOMAIN(
+        "    <controller type='pci' index='0' subType='pcie-root'/>\n"
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='pcie-root-port'/>\n");
+    static const char legacy_input[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n"
+                   "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+    domcompat_options *opts;
+    domcompat_result *result = NULL;
+    domcompat_error err;
+
+    (void)state;
+    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+    /* The generic root port's name is known from 3.2.0: not to 3.1, yes to 3.2. */
+    assert_int_equal(domcompat_options_set_target(opts, "libvirt-3.1", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_EREFUSED);
+    assert_string_equal(domcompat_result_refusal(result, 0)->target, "libvirt 3.1.0");
+    domcompat_result_free(result);
+    assert_int_equal(domcompat_options_set_target(opts, "libvirt-3.2", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
+                     DOMCOMPAT_OK);
+    domcompat_result_free(result);
+    /* A source of 3.2 is 3.2.0, where a model-only root port became ambiguous. */
+    assert_int_equal(domcompat_options_set_target(opts, "explicit", &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_options_set_source(opts, "libvirt-3.2", &err), DOMCOMPAT_OK);
+    assert_int_equal(
+        domcompat_convert(&result, ctx, opts, legacy_input, strlen(legacy_input), &err),
+        DOMCOMPAT_EREFUSED);
+    assert_non_null(
+        strstr(domcompat_result_refusal(result, 0)->reason, "(the --from version is 3.2.0)"));
+    domcompat_result_free(result);
     domcompat_options_free(opts);
 }
 
@@ -693,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_convert__replacement_only_where_the_peer_lacks_the_implementation),
         cmocka_unit_test(test_convert__source_version_that_cannot_decide_is_refused),
         cmocka_unit_test(test_options__peer_names_are_checked),
+        cmocka_unit_test(test_options__two_part_version_is_dot_zero),
         cmocka_unit_test(test_validate__detects_the_form),
         cmocka_unit_test(test_context__forbidding_external_loads_keeps_conversions_working),
     };
