@@ -62,7 +62,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
         config-dir-tests docs-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
-        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test FORCE
+        nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test check-host FORCE
 .DELETE_ON_ERROR:
 
 MANPAGE = $(B)/domcompat.1
@@ -264,6 +264,12 @@ deb-test:
 check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
        config-dir-tests docs-tests \
        readme-example install-test
+
+# Real libvirt and QEMU as oracles (tests/run-host.sh): a libvirt daemon
+# with its QEMU driver, private to the run.  Needs root and the packages of
+# tests/host/install.sh; not part of check, which runs without a daemon.
+check-host: $(TOOL)
+	tests/run-host.sh $(TOOL)
 
 # The unit, fixture, hostile-input and hook suites again, built with
 # AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer; any
