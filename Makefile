@@ -36,7 +36,7 @@ TOOL_CFLAGS  = $(ALL_CFLAGS) -Isrc/tool
 B = build
 
 LIB_SOURCES = $(wildcard src/lib/*.c)
-GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/embedded.c
+GEN_SOURCES = $(B)/gen/pci-kinds.c $(B)/gen/qemu-caps.c $(B)/gen/embedded.c
 TOOL_SOURCES = $(wildcard src/tool/*.c)
 
 LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/gen/%.o)
@@ -54,13 +54,14 @@ SCHEMAS     = $(B)/schemas/legacy.rng $(B)/schemas/explicit.rng $(B)/schemas/lib
               $(B)/schemas/mixed.rng
 XSLT_SOURCES = xslt/common.xsl $(wildcard xslt/rules/*.xsl xslt/checks/*.xsl)
 DATA        = data/pci-kinds.xml
+CAPS_DATA   = data/qemu-caps.xml
 
 UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_threads \
              $(B)/tests/test_rules $(B)/tests/test_diff $(B)/tests/test_skeleton \
-             $(B)/tests/test_memo $(B)/tests/test_encoding
+             $(B)/tests/test_memo $(B)/tests/test_encoding $(B)/tests/test_caps
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
-        config-dir-tests docs-tests \
+        config-dir-tests docs-tests libvirt-files-tests \
         readme-example install-test header-check install uninstall clean lint example valgrind \
         nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test check-host FORCE
 .DELETE_ON_ERROR:
@@ -84,6 +85,12 @@ $(B)/gen/pci-kinds.c: xslt/gen/pci-kinds-c.xsl $(DATA)
 	@mkdir -p $(@D)
 	@if grep -E 'name="[^"]*[^"a-zA-Z0-9./-][^"]*"' $(DATA); then \
 	    echo "$(DATA): names may hold only letters, digits, '.', '/' and '-'" >&2; exit 1; fi
+	$(XSLTPROC) --nonet -o $@ $^
+
+$(B)/gen/qemu-caps.c: xslt/gen/qemu-caps-c.xsl $(CAPS_DATA)
+	@mkdir -p $(@D)
+	@if grep -E '(name|implementation|cpu-suffix|guests)="[^"]*[^" a-zA-Z0-9._-][^"]*"' $(CAPS_DATA); then \
+	    echo "$(CAPS_DATA): names may hold only letters, digits, '.', '_', '-' and spaces" >&2; exit 1; fi
 	$(XSLTPROC) --nonet -o $@ $^
 
 $(B)/gen/pci-kinds.man: xslt/gen/pci-kinds-man.xsl $(DATA)
@@ -195,6 +202,10 @@ law-tests: $(TOOL)
 hostile-tests: $(TOOL)
 	tests/run-hostile.sh $(TOOL)
 
+# libvirt's own files are never rewritten in the explicit form.
+libvirt-files-tests: $(TOOL)
+	tests/run-libvirt-files.sh $(TOOL)
+
 # domcompat hook called as libvirt calls it, and the README's install lines.
 hook-tests: $(TOOL)
 	tests/run-hook.sh $(TOOL)
@@ -262,12 +273,12 @@ deb-test:
 	tests/run-deb.sh
 
 check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
-       config-dir-tests docs-tests \
+       config-dir-tests docs-tests libvirt-files-tests \
        readme-example install-test
 
 # Real libvirt and QEMU as oracles (tests/run-host.sh): a libvirt daemon
 # with its QEMU driver, private to the run.  Needs root and the packages of
-# tests/host/install.sh; not part of check, which runs without a daemon.
+# tools/install-deps.sh --host; not part of check, which runs without a daemon.
 check-host: $(TOOL)
 	tests/run-host.sh $(TOOL)
 

@@ -240,6 +240,78 @@ int domcompat_options_assume(domcompat_options *opts, const char *assumption, do
 int domcompat_options_replace(domcompat_options *opts, const char *replacement,
                               domcompat_error *err);
 
+/*
+ * What a QEMU binary can do, as far as PCI controllers go: which of their
+ * implementations (QEMU devices) it has, its version and its architecture.
+ * A conversion can be told the source host's QEMU (what a model-only
+ * controller meant there) and the target host's (what it can run).
+ */
+typedef struct domcompat_caps domcompat_caps;
+
+/*
+ * Reads a description of a QEMU binary held in memory: libvirt's QEMU
+ * capabilities cache (a file of /var/cache/libvirt/qemu/capabilities, root
+ * <qemuCaps>, with <version>, <arch> and a <flag name='...'/> per
+ * capability) or the output of `qemu-system-ARCH -device help`, whose CPU
+ * devices name its architecture (it states no version).  `name` (the
+ * file, say) is how messages and refusals name it.  The input is untrusted:
+ * no DOCTYPE, no network, the default domcompat_limits.
+ *
+ * Returns DOMCOMPAT_OK with *out to free with domcompat_caps_free(),
+ * DOMCOMPAT_EUSAGE (empty, neither description, not well-formed, another
+ * root, no <version> or <arch>, a -device help whose architecture cannot
+ * be told) with `err` holding the line (and column) in `data` and what was
+ * expected, or DOMCOMPAT_ENOMEM.
+ */
+int domcompat_caps_parse(domcompat_caps **out, const char *name, const char *data, size_t len,
+                         domcompat_error *err);
+void domcompat_caps_free(domcompat_caps *caps);
+
+/* QEMU's version, "7.2.22", or NULL when the description does not say (-device help). */
+const char *domcompat_caps_qemu_version(const domcompat_caps *caps);
+
+/* The architecture, as libvirt names it ("x86_64", "ppc64"). */
+const char *domcompat_caps_arch(const domcompat_caps *caps);
+
+/* The binary libvirt's cache describes, or NULL (-device help). */
+const char *domcompat_caps_emulator(const domcompat_caps *caps);
+
+/* 1 when the QEMU has the device `implementation` ("pcie-root-port"), else 0. */
+int domcompat_caps_has(const domcompat_caps *caps, const char *implementation);
+
+/*
+ * Whether libvirt would run the domain in `data` with this QEMU: the
+ * emulator the domain names (<devices><emulator>) is the one the cache
+ * describes or, when either does not say, the QEMU serves the guest's
+ * architecture (<os><type arch>, else this machine's).  Returns 1 or 0, or
+ * DOMCOMPAT_EINVALID when `data` is not a domain, DOMCOMPAT_ENOMEM.
+ */
+int domcompat_caps_fits(const domcompat_caps *caps, const char *data, size_t len,
+                        domcompat_error *err);
+
+/*
+ * The source host's QEMU (NULL: unknown, the default).  Where the libvirt
+ * version that defined a domain chose a model-only controller's
+ * implementation by what its QEMU had (domcompat_options_set_source; a
+ * pcie-root-port from libvirt 3.2.0 on is the generic device when QEMU has
+ * it, else ioh3420), the controller is read as that libvirt chose, instead
+ * of refused.  An assumption still decides first.  The options keep what
+ * they need: `caps` may be freed afterwards.  Returns DOMCOMPAT_OK or
+ * DOMCOMPAT_ENOMEM.
+ */
+int domcompat_options_set_source_caps(domcompat_options *opts, const domcompat_caps *caps,
+                                      domcompat_error *err);
+
+/*
+ * The target host's QEMU (NULL: unknown, the default).  A controller whose
+ * implementation that QEMU lacks is refused, naming the device, the QEMU
+ * version and the capabilities' name, whatever the target form.  A guest
+ * of another architecture than the QEMU's is refused as DOMCOMPAT_EUSAGE
+ * (as for the source's).  Returns DOMCOMPAT_OK or DOMCOMPAT_ENOMEM.
+ */
+int domcompat_options_set_target_caps(domcompat_options *opts, const domcompat_caps *caps,
+                                      domcompat_error *err);
+
 /* One PCI controller a conversion changed. */
 typedef struct domcompat_change {
     unsigned long line; /* of the controller's start tag in the input */

@@ -130,10 +130,11 @@ relabel() {
 
 # The footer of a refusal that names options, for the configuration $conf.
 footer() {
-    echo "$1: not converted, so libvirt cancels it; in $conf the options named above are 'assume = KIND=IMPLEMENTATION', 'from = SOURCE' and 'allow-loss = yes'"
+    echo "$1: not converted, so libvirt cancels it; in $conf the options named above are 'assume = KIND=IMPLEMENTATION', 'from = SOURCE', 'source-caps = FILE' and 'allow-loss = yes'"
 }
 
 f=$fixtures
+caps=$f/caps-source-qemu-2.8-reads-ioh3420
 legacy_q35=$f/peer-libvirt-9.0.0-legacy-input-pins-implementations
 hotplug=$f/peer-libvirt-6.2.0-refuses-hotplug-on-root-and-downstream-ports
 truncated=$work/truncated.xml
@@ -179,7 +180,7 @@ expect_stderr ""
 case_end
 
 case_begin migrate-begin-from-host-is-this-machines-libvirt
-config 'to = explicit' 'from = host'
+config 'to = explicit' 'force = yes' 'from = host'
 run "$f/from-libvirt-3.2.0-upgrade-refuses-ambiguous-pcie-root-port/input.xml" db01 migrate begin -
 expect_status 1
 expect_stderr_match "^db01 \(migrate begin\):34:5: cannot convert PCI controller index 1 \(pcie-root-port\) to the explicit form: a model-only pcie-root-port defined on libvirt 3.2.0 or later \(the --from version is $(virsh --version | sed 's/\./\\./g')\) is ioh3420 or pcie-root-port"
@@ -254,8 +255,8 @@ expect_stdout -
 expect_stderr_match '^db01 \(migrate begin\):32:5: cannot convert PCI controller index 2 \(pcie-root-port implemented by pcie-root-port\)'
 case_end
 
-case_begin restore-begin-to-explicit-upgrades
-config 'to = explicit'
+case_begin restore-begin-to-explicit-with-force-upgrades
+config 'to = explicit' 'force = yes'
 run "$f/upgrade-q35-typical-guest/input.xml" q35 restore begin -
 expect_status 0
 expect_stdout "$f/upgrade-q35-typical-guest/expected.xml"
@@ -278,6 +279,22 @@ expect_stdout -
 { cat "$(relabel "$f/from-libvirt-3.2.0-downgrade-refuses-ambiguous-pcie-root-port/expected.stderr" 'db01 (migrate begin)')"
   footer 'db01 (migrate begin)'; } >"$work/want"
 expect_stderr_file "$work/want"
+case_end
+
+case_begin restore-begin-source-caps-read-root-ports-as-that-qemu-had-them
+config 'to = explicit' 'force = yes' 'from = libvirt-9.0.0' "source-caps = $caps/qemu-2.8.xml"
+run "$caps/input.xml" db01 restore begin -
+expect_status 0
+expect_stdout "$caps/expected.xml"
+expect_stderr ""
+case_end
+
+case_begin migrate-begin-target-caps-refuses-what-this-qemu-lacks
+config 'to = libvirt-9.0.0' "target-caps = $caps/qemu-2.8.xml"
+run "$f/caps-target-qemu-2.8-refuses-generic-root-port/input.xml" db01 migrate begin -
+expect_status 1
+expect_stdout -
+expect_stderr_match "^db01 \(migrate begin\):28:5: cannot convert PCI controller index 1 \(pcie-root-port implemented by pcie-root-port\) to libvirt 9\.0\.0: the target's QEMU 2\.8\.0 \($caps/qemu-2\.8\.xml\) has no pcie-root-port device\$"
 case_end
 
 case_begin migrate-begin-extra-arguments-ignored
@@ -481,7 +498,7 @@ config_case() {
 }
 
 config_case unknown-key-line-counts-comments-and-blanks \
-    "$conf:4: unknown key 'peer'; expected to, from, assume, allow-loss or replace" \
+    "$conf:4: unknown key 'peer'; expected to, from, assume, allow-loss, replace, source-caps, target-caps or force" \
     '# domcompat hook' '' 'to = libvirt-9.0.0   # this host' 'peer = libvirt-9.0.0'
 config_case malformed-version \
     "$conf:1: to is 'libvirt-9.0.0.1'; expected libvirt-X.Y.Z, host, legacy or explicit (for example to = host)" \
@@ -493,8 +510,26 @@ config_case no-to \
     "$conf: no 'to' line; expected one naming the peer, such as 'to = host'" \
     '# only a comment' 'from = legacy'
 config_case no-equals-sign \
-    "$conf:1: found 'to libvirt-9.0.0'; expected key = value, the key one of to, from, assume, allow-loss or replace" \
+    "$conf:1: found 'to libvirt-9.0.0'; expected key = value, the key one of to, from, assume, allow-loss, replace, source-caps, target-caps or force" \
     'to libvirt-9.0.0'
+config_case to-explicit-without-force \
+    "$conf:2: to = explicit: libvirt reads what the hook writes, and no released libvirt reads the explicit form; expected to = host (or the libvirt-X.Y.Z this host runs), or force = yes for a libvirt that reads it" \
+    '# a reader of the explicit form' 'to = explicit'
+config_case force-not-yes-or-no \
+    "$conf:2: force is 'always'; expected yes or no" \
+    'to = explicit' 'force = always'
+config_case source-caps-without-from \
+    "$conf:2: source-caps says which devices the source host's QEMU had, which decides only what a libvirt version chose by it; expected a 'from' line naming that version (from = libvirt-X.Y.Z)" \
+    'to = host' "source-caps = $caps/qemu-2.8.xml"
+config_case source-caps-twice \
+    "$conf:3: 'source-caps' again (first on line 2); expected it once" \
+    'to = host' "source-caps = $caps/qemu-2.8.xml" "source-caps = $caps/qemu-2.8.xml" 'from = host'
+config_case target-caps-no-value \
+    "$conf:2: 'target-caps' has no value; expected auto or a QEMU capabilities FILE" \
+    'to = host' 'target-caps ='
+config_case target-caps-not-capabilities \
+    "$conf:1:1: target-caps ($conf:2): found 'to = host'; expected libvirt's QEMU capabilities cache (a file of /var/cache/libvirt/qemu/capabilities, root <qemuCaps>) or the output of qemu-system-ARCH -device help" \
+    'to = host' "target-caps = $conf"
 config_case empty-value \
     "$conf:1: 'to' has no value; expected libvirt-X.Y.Z, host, legacy or explicit" \
     'to ='

@@ -32,6 +32,16 @@
   <xsl:param name="peer" select="''"/>
 
   <!--
+    The QEMU of the source host and of the target host, when the user gave
+    their capabilities: '|implementation|...|' for the implementations each
+    has ('' when not given), and the target's QEMU as messages name it
+    ("QEMU 7.2.22 (qemu.xml)").
+  -->
+  <xsl:param name="source-caps" select="''"/>
+  <xsl:param name="target-caps" select="''"/>
+  <xsl:param name="target-qemu" select="''"/>
+
+  <!--
     Whether the guest is pSeries, where a model-only pci-root is a
     spapr-pci-host-bridge: 'yes', 'no', or 'unknown' when the domain says
     neither a non-ppc64 architecture nor its machine.  libvirt's own test is

@@ -11,7 +11,10 @@
                       hardware: the rule whose version range (data file)
                       holds the peer writes the spelling, after the peer's
                       support for kind, implementation, <target> attributes
-                      and children is checked (checks/peer-support.xsl).
+                      and children is checked (checks/peer-support.xsl);
+    target 'explicit' nothing is written: the pass runs only to check, as
+                      for every target, what the target's QEMU has
+                      (checks/qemu-support.xsl, when target-caps is given).
 
   A controller the target cannot represent is refused, never given another
   implementation unless the user lets one replace it (the replace
@@ -23,6 +26,7 @@
   <xsl:include href="pci-kinds.xsl"/>
   <xsl:include href="common.xsl"/>
   <xsl:include href="checks/peer-support.xsl"/>
+  <xsl:include href="checks/qemu-support.xsl"/>
   <xsl:include href="rules/root-bus.downgrade.xsl"/>
   <xsl:include href="rules/pseries-phb.downgrade.xsl"/>
   <xsl:include href="rules/implied-implementation.downgrade.xsl"/>
@@ -100,12 +104,24 @@
                    from-pci-id="{substring-before(substring-after($dc:implementation-pci-id, concat('|', $kind, '=', @model, '=')), '|')}"
                    to-pci-id="{substring-before(substring-after($dc:implementation-pci-id, concat('|', $kind, '=', $model, '=')), '|')}"/>
     </xsl:if>
+    <xsl:variable name="lacking">
+      <xsl:call-template name="qemu-support.lacking">
+        <xsl:with-param name="model" select="$model"/>
+      </xsl:call-template>
+    </xsl:variable>
     <xsl:choose>
       <xsl:when test="string($unsupported) != '' and $model = string(@model)">
         <xsl:call-template name="peer-support.refuse">
           <xsl:with-param name="pinnable" select="$pinnable"/>
         </xsl:call-template>
       </xsl:when>
+      <xsl:when test="string($lacking) != ''">
+        <xsl:call-template name="qemu-support.refuse">
+          <xsl:with-param name="model" select="$model"/>
+        </xsl:call-template>
+      </xsl:when>
+      <!-- The explicit form, checked against the target's QEMU only: as it is. -->
+      <xsl:when test="$target = 'explicit'"/>
       <xsl:otherwise>
         <xsl:if test="$target = 'libvirt'">
           <xsl:call-template name="peer-support.losses"/>

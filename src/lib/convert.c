@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "caps.h"
 #include "context.h"
 #include "controllers.h"
 #include "error.h"
@@ -782,6 +783,9 @@ static bool nothing_to_do(const domcompat_options *opts, domcompat_form form)
 {
     if (form == DOMCOMPAT_FORM_ANY)
         return true;
+    /* What the target's QEMU has is checked by the writing pass, in any form. */
+    if (opts->target_caps.implementations[0] != '\0')
+        return false;
     if (opts->target == DOMCOMPAT_FORM_EXPLICIT)
         return form == DOMCOMPAT_FORM_EXPLICIT;
     return opts->target == DOMCOMPAT_FORM_LEGACY && form == DOMCOMPAT_FORM_LEGACY &&
@@ -1004,14 +1008,15 @@ out:
 static int run_read_pass(struct conversion *c, domcompat_error *err)
 {
     char from_version[24];
-    struct rule_param params[3];
+    struct rule_param params[4];
     int rc;
 
     snprintf(from_version, sizeof(from_version), "%lu", c->opts->from_version);
     params[0] = (struct rule_param){"assume", c->opts->assume_param};
     params[1] = (struct rule_param){"from-version", from_version};
     params[2] = (struct rule_param){"from", c->opts->from};
-    rc = run_rules(c, RULES_UPGRADE, params, 3, &c->read, err);
+    params[3] = (struct rule_param){"source-caps", c->opts->source_caps.implementations};
+    rc = run_rules(c, RULES_UPGRADE, params, 4, &c->read, err);
     /* The controllers' keys were read for the last time: answers change copies from here on. */
     skeleton_forget_keys(&c->skeleton);
     if (rc != DOMCOMPAT_OK || (rc = record_refusals(c, &c->read, err)) != DOMCOMPAT_OK)
@@ -1022,17 +1027,21 @@ static int run_read_pass(struct conversion *c, domcompat_error *err)
 static int run_write_pass(struct conversion *c, domcompat_error *err)
 {
     char peer_version[24];
-    struct rule_param params[5];
+    struct rule_param params[7];
     int rc;
 
     snprintf(peer_version, sizeof(peer_version), "%lu", c->opts->peer_version);
     params[0] = (struct rule_param){"assume", c->opts->assume_param};
-    params[1] = (struct rule_param){"target", c->opts->target == DOMCOMPAT_FORM_LIBVIRT ? "libvirt"
-                                                                                        : "legacy"};
+    params[1] =
+        (struct rule_param){"target", c->opts->target == DOMCOMPAT_FORM_LIBVIRT    ? "libvirt"
+                                      : c->opts->target == DOMCOMPAT_FORM_EXPLICIT ? "explicit"
+                                                                                   : "legacy"};
     params[2] = (struct rule_param){"peer-version", peer_version};
     params[3] = (struct rule_param){"peer", c->opts->peer};
     params[4] = (struct rule_param){"replace", c->opts->replace_param};
-    if ((rc = run_rules(c, RULES_DOWNGRADE, params, 5, &c->write, err)) != DOMCOMPAT_OK ||
+    params[5] = (struct rule_param){"target-caps", c->opts->target_caps.implementations};
+    params[6] = (struct rule_param){"target-qemu", c->opts->target_caps.described};
+    if ((rc = run_rules(c, RULES_DOWNGRADE, params, 7, &c->write, err)) != DOMCOMPAT_OK ||
         (rc = record_refusals(c, &c->write, err)) != DOMCOMPAT_OK ||
         (rc = handle_losses(c, err)) != DOMCOMPAT_OK ||
         (rc = record_replacements(c, &c->write, err)) != DOMCOMPAT_OK)
@@ -1047,6 +1056,12 @@ static int convert(struct conversion *c, domcompat_error *err)
 
     if ((rc = parse_and_validate(c, DOMCOMPAT_FORM_MIXED, err)) != DOMCOMPAT_OK)
         return rc;
+    /* Capabilities of a QEMU that cannot run this guest say nothing about it. */
+    if ((rc = caps_check_guest(&c->opts->source_caps, "source", c->doc, c->data, c->len, err)) !=
+            DOMCOMPAT_OK ||
+        (rc = caps_check_guest(&c->opts->target_caps, "target", c->doc, c->data, c->len, err)) !=
+            DOMCOMPAT_OK)
+        return rc;
     c->result = result_new(controllers_form(&c->controllers));
     if (c->result == NULL)
         return error_nomem(err);
@@ -1055,8 +1070,7 @@ static int convert(struct conversion *c, domcompat_error *err)
 
     if ((rc = map_controllers(c, err)) != DOMCOMPAT_OK ||
         (rc = run_read_pass(c, err)) != DOMCOMPAT_OK ||
-        (c->opts->target != DOMCOMPAT_FORM_EXPLICIT &&
-         (rc = run_write_pass(c, err)) != DOMCOMPAT_OK))
+        (options_write_pass(c->opts) && (rc = run_write_pass(c, err)) != DOMCOMPAT_OK))
         return rc;
     if (c->result->refusal_count > 0)
         return refuse(c, err);
@@ -1137,7 +1151,7 @@ int domcompat_convert(domcompat_result **out, const domcompat_context *ctx,
     c.opts = opts;
     c.data = data ? data : "";
     c.len = len;
-    c.lazy = memo_enabled(ctx->memo) && opts->target == DOMCOMPAT_FORM_EXPLICIT;
+    c.lazy = memo_enabled(ctx->memo) && !options_write_pass(opts);
     call_begin(&scope);
     rc = convert(&c, err);
     conversion_free(&c);

@@ -120,6 +120,27 @@ domcompat_form options_output_form(const domcompat_options *opts)
     return opts->target;
 }
 
+bool options_write_pass(const domcompat_options *opts)
+{
+    return opts->target != DOMCOMPAT_FORM_EXPLICIT || opts->target_caps.implementations[0] != '\0';
+}
+
+int domcompat_options_set_source_caps(domcompat_options *opts, const domcompat_caps *caps,
+                                      domcompat_error *err)
+{
+    (void)err;
+    caps_summarize(&opts->source_caps, caps);
+    return DOMCOMPAT_OK;
+}
+
+int domcompat_options_set_target_caps(domcompat_options *opts, const domcompat_caps *caps,
+                                      domcompat_error *err)
+{
+    (void)err;
+    caps_summarize(&opts->target_caps, caps);
+    return DOMCOMPAT_OK;
+}
+
 static int rebuild_param(domcompat_options *opts)
 {
     struct buf param;

@@ -2,6 +2,7 @@
 #ifndef DOMCOMPAT_OPTIONS_H
 #define DOMCOMPAT_OPTIONS_H
 
+#include "caps.h"
 #include "domcompat.h"
 #include "kinds.h"
 
@@ -32,9 +33,18 @@ struct domcompat_options {
     struct replacement *replacements;
     size_t replacement_count;
     char *replace_param; /* the stylesheets' form: "|kind=from=to|..." */
+    struct caps_summary source_caps; /* empty implementations: not given */
+    struct caps_summary target_caps;
 };
 
 /* The form a conversion writes: LIBVIRT only for peers that parse <model name>. */
 domcompat_form options_output_form(const domcompat_options *opts);
+
+/*
+ * Whether a conversion runs the writing pass (downgrade.xsl): for every
+ * target but the explicit form, and for any target whose QEMU is known,
+ * since that pass checks what the target's QEMU has.
+ */
+bool options_write_pass(const domcompat_options *opts);
 
 #endif

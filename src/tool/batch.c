@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 
 #include "diff.h"
 #include "io.h"
+#include "libvirt_files.h"
 #include "report.h"
 #include "sniff.h"
 #include "write.h"
@@ -242,6 +244,7 @@ static const char *rewrite_refusal(const struct work *w, long leftovers, char *b
 {
     const struct stat *st = &w->file.st;
     char backup[NAME_MAX + 1], shown[NAME_MAX * 4 + 8], suffix[NAME_MAX * 4 + 8];
+    char owned[PATH_MAX + 32];
 
     if (backup_in_the_way(w, backup, sizeof(backup)) != NULL) {
         snprintf(buf, size,
@@ -253,6 +256,15 @@ static const char *rewrite_refusal(const struct work *w, long leftovers, char *b
     }
     if (w->batch->force)
         return NULL;
+    if (w->batch->explicit_output &&
+        tool_libvirt_owned(w->data, w->len, w->file.dir_fd, owned, sizeof(owned)) != NULL) {
+        snprintf(buf, size,
+                 "is libvirt's own file (it %s), and no released libvirt reads the explicit form: "
+                 "libvirt would drop the domain; %s writes what libvirt reads, --force the "
+                 "explicit form anyway",
+                 owned, w->batch->libvirt_to);
+        return buf;
+    }
     if (st->st_nlink - (unsigned long)leftovers > 1) {
         snprintf(buf, size,
                  "has %lu hard links, and replacing it would split them (the other names would "
@@ -313,7 +325,7 @@ static int write_in_place(struct work *w, const char *data, size_t len)
         .backup_made = w->backup_made,
     };
     struct tool_write_failure failure;
-    char why[512];
+    char why[PATH_MAX + 512];
     const char *refusal;
     long leftovers = leftover_links(w);
 
@@ -649,6 +661,12 @@ static void validate_document(struct work *w)
         return;
     if (detected == DOMCOMPAT_FORM_ANY)
         fprintf(w->output, "%s: valid in every form (no PCI controllers)\n", w->name);
+    else if (detected == DOMCOMPAT_FORM_EXPLICIT)
+        /* Valid for domcompat is not readable by libvirt: say so where it is read. */
+        fprintf(w->output,
+                "%s: valid, explicit form (domcompat's; no released libvirt parses it: "
+                "upgrade --to host or --to libvirt-X.Y.Z writes what libvirt reads)\n",
+                w->name);
     else
         fprintf(w->output, "%s: valid, %s form\n", w->name, domcompat_form_name(detected));
 }

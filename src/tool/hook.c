@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "domcompat.h"
+#include "caps.h"
 #include "host.h"
 #include "io.h"
 #include "report.h"
@@ -50,6 +51,11 @@ static const char help_text[] =
     "  --config FILE  the configuration (default " DEFAULT_CONFIG "):\n"
     "                   to = host|libvirt-X.Y.Z|legacy|explicit   required\n"
     "                   from = legacy|libvirt-X.Y.Z|host\n"
+    "                   source-caps = FILE   the source host's QEMU (with from)\n"
+    "                   target-caps = auto|FILE   this host's QEMU; auto: libvirt's\n"
+    "                                  cache for the domain's emulator\n"
+    "                   force = yes|no   let to = explicit write the explicit form,\n"
+    "                                  which no released libvirt reads\n"
     "                   assume = KIND=IMPLEMENTATION         once per kind\n"
     "                   allow-loss = yes|no\n"
     "                   replace = IMPLEMENTATION=IMPLEMENTATION  once per implementation\n"
@@ -101,8 +107,15 @@ static int is_blank(char c)
 
 /* The line numbers where each single-valued key was set, 0 while unset. */
 struct config_seen {
-    unsigned long to, from, allow_loss;
+    unsigned long to, from, allow_loss, source_caps, target_caps, force;
+    int to_explicit;      /* to = explicit */
+    int from_libvirt;     /* from names a libvirt version (or host) */
+    int force_explicit;   /* force = yes */
+    int target_caps_auto; /* target-caps = auto: this host's cache for the domain's QEMU */
 };
+
+static const char known_keys[] =
+    "to, from, assume, allow-loss, replace, source-caps, target-caps or force";
 
 /*
  * Applies one `key = value` line (comment and surrounding blanks already
@@ -126,10 +139,7 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
         }
     }
     if (eq == NULL || eq == line) {
-        config_error(at,
-                     "found '%s'; expected key = value, the key one of to, from, assume, "
-                     "allow-loss or replace",
-                     line);
+        config_error(at, "found '%s'; expected key = value, the key one of %s", line, known_keys);
         return -1;
     }
     for (end = eq; end > key && is_blank(end[-1]); end--)
@@ -144,8 +154,14 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
         once = &seen->from;
     else if (strcmp(key, "allow-loss") == 0)
         once = &seen->allow_loss;
+    else if (strcmp(key, "source-caps") == 0)
+        once = &seen->source_caps;
+    else if (strcmp(key, "target-caps") == 0)
+        once = &seen->target_caps;
+    else if (strcmp(key, "force") == 0)
+        once = &seen->force;
     else if (strcmp(key, "assume") != 0 && strcmp(key, "replace") != 0) {
-        config_error(at, "unknown key '%s'; expected to, from, assume, allow-loss or replace", key);
+        config_error(at, "unknown key '%s'; expected %s", key, known_keys);
         return -1;
     }
     if (once != NULL && *once != 0) {
@@ -163,15 +179,38 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
                          ? "KIND=IMPLEMENTATION (for example pcie-root-port=pcie-root-port)"
                      : strcmp(key, "replace") == 0
                          ? "IMPLEMENTATION=IMPLEMENTATION (for example pcie-root-port=ioh3420)"
-                         : "yes or no");
+                     : strcmp(key, "source-caps") == 0 ? "a QEMU capabilities FILE"
+                     : strcmp(key, "target-caps") == 0 ? "auto or a QEMU capabilities FILE"
+                                                       : "yes or no");
         return -1;
     }
-    if (strcmp(key, "allow-loss") == 0) {
+    if (strcmp(key, "allow-loss") == 0 || strcmp(key, "force") == 0) {
         if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
-            config_error(at, "allow-loss is '%s'; expected yes or no", value);
+            config_error(at, "%s is '%s'; expected yes or no", key, value);
             return -1;
         }
-        domcompat_options_allow_loss(opts, strcmp(value, "yes") == 0);
+        if (strcmp(key, "force") == 0)
+            seen->force_explicit = strcmp(value, "yes") == 0;
+        else
+            domcompat_options_allow_loss(opts, strcmp(value, "yes") == 0);
+        return 0;
+    }
+    if (strcmp(key, "target-caps") == 0 && strcmp(value, "auto") == 0) {
+        seen->target_caps_auto = 1;
+        return 0;
+    }
+    if (strcmp(key, "source-caps") == 0 || strcmp(key, "target-caps") == 0) {
+        char what[1200];
+        domcompat_caps *caps = NULL;
+
+        snprintf(what, sizeof(what), "%s (%s:%lu)", key, at->file, at->number);
+        if (tool_caps_load(value, what, 0, &caps) != 0)
+            return -1;
+        if (strcmp(key, "source-caps") == 0)
+            domcompat_options_set_source_caps(opts, caps, NULL);
+        else
+            domcompat_options_set_target_caps(opts, caps, NULL);
+        domcompat_caps_free(caps);
         return 0;
     }
     /* "host": this machine's libvirt, read at each migration or restore, so never stale. */
@@ -185,6 +224,10 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
             config_error(at, "%s", why);
             return -1;
         }
+        if (strcmp(key, "to") == 0)
+            seen->to_explicit = strcmp(name, "explicit") == 0;
+        else
+            seen->from_libvirt = strcmp(name, "legacy") != 0;
         if ((strcmp(key, "to") == 0 && domcompat_options_set_target(opts, name, &err) != 0) ||
             (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, name, &err) != 0)) {
             config_error(at, "%s", err.message);
@@ -201,18 +244,19 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
 }
 
 /*
- * Reads the configuration at `path` into `opts`.  Returns -1 when it is
- * complete and valid, else the exit status, after reporting.
+ * Reads the configuration at `path` into `opts` and `seen`.  Returns -1
+ * when it is complete and valid, else the exit status, after reporting.
  */
-static int load_config(const char *path, domcompat_options *opts)
+static int load_config(const char *path, domcompat_options *opts, struct config_seen *seen_out)
 {
     char shown_path[1024], why[256];
     struct config_line at = {NULL, 0};
-    struct config_seen seen = {0, 0, 0};
+    struct config_seen seen;
     char *data = NULL, *line, *next, *end;
     size_t len;
     int status = -1;
 
+    memset(&seen, 0, sizeof(seen));
     at.file = report_display_name(path, shown_path, sizeof(shown_path));
     switch (tool_read_input(path, MAX_CONFIG_SIZE, &data, &len, why, sizeof(why))) {
     case TOOL_READ_OK: break;
@@ -271,6 +315,23 @@ static int load_config(const char *path, domcompat_options *opts)
                           "'to = host'");
         status = EXIT_USAGE;
     }
+    /* libvirt parses what the hook writes, and no released libvirt reads the explicit form. */
+    if (status < 0 && seen.to_explicit && !seen.force_explicit) {
+        at.number = seen.to;
+        config_error(&at, "to = explicit: libvirt reads what the hook writes, and no released "
+                          "libvirt reads the explicit form; expected to = host (or the "
+                          "libvirt-X.Y.Z this host runs), or force = yes for a libvirt that "
+                          "reads it");
+        status = EXIT_USAGE;
+    }
+    if (status < 0 && seen.source_caps != 0 && !seen.from_libvirt) {
+        at.number = seen.source_caps;
+        config_error(&at, "source-caps says which devices the source host's QEMU had, which "
+                          "decides only what a libvirt version chose by it; expected a 'from' "
+                          "line naming that version (from = libvirt-X.Y.Z)");
+        status = EXIT_USAGE;
+    }
+    *seen_out = seen;
 out:
     free(data);
     return status;
@@ -311,8 +372,12 @@ static int any_hint(const domcompat_result *result)
     return 0;
 }
 
-/* Converts standard input for the configured peer; `label` names it in messages. */
-static int filter(const domcompat_options *opts, const char *label, const char *config)
+/*
+ * Converts standard input for the configured peer; `label` names it in
+ * messages.  With `caps_auto`, the target's QEMU is the one this host's
+ * libvirt runs the domain with, from its capabilities cache.
+ */
+static int filter(domcompat_options *opts, int caps_auto, const char *label, const char *config)
 {
     domcompat_context *ctx = NULL;
     domcompat_result *result = NULL;
@@ -346,6 +411,15 @@ static int filter(const domcompat_options *opts, const char *label, const char *
         goto out;
     }
 
+    if (caps_auto) {
+        domcompat_caps *caps = NULL;
+
+        status = tool_caps_for_domain(TOOL_CAPS_CACHE_DIR, label, data, len, &caps);
+        if (status > 1)
+            goto out;
+        domcompat_options_set_target_caps(opts, caps, NULL);
+        domcompat_caps_free(caps);
+    }
     rc = domcompat_convert(&result, ctx, opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
         report_refusals(stderr, label, result);
@@ -353,7 +427,7 @@ static int filter(const domcompat_options *opts, const char *label, const char *
         if (any_hint(result))
             fprintf(stderr,
                     "; in %s the options named above are 'assume = KIND=IMPLEMENTATION', "
-                    "'from = SOURCE' and 'allow-loss = yes'",
+                    "'from = SOURCE', 'source-caps = FILE' and 'allow-loss = yes'",
                     config);
         fputs("\n", stderr);
         status = EXIT_REFUSED;
@@ -396,6 +470,7 @@ static int hook(int argc, char **argv)
     domcompat_options *opts = NULL;
     char shown_guest[512], shown_config[1024], label[600];
     const char *guest, *operation, *suboperation;
+    struct config_seen seen;
     int i = 1, status;
 
     /* Options end at "--" or at the first argument that is not one (GUEST). */
@@ -448,12 +523,12 @@ static int hook(int argc, char **argv)
         return EXIT_FAILURE_IO;
     }
     /* The configuration is checked before standard input is touched. */
-    status = load_config(config, opts);
+    status = load_config(config, opts, &seen);
     if (status < 0) {
         snprintf(label, sizeof(label), "%s (%s begin)",
                  report_display_name(guest, shown_guest, sizeof(shown_guest)), operation);
-        status =
-            filter(opts, label, report_display_name(config, shown_config, sizeof(shown_config)));
+        status = filter(opts, seen.target_caps_auto, label,
+                        report_display_name(config, shown_config, sizeof(shown_config)));
     }
     domcompat_options_free(opts);
     return status;

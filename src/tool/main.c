@@ -18,6 +18,7 @@
 
 #include "domcompat.h"
 #include "batch.h"
+#include "caps.h"
 #include "hook.h"
 #include "host.h"
 #include "report.h"
@@ -26,14 +27,16 @@
 
 static const char usage_text[] =
     "usage: domcompat upgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
-    "                         [OUTPUT] [FILE...]\n"
+    "                         [CAPS] [OUTPUT] [FILE...]\n"
     "       domcompat downgrade [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
     "                           [--allow-loss] [--replace IMPLEMENTATION=IMPLEMENTATION]...\n"
-    "                           [OUTPUT] [FILE...]\n"
-    "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]... [FILE...]\n"
+    "                           [CAPS] [OUTPUT] [FILE...]\n"
+    "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
+    "                       [CAPS] [FILE...]\n"
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
     "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n"
+    "CAPS: [--source-caps FILE] [--target-caps FILE]\n"
     "OUTPUT: -i, --in-place[=SUFFIX] [--backup[=CONTROL]] [--suffix=SUFFIX]\n"
     "        | -o, --output-dir DIR | --output FILE | -n, --dry-run | --diff\n"
     "every command: [-r [--exclude PATTERN]...] [--follow-symlinks] [-j N] [--format text|json]\n"
@@ -43,12 +46,24 @@ static const char help_text[] =
     "\n"
     "Convert the PCI controllers of libvirt domain XML between the legacy form\n"
     "(model='KIND'), libvirt's form (model='KIND' with <model name='IMPLEMENTATION'/>)\n"
-    "and the explicit form (subType='KIND' model='IMPLEMENTATION'), for peers of\n"
-    "any libvirt version.  Only the converted controllers change; every other\n"
-    "byte stays.\n"
+    "and the explicit form (subType='KIND' model='IMPLEMENTATION').  Only the\n"
+    "converted controllers change; every other byte stays.\n"
+    "\n"
+    "The usual jobs:\n"
+    "  domcompat upgrade --to host -r -i.orig /etc/libvirt/qemu   (libvirtd stopped)\n"
+    "              pin the implementation of every controller of this host's\n"
+    "              domains, in the spelling its libvirt reads\n"
+    "  domcompat downgrade --to libvirt-6.2.0 guest.xml > for-old-host.xml\n"
+    "              prepare a domain for an older host\n"
+    "  domcompat check --to libvirt-6.2.0 --target-caps CACHE guest.xml\n"
+    "              before migrating: the same hardware on that host?\n"
+    "No released libvirt reads the explicit form (upgrade's default --to): it\n"
+    "is the interchange and review form, for tools and for a libvirt that\n"
+    "adopts it.  domcompat refuses to write it into libvirt's own files.\n"
     "\n"
     "Commands:\n"
-    "  upgrade     every controller to the explicit form\n"
+    "  upgrade     pin every controller's implementation, in the spelling --to\n"
+    "              PEER reads (the explicit form by default)\n"
     "  downgrade   explicit controllers for an older peer; refuses any the peer\n"
     "              cannot represent\n"
     "  check       would each FILE mean the same hardware on PEER?  Converts\n"
@@ -59,7 +74,10 @@ static const char help_text[] =
     "\n"
     "FILE is read (\"-\" or none: standard input).  Without an OUTPUT option,\n"
     "upgrade and downgrade convert one FILE to standard output.\n"
-    "\n"
+    "\n";
+
+/* C99 promises string literals of 4095 bytes, no more: the help is in parts. */
+static const char help_text_conversion[] =
     "Conversion:\n"
     "  --to PEER   upgrade: explicit (default) or libvirt-X.Y.Z, every implementation\n"
     "              pinned in the spelling that version reads (<model name> from\n"
@@ -70,7 +88,16 @@ static const char help_text[] =
     "              model-only controllers meant, as defined by that libvirt version\n"
     "  --assume KIND=IMPLEMENTATION\n"
     "              model-only KIND controllers mean IMPLEMENTATION (e.g.\n"
-    "              pcie-root-port=pcie-root-port); overrides --from; one per kind\n"
+    "              pcie-root-port=pcie-root-port); overrides --from and\n"
+    "              --source-caps; one per kind\n"
+    "  --source-caps FILE\n"
+    "              with --from: the QEMU of the host that defined the domain;\n"
+    "              model-only controllers are read as its libvirt chose by it\n"
+    "  --target-caps FILE\n"
+    "              the QEMU of the host that will run the domain; refuses an\n"
+    "              implementation it lacks.  FILE: libvirt's cache\n"
+    "              (/var/cache/libvirt/qemu/capabilities/*.xml) or the output of\n"
+    "              qemu-system-ARCH -device help\n"
     "  --allow-loss\n"
     "              downgrade: drop <target> values and children the peer would\n"
     "              ignore, and report each, instead of refusing\n"
@@ -85,7 +112,7 @@ static const char help_text[] =
     "              mode and extended attributes (SELinux label, ACL, user.*);\n"
     "              with SUFFIX keep the original as FILE+SUFFIX, refusing a FILE\n"
     "              whose FILE+SUFFIX exists.  Refuses hard-linked and read-only\n"
-    "              files\n"
+    "              files, and libvirt's own files in the explicit form\n"
     "  --backup[=CONTROL]\n"
     "              --in-place: keep each original, as cp --backup does: CONTROL\n"
     "              none (off), simple (never): FILE+SUFFIX, replacing an older\n"
@@ -109,13 +136,13 @@ static const char help_text[] =
     "  --color[=WHEN], --colour[=WHEN]\n"
     "              colour the diff: auto (default: when standard output is a\n"
     "              terminal), always or never\n"
-    "  --force     --in-place: rewrite hard-linked and read-only files anyway\n"
+    "  --force     --in-place: rewrite hard-linked and read-only files anyway,\n"
+    "              and libvirt's own files in the explicit form\n"
     "  --sync      --output-dir: flush each copy to disk before going on, as\n"
     "              --in-place always does (copies are otherwise left to the\n"
     "              kernel, like cp's)\n"
     "\n";
 
-/* In two parts: C99 promises string literals of 4095 bytes, no more. */
 static const char help_text_inputs[] =
     "Inputs and reports (every command):\n"
     "  -r, --recursive\n"
@@ -160,6 +187,7 @@ static void print_help(void)
 {
     fputs(usage_text, stdout);
     fputs(help_text, stdout);
+    fputs(help_text_conversion, stdout);
     fputs(help_text_inputs, stdout);
 }
 
@@ -175,6 +203,9 @@ struct invocation {
     int quiet, verbose;
     int json;
     int have_target;
+    int from_libvirt; /* --from names a libvirt version (or host) */
+    int to_explicit;  /* what is written is in the explicit form */
+    const char *source_caps;
     domcompat_limits limits;
     int in_place, dry_run, diff, force, sync;
     int replacing;
@@ -266,7 +297,9 @@ enum {
     OPT_BACKUP,
     OPT_SUFFIX,
     OPT_EXCLUDE,
-    OPT_OUTPUT
+    OPT_OUTPUT,
+    OPT_SOURCE_CAPS,
+    OPT_TARGET_CAPS
 };
 
 /* A limit's value: a positive number of bytes or items. */
@@ -293,7 +326,9 @@ static int takes(enum command command, int opt)
     switch (opt) {
     case OPT_ASSUME:
     case OPT_FROM:
-    case OPT_TO: return command != CMD_VALIDATE;
+    case OPT_TO:
+    case OPT_SOURCE_CAPS:
+    case OPT_TARGET_CAPS: return command != CMD_VALIDATE;
     case OPT_ALLOW_LOSS:
     case OPT_REPLACE: return command == CMD_DOWNGRADE;
     case OPT_FORM: return command == CMD_VALIDATE;
@@ -352,6 +387,7 @@ static int set_target(struct invocation *inv, const char *target)
         return EXIT_USAGE;
     }
     inv->have_target = 1;
+    inv->to_explicit = strcmp(name, "explicit") == 0;
     return -1;
 }
 
@@ -371,6 +407,26 @@ static int set_source(struct invocation *inv, const char *source)
                     name);
         return EXIT_USAGE;
     }
+    inv->from_libvirt = strcmp(name, "legacy") != 0;
+    return -1;
+}
+
+/* --source-caps and --target-caps: the file is read and checked at once. */
+static int set_caps(struct invocation *inv, int opt, const char *path)
+{
+    const char *what = opt == OPT_SOURCE_CAPS ? "--source-caps" : "--target-caps";
+    domcompat_caps *caps = NULL;
+    int status = tool_caps_load(path, what, 0, &caps);
+
+    if (status != 0)
+        return status;
+    if (opt == OPT_SOURCE_CAPS) {
+        domcompat_options_set_source_caps(inv->opts, caps, NULL);
+        inv->source_caps = path;
+    } else {
+        domcompat_options_set_target_caps(inv->opts, caps, NULL);
+    }
+    domcompat_caps_free(caps);
     return -1;
 }
 
@@ -461,6 +517,13 @@ static int check_combination(const struct invocation *inv)
     if (inv->suffix != NULL && inv->backup_suffix != NULL) {
         usage_error("--in-place=%s and --suffix=%s: two suffixes; give one", inv->backup_suffix,
                     inv->suffix);
+        return EXIT_USAGE;
+    }
+    /* What the source's QEMU had decides only what a libvirt version chose by it. */
+    if (inv->source_caps != NULL && !inv->from_libvirt) {
+        usage_error("--source-caps says which devices the source host's QEMU had, which decides "
+                    "only what a libvirt version chose by it: add --from libvirt-X.Y.Z (or host), "
+                    "the version that defined the domain");
         return EXIT_USAGE;
     }
     if (inv->command == CMD_CHECK && !inv->have_target) {
@@ -627,6 +690,8 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"output", required_argument, NULL, OPT_OUTPUT},
         {"verbose", no_argument, NULL, 'v'},
         {"jobs", required_argument, NULL, 'j'},
+        {"source-caps", required_argument, NULL, OPT_SOURCE_CAPS},
+        {"target-caps", required_argument, NULL, OPT_TARGET_CAPS},
         {NULL, 0, NULL, 0},
     };
     domcompat_error err;
@@ -658,6 +723,11 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             break;
         case OPT_FROM:
             if ((status = set_source(inv, optarg)) >= 0)
+                return status;
+            break;
+        case OPT_SOURCE_CAPS:
+        case OPT_TARGET_CAPS:
+            if ((status = set_caps(inv, opt, optarg)) >= 0)
                 return status;
             break;
         case OPT_ALLOW_LOSS: domcompat_options_allow_loss(inv->opts, 1); break;
@@ -797,9 +867,26 @@ static int color_wanted(enum color_when when)
 
 static char *standard_input[] = {"-"};
 
+/*
+ * The --to that writes what this host's libvirt reads, for the refusal to
+ * rewrite libvirt's own files in the explicit form.  Asked before threads
+ * start: finding the version forks.
+ */
+static const char *libvirt_to(char *buf, size_t size)
+{
+    char peer[32], why[256];
+
+    if (tool_host_libvirt_version(peer, sizeof(peer), why, sizeof(why)) == TOOL_HOST_OK)
+        snprintf(buf, size, "--to host (%s here)", peer);
+    else
+        snprintf(buf, size, "--to libvirt-X.Y.Z, the version of the libvirt that reads it,");
+    return buf;
+}
+
 /* Compiles the rules, closes libxml2's door to files and network, runs the command. */
 static int run(domcompat_context **ctx, const struct invocation *inv)
 {
+    char libvirt_to_buf[80];
     static const enum tool_task tasks[] = {TOOL_TASK_CONVERT, TOOL_TASK_CONVERT, TOOL_TASK_CHECK,
                                            TOOL_TASK_VALIDATE};
     struct tool_inputs inputs;
@@ -837,6 +924,9 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
     batch.new_file_mode = inv->new_file_mode;
     batch.backup = inv->backup.control != TOOL_BACKUP_NONE ? &inv->backup : NULL;
     batch.force = inv->force;
+    batch.explicit_output = inv->command == CMD_UPGRADE && inv->to_explicit;
+    if (batch.explicit_output && batch.destination == TOOL_IN_PLACE)
+        batch.libvirt_to = libvirt_to(libvirt_to_buf, sizeof(libvirt_to_buf));
     batch.sync = inv->sync;
     batch.diff = inv->diff;
     batch.replacing = inv->replacing;
@@ -908,6 +998,7 @@ int main(int argc, char **argv)
     }
     if (inv.command == CMD_DOWNGRADE)
         domcompat_options_set_target(inv.opts, "legacy", NULL);
+    inv.to_explicit = inv.command == CMD_UPGRADE;
 
     /* Every argument could be an --exclude. */
     if ((inv.excludes = calloc((size_t)argc, sizeof(*inv.excludes))) == NULL) {

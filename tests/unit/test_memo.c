@@ -29,29 +29,51 @@ struct option_set {
     const char *source;     /* or NULL */
     const char *assumption; /* or NULL */
     int allow_loss;
+    const char *source_caps; /* -device help output, or NULL */
+    const char *target_caps;
 };
 
+/* Two x86 QEMUs, with and without the generic root port, as -device help lists them. */
+#define QEMU_HELP(devices)                                                                    \
+    "Controller/Bridge/Hub devices:\n"                                                        \
+    "name \"i82801b11-bridge\", bus PCI\n"                                                    \
+    "name \"ioh3420\", bus PCI, desc \"Intel IOH device id 3420 PCIE Root Port\"\n"           \
+    "name \"pci-bridge\", bus PCI, desc \"Standard PCI Bridge\"\n" devices "\nCPU devices:\n" \
+    "name \"qemu64-x86_64-cpu\"\n"
+static const char qemu_generic[] =
+    QEMU_HELP("name \"pcie-pci-bridge\", bus PCI\n"
+              "name \"pcie-root-port\", bus PCI, desc \"PCI Express Root Port\"\n");
+static const char qemu_without_generic[] = QEMU_HELP("");
+
 static const struct option_set option_sets[] = {
-    {"explicit", NULL, NULL, 0},
-    {"explicit", "libvirt-3.2.0", NULL, 0},
-    {"explicit", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0},
-    {"legacy", NULL, NULL, 0},
-    {"legacy", NULL, "pcie-root-port=pcie-root-port", 0},
+    {"explicit", NULL, NULL, 0, NULL, NULL},
+    {"explicit", "libvirt-3.2.0", NULL, 0, NULL, NULL},
+    {"explicit", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0, NULL, NULL},
+    {"legacy", NULL, NULL, 0, NULL, NULL},
+    {"legacy", NULL, "pcie-root-port=pcie-root-port", 0, NULL, NULL},
     /* As above but read differently: the write pass must not be keyed on what was read. */
-    {"legacy", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0},
-    {"libvirt-9.0.0", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0},
-    {"libvirt-1.1.1", NULL, NULL, 0},
-    {"libvirt-1.2.18", NULL, NULL, 1},
+    {"legacy", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0, NULL, NULL},
+    {"libvirt-9.0.0", "libvirt-3.1.0", "pcie-root-port=pcie-root-port", 0, NULL, NULL},
+    {"libvirt-1.1.1", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-1.2.18", NULL, NULL, 1, NULL, NULL},
     /* A loss that depends on the controller's index, which keys leave out. */
-    {"libvirt-1.2.18", NULL, NULL, 0},
-    {"libvirt-3.1.0", NULL, NULL, 0},
-    {"libvirt-7.0.0", NULL, NULL, 0},
-    {"libvirt-10.2.0", NULL, NULL, 0},
-    {"libvirt-1.2.19", NULL, NULL, 0},
-    {"libvirt-3.5.0", NULL, NULL, 0},
-    {"libvirt-6.2.0", NULL, NULL, 1},
-    {"libvirt-6.2.0", NULL, NULL, 0},
-    {"libvirt-9.0.0", NULL, NULL, 0},
+    {"libvirt-1.2.18", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-3.1.0", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-7.0.0", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-10.2.0", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-1.2.19", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-3.5.0", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-6.2.0", NULL, NULL, 1, NULL, NULL},
+    {"libvirt-6.2.0", NULL, NULL, 0, NULL, NULL},
+    {"libvirt-9.0.0", NULL, NULL, 0, NULL, NULL},
+    /* Capabilities: sets that differ only in them must never share an answer. */
+    {"explicit", "libvirt-9.0.0", NULL, 0, qemu_generic, NULL},
+    {"explicit", "libvirt-9.0.0", NULL, 0, qemu_without_generic, NULL},
+    {"libvirt-9.0.0", "libvirt-9.0.0", NULL, 0, qemu_without_generic, qemu_generic},
+    {"libvirt-9.0.0", NULL, NULL, 0, NULL, qemu_generic},
+    {"libvirt-9.0.0", NULL, NULL, 0, NULL, qemu_without_generic},
+    {"explicit", NULL, NULL, 0, NULL, qemu_without_generic},
+    {"legacy", NULL, NULL, 0, NULL, qemu_without_generic},
 };
 #define OPTION_SETS (sizeof(option_sets) / sizeof(option_sets[0]))
 
@@ -260,6 +282,21 @@ static void add_many_distinct_controllers(void)
     add_document("many distinct controllers", buf_steal(&b, &len), len);
 }
 
+/* Gives `opts` the QEMU that -device help output `help` describes (none: NULL). */
+static void set_caps(domcompat_options *opts, const char *help,
+                     int (*set)(domcompat_options *, const domcompat_caps *, domcompat_error *))
+{
+    domcompat_caps *caps = NULL;
+    domcompat_error err;
+
+    if (help == NULL)
+        return;
+    assert_int_equal(domcompat_caps_parse(&caps, "qemu.txt", help, strlen(help), &err),
+                     DOMCOMPAT_OK);
+    assert_int_equal(set(opts, caps, &err), DOMCOMPAT_OK);
+    domcompat_caps_free(caps);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const struct document *)a)->name, ((const struct document *)b)->name);
@@ -312,6 +349,8 @@ static int setup(void **state)
             assert_int_equal(domcompat_options_assume(options[o], option_sets[o].assumption, &err),
                              DOMCOMPAT_OK);
         domcompat_options_allow_loss(options[o], option_sets[o].allow_loss);
+        set_caps(options[o], option_sets[o].source_caps, domcompat_options_set_source_caps);
+        set_caps(options[o], option_sets[o].target_caps, domcompat_options_set_target_caps);
     }
     off = new_context(0);
     expected = calloc(document_count * (OPTION_SETS + 1), sizeof(*expected));
@@ -339,6 +378,66 @@ static int teardown(void **state)
     free(expected);
     free(documents);
     return 0;
+}
+
+/*
+ * The same documents, one context, options that differ only in the
+ * capabilities of the source's or the target's QEMU: each answer is the
+ * one those capabilities call for, never one remembered for others.
+ */
+static void test_memo__a_caps_change_never_reuses_an_answer(void **state)
+{
+    static const char model_only[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n" SHARED_PORT("1"));
+    static const char generic[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' subType='pcie-root'/>\n"
+                   "    <controller type='pci' index='1' subType='pcie-root-port' "
+                   "model='pcie-root-port'/>\n");
+    domcompat_context *ctx = new_context(1);
+    domcompat_options *opts[2];
+    domcompat_result *result = NULL;
+    domcompat_error err;
+    const char *out;
+    size_t len, round, i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(domcompat_options_new(&opts[i]), DOMCOMPAT_OK);
+        assert_int_equal(domcompat_options_set_source(opts[i], "libvirt-9.0.0", &err),
+                         DOMCOMPAT_OK);
+        set_caps(opts[i], i == 0 ? qemu_generic : qemu_without_generic,
+                 domcompat_options_set_source_caps);
+    }
+    /* Twice over, so the second round finds every answer in the memory. */
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < 2; i++) {
+            assert_int_equal(
+                domcompat_convert(&result, ctx, opts[i], model_only, strlen(model_only), &err),
+                DOMCOMPAT_OK);
+            out = domcompat_result_output(result, &len);
+            assert_non_null(strstr(out, i == 0 ? "subType='pcie-root-port' model='pcie-root-port'"
+                                               : "subType='pcie-root-port' model='ioh3420'"));
+            domcompat_result_free(result);
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        domcompat_options_free(opts[i]);
+        assert_int_equal(domcompat_options_new(&opts[i]), DOMCOMPAT_OK);
+        set_caps(opts[i], i == 0 ? qemu_generic : qemu_without_generic,
+                 domcompat_options_set_target_caps);
+    }
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(domcompat_convert(&result, ctx, opts[0], generic, strlen(generic), &err),
+                         DOMCOMPAT_OK);
+        domcompat_result_free(result);
+        assert_int_equal(domcompat_convert(&result, ctx, opts[1], generic, strlen(generic), &err),
+                         DOMCOMPAT_EREFUSED);
+        assert_string_equal(domcompat_result_refusal(result, 0)->rule, "qemu-support");
+        domcompat_result_free(result);
+    }
+    for (i = 0; i < 2; i++)
+        domcompat_options_free(opts[i]);
+    domcompat_context_free(ctx);
 }
 
 static void test_memo__a_cold_memory_changes_nothing(void **state)
@@ -538,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_memo__keys_record_names_namespaces_and_values_exactly),
         cmocka_unit_test(test_memo__kept_keys_come_back_in_order),
         cmocka_unit_test(test_memo__an_upgrade_remembers_each_answer_once),
+        cmocka_unit_test(test_memo__a_caps_change_never_reuses_an_answer),
         cmocka_unit_test(test_memo__plain_indexes_are_what_the_grammar_accepts),
         cmocka_unit_test(test_memo__turned_off_it_is_the_reference),
         cmocka_unit_test(test_memo__a_cold_memory_changes_nothing),

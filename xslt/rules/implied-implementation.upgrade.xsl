@@ -4,7 +4,9 @@
   that is not a root bus means the implementation the legacy form implies
   (data file's implied="yes", or the user's assume parameter), and now says
   so.  When the input comes from a libvirt version (from-version) whose
-  hosts may have chosen another implementation, it refuses to guess:
+  hosts may have chosen another implementation by what their QEMU had, it
+  reads the controller as that libvirt chose when the source host's QEMU
+  is known (source-caps), and otherwise refuses to guess:
     <controller type='pci' index='1' model='dmi-to-pci-bridge'/>
     <controller type='pci' index='1' subType='dmi-to-pci-bridge' model='i82801b11-bridge'/>
   Inverse: implied-implementation.downgrade.xsl.
@@ -27,15 +29,31 @@
         </xsl:otherwise>
       </xsl:choose>
     </xsl:variable>
+    <xsl:variable name="chosen-by-qemu"
+        select="$assumed = '' and $from-version > 0 and $rival != '' and $from-version >= number($rival-since)"/>
     <xsl:choose>
-      <xsl:when test="$assumed = '' and $from-version > 0 and $rival != '' and $from-version >= number($rival-since)">
+      <!-- That host's libvirt chose by its QEMU: the rival when QEMU had it, else the implied one. -->
+      <xsl:when test="$chosen-by-qemu and $source-caps != ''">
+        <xsl:call-template name="implied-implementation.converted">
+          <xsl:with-param name="kind" select="$kind"/>
+          <xsl:with-param name="implementation">
+            <xsl:choose>
+              <xsl:when test="contains($source-caps, concat('|', substring-before($rival, '='), '|'))">
+                <xsl:value-of select="substring-before($rival, '=')"/>
+              </xsl:when>
+              <xsl:otherwise><xsl:value-of select="$implied"/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="$chosen-by-qemu">
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'implied-implementation'"/>
           <xsl:with-param name="kind" select="$kind"/>
           <xsl:with-param name="reason"
               select="concat('a model-only ', $kind, ' defined on libvirt ', substring-after(substring-after($rival, '='), '='), ' or later (the --from version is ', $from, ') is ', $implied, ' or ', substring-before($rival, '='), ', depending on that host', &quot;'&quot;, 's QEMU')"/>
           <xsl:with-param name="hint"
-              select="concat('say which with --assume ', $kind, '=', $implied, ' or --assume ', $kind, '=', substring-before($rival, '='))"/>
+              select="concat('say which with --assume ', $kind, '=', $implied, ' or --assume ', $kind, '=', substring-before($rival, '='), ', or give that host', &quot;'&quot;, 's QEMU capabilities with --source-caps')"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:when test="$implied = ''">
@@ -49,18 +67,27 @@
         </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
-        <dc:converted rule="implied-implementation">
-          <xsl:copy>
-            <xsl:copy-of select="@*[name() != 'model']"/>
-            <xsl:attribute name="subType">
-              <xsl:value-of select="$kind"/>
-            </xsl:attribute>
-            <xsl:attribute name="model">
-              <xsl:value-of select="$implied"/>
-            </xsl:attribute>
-          </xsl:copy>
-        </dc:converted>
+        <xsl:call-template name="implied-implementation.converted">
+          <xsl:with-param name="kind" select="$kind"/>
+          <xsl:with-param name="implementation" select="$implied"/>
+        </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="implied-implementation.converted">
+    <xsl:param name="kind"/>
+    <xsl:param name="implementation"/>
+    <dc:converted rule="implied-implementation">
+      <xsl:copy>
+        <xsl:copy-of select="@*[name() != 'model']"/>
+        <xsl:attribute name="subType">
+          <xsl:value-of select="$kind"/>
+        </xsl:attribute>
+        <xsl:attribute name="model">
+          <xsl:value-of select="$implementation"/>
+        </xsl:attribute>
+      </xsl:copy>
+    </dc:converted>
   </xsl:template>
 </xsl:stylesheet>
