@@ -9,9 +9,26 @@
 # against it over every distinct document of the fixtures and the bundled
 # example:
 #
+#   libvirt's choices   each document written model-only is defined, and the
+#                       implementation libvirt chose for each controller is
+#                       the one `upgrade --to libvirt-V --from libvirt-V
+#                       --source-caps CACHE` pins, CACHE being the QEMU
+#                       capabilities file the daemon itself wrote (V its
+#                       version); the run prints how many controllers each
+#                       pinned and how many agreed;
 #   upgrade --to host   what domcompat writes for this host's libvirt, the
 #                       daemon defines, and its dump shows the same PCI
-#                       controllers with the same kinds and implementations.
+#                       controllers with the same kinds and implementations;
+#   an older QEMU       that cache with the device flags of QEMU 2.8 (no
+#                       generic pcie-root-port): check --target-caps refuses
+#                       a generic root port, --source-caps reads a
+#                       model-only one as ioh3420;
+#   libvirt's files     the README's advice followed with the daemon
+#                       running (convert copies, virsh define them) and
+#                       stopped (in place, then a restart keeps every
+#                       domain); upgrade -i in the explicit form is refused
+#                       there and leaves the files untouched;
+#   the hook            target-caps = auto finds the daemon's cache.
 #
 # libvirt here has no KVM, so each document is given to both with its
 # <domain type='kvm'> read as type='qemu' (QEMU's emulation), which neither
@@ -90,6 +107,83 @@ controllers_kept() {
         END { for (line in want) if (!(line in have)) exit 1 }' "$1" "$2"
 }
 
+# --- libvirt's choices: what a model-only controller means here -------------
+
+caps=$(host_caps_file) || host_die "libvirt wrote no capabilities cache for qemu-system-x86_64"
+here_version=libvirt-$HOST_LIBVIRT_VERSION
+declare -A topology_ok # by document: libvirt defines it model-only
+chosen_docs=0
+chosen_libvirt_pinned=0
+chosen_domcompat_pinned=0
+chosen_agreed=0
+chosen_not_converted=0
+chosen_topology=0
+chosen_readdressed=0
+declare -A chosen_seen
+for doc in "${documents[@]}"; do
+    name=$(basename "$doc")
+    runs_here "$doc" || continue
+    if ! xsltproc --nonet -o "$work/model-only.xml" "$here/host/model-only.xsl" "$doc" 2>/dev/null; then
+        continue
+    fi
+    if host_define_dumpxml "$work/model-only.xml" "$work/model-only.dumped"; then
+        topology_ok[$name]=yes
+    else
+        topology_ok[$name]=no
+        # Where libvirt places the devices itself, it may take the document.
+        if ! xsltproc --nonet --param without-pci-addresses 1 -o "$work/model-only.xml" \
+            "$here/host/model-only.xsl" "$doc" 2>/dev/null ||
+            ! host_define_dumpxml "$work/model-only.xml" "$work/model-only.dumped"; then
+            chosen_topology=$((chosen_topology + 1))
+            continue
+        fi
+        chosen_readdressed=$((chosen_readdressed + 1))
+    fi
+    # Documents that differ only in their controllers' spelling are one case here.
+    sum=$(sha256sum <"$work/model-only.xml" | cut -c1-16)
+    [ -z "${chosen_seen[$sum]:-}" ] || continue
+    chosen_seen[$sum]=1
+    if ! "$domcompat" upgrade --to "$here_version" --from "$here_version" --source-caps "$caps" \
+        "$work/model-only.xml" >"$work/pinned.xml" 2>"$work/pinned.err"; then
+        chosen_not_converted=$((chosen_not_converted + 1))
+        continue
+    fi
+    case_begin "libvirt's choices: $name"
+    controllers "$work/pinned.xml" >"$work/written"
+    controllers "$work/model-only.dumped" >"$work/defined"
+    # Per controller of the document (by index, which libvirt keeps): the name each gave it.
+    awk -v wanted="$work/written" '
+        FILENAME == wanted { split($1, i, "="); split($3, n, "="); mine[i[2]] = n[2]; order[++count] = i[2]; next }
+        { split($1, i, "="); split($3, n, "="); theirs[i[2]] = n[2] }
+        END {
+            for (k = 1; k <= count; k++) {
+                index_ = order[k]
+                if (index_ == "-") continue # libvirt numbers it: no pairing by index
+                if (mine[index_] != "-") dom++
+                if ((index_ in theirs) && theirs[index_] != "-") lib++
+                if (mine[index_] != "-" && theirs[index_] == mine[index_]) agreed++
+                else if (mine[index_] != theirs[index_])
+                    printf "index %s: libvirt chose %s, domcompat pinned %s\n", index_, \
+                        (index_ in theirs) ? theirs[index_] : "(no such controller)", mine[index_] >"/dev/stderr"
+            }
+            printf "%d %d %d\n", lib + 0, dom + 0, agreed + 0
+        }' "$work/written" "$work/defined" >"$work/counts" 2>"$work/disagreements"
+    read -r lib dom agreed <"$work/counts"
+    if [ -s "$work/disagreements" ]; then
+        problem "libvirt $HOST_LIBVIRT_VERSION chose other implementations than upgrade --source-caps pinned" \
+            cat "$work/disagreements"
+    fi
+    chosen_docs=$((chosen_docs + 1))
+    chosen_libvirt_pinned=$((chosen_libvirt_pinned + lib))
+    chosen_domcompat_pinned=$((chosen_domcompat_pinned + dom))
+    chosen_agreed=$((chosen_agreed + agreed))
+    case_end
+done
+echo "host: libvirt's choices: $chosen_docs distinct model-only documents; libvirt pinned" \
+    "$chosen_libvirt_pinned PCI controllers, domcompat $chosen_domcompat_pinned, agreed on" \
+    "$chosen_agreed ($chosen_readdressed documents with their PCI addresses left to libvirt);" \
+    "$chosen_not_converted not converted (refused or invalid), $chosen_topology refused by libvirt"
+
 # --- upgrade --to host: libvirt reads what domcompat writes ------------------
 
 to_host_defined=0
@@ -110,7 +204,8 @@ for doc in "${documents[@]}"; do
     fi
     defined=yes
     host_define_dumpxml "$work/out.xml" "$work/dumped.xml" || defined=no
-    if [ $defined = no ] && ! libvirt_accepts_topology "$doc"; then
+    if [ $defined = no ] && [ "${topology_ok[$name]:-}" != yes ] &&
+        { [ "${topology_ok[$name]:-}" = no ] || ! libvirt_accepts_topology "$doc"; }; then
         to_host_topology=$((to_host_topology + 1))
         continue
     fi
@@ -132,6 +227,147 @@ done
 echo "host: upgrade --to host: $to_host_defined documents ($to_host_controllers PCI controllers)" \
     "defined as written; $to_host_not_converted not converted (refused or invalid)," \
     "$to_host_other_arch for other architectures, $to_host_topology refused by libvirt in any spelling"
+
+# --- an older QEMU: the daemon's cache with the device flags of QEMU 2.8 --------
+
+# libvirt's own file, with the PCI controller flags QEMU 2.8 has (no generic
+# pcie-root-port, no pcie-pci-bridge) and its version.
+cat >"$work/qemu-2.8.xsl" <<'XSL'
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="@* | node()">
+    <xsl:copy><xsl:apply-templates select="@* | node()"/></xsl:copy>
+  </xsl:template>
+  <xsl:template match="/qemuCaps/flag[starts-with(@name, 'pcie-root-port') or @name = 'pcie-pci-bridge']"/>
+  <xsl:template match="/qemuCaps/version/text()">2008000</xsl:template>
+</xsl:stylesheet>
+XSL
+xsltproc --nonet -o "$work/qemu-2.8.xml" "$work/qemu-2.8.xsl" "$caps"
+# The example (with type='qemu') model-only, and read as this host's libvirt reads it.
+example=$work/docs/example-q35-guest.xml
+xsltproc --nonet -o "$work/example-model-only.xml" "$here/host/model-only.xsl" "$example"
+"$domcompat" upgrade --to "$here_version" --from "$here_version" --source-caps "$caps" \
+    "$work/example-model-only.xml" >"$work/example-pinned.xml"
+
+case_begin "QEMU 2.8's capabilities, in the format libvirt writes"
+for flag in pci-bridge dmi-to-pci-bridge ioh3420 x3130-upstream xio3130-downstream pxb pxb-pcie; do
+    [ "$(host_xpath "count(/qemuCaps/flag[@name = '$flag'])" "$work/qemu-2.8.xml")" = 1 ] ||
+        problem "libvirt's cache has no flag $flag"
+done
+if [ "$(host_xpath "count(/qemuCaps/flag[@name = 'pcie-root-port'])" "$work/qemu-2.8.xml")" != 0 ]; then
+    problem "the pcie-root-port flag is still there"
+fi
+controllers "$work/example-pinned.xml" | grep -q 'model=pcie-root-port name=pcie-root-port' ||
+    problem "the example read with this host's capabilities has no generic pcie-root-port" cat "$work/example-pinned.xml"
+"$domcompat" check --to "$here_version" --target-caps "$work/qemu-2.8.xml" "$work/example-pinned.xml" \
+    >"$work/old-qemu.out" 2>&1
+status=$?
+[ $status = 1 ] || problem "check --target-caps of QEMU 2.8: exit status $status, expected 1" cat "$work/old-qemu.out"
+grep -qF "the target's QEMU 2.8.0 ($work/qemu-2.8.xml) has no pcie-root-port device" "$work/old-qemu.out" ||
+    problem "check --target-caps of QEMU 2.8 does not name the missing device" cat "$work/old-qemu.out"
+"$domcompat" check --to "$here_version" --target-caps "$caps" "$work/example-pinned.xml" \
+    >"$work/new-qemu.out" 2>&1 ||
+    problem "check --target-caps of this host's QEMU refuses what its libvirt reads" cat "$work/new-qemu.out"
+# Model-only root ports, as libvirt read them beside each QEMU.
+for qemu in 2.8 here; do
+    if [ $qemu = 2.8 ]; then file=$work/qemu-2.8.xml want=ioh3420; else file=$caps want=pcie-root-port; fi
+    if ! "$domcompat" upgrade --to "$here_version" --from "$here_version" --source-caps "$file" \
+        "$work/example-model-only.xml" >"$work/read.xml" 2>"$work/read.err"; then
+        problem "upgrade --source-caps (QEMU $qemu) refused the model-only example" cat "$work/read.err"
+    else
+        controllers "$work/read.xml" | awk '$2 == "model=pcie-root-port" { print $3 }' | sort -u >"$work/read.names"
+        [ "$(cat "$work/read.names")" = "name=$want" ] ||
+            problem "--source-caps of QEMU $qemu read model-only root ports as $(cat "$work/read.names"), expected $want"
+    fi
+done
+case_end
+
+# --- libvirt's own files: the README's advice, with real libvirt -------------
+
+example_name=$(host_xpath 'string(/domain/name)' "$work/example-model-only.xml")
+definition=/etc/libvirt/qemu/$example_name.xml
+
+case_begin "libvirtd running: convert copies, then virsh define them"
+host_virsh define "$work/example-model-only.xml" >"$work/define.out" 2>&1 ||
+    problem "libvirt does not define the model-only example" cat "$work/define.out"
+cp -p "$definition" "$work/definition.before"
+# The explicit form in place is refused there, and the file left alone.
+"$domcompat" upgrade -r -i /etc/libvirt/qemu >"$work/explicit.out" 2>&1
+status=$?
+[ $status = 4 ] || problem "upgrade -r -i of /etc/libvirt/qemu: exit status $status, expected 4" cat "$work/explicit.out"
+grep -qF "domcompat: $definition: not written: it is libvirt's own file" "$work/explicit.out" ||
+    problem "upgrade -r -i of /etc/libvirt/qemu: not the expected refusal" cat "$work/explicit.out"
+cmp -s "$definition" "$work/definition.before" || problem "the refused definition was changed"
+# As the README says, with the daemon running.
+"$domcompat" upgrade --to host -r -o "$work/pinned" /etc/libvirt/qemu >"$work/copies.out" 2>&1 ||
+    problem "upgrade --to host -r -o of /etc/libvirt/qemu failed" cat "$work/copies.out"
+for f in "$work/pinned"/*.xml; do
+    host_virsh define "$f" >"$work/define.out" 2>&1 || problem "virsh define $f failed" cat "$work/define.out"
+done
+host_virsh dumpxml --inactive "$example_name" >"$work/redefined.xml" 2>&1
+controllers "$work/pinned/$example_name.xml" >"$work/written"
+controllers "$work/redefined.xml" >"$work/defined"
+grep -q 'name=pcie-root-port' "$work/written" || problem "the pinned copy has no generic pcie-root-port" cat "$work/written"
+controllers_kept "$work/written" "$work/defined" ||
+    problem "after virsh define, libvirt's controllers are not the pinned copy's" \
+        diff -u --label copy --label dumpxml "$work/written" "$work/defined"
+case_end
+
+# A definition an old libvirt left model-only (its root ports ioh3420s, as
+# the legacy form implies) would get libvirt 9.0's choice at its next start:
+# the generic device.  Pinned in place while the daemon is stopped, it keeps
+# its hardware and its domain.
+case_begin "libvirtd stopped: in place, and a restart keeps every domain"
+host_virsh undefine "$example_name" >/dev/null 2>&1
+host_virsh list --all --name | sed '/^$/d' | sort >"$work/domains.before"
+host_stop_daemons
+cp "$work/example-model-only.xml" "$definition"
+cp -p "$definition" "$work/definition.before"
+"$domcompat" upgrade -r -i /etc/libvirt/qemu >"$work/explicit.out" 2>&1
+status=$?
+[ $status = 4 ] || problem "upgrade -r -i of /etc/libvirt/qemu: exit status $status, expected 4" cat "$work/explicit.out"
+cmp -s "$definition" "$work/definition.before" || problem "the refused definition was changed"
+"$domcompat" upgrade --to host -r -i.orig /etc/libvirt/qemu >"$work/in-place.out" 2>&1 ||
+    problem "upgrade --to host -r -i.orig /etc/libvirt/qemu failed" cat "$work/in-place.out"
+cmp -s "$definition.orig" "$work/definition.before" || problem "$definition.orig is not the original"
+cp "$definition" "$work/in-place.xml"
+host_start_daemons
+host_virsh list --all --name | sed '/^$/d' | sort >"$work/domains.after"
+grep -qx "$example_name" "$work/domains.after" || problem "$example_name is gone after the restart"
+grep -vx "$example_name" "$work/domains.after" | cmp -s "$work/domains.before" - ||
+    problem "the other domains after a restart are not those before" cat "$work/domains.before" "$work/domains.after"
+host_virsh dumpxml --inactive "$example_name" >"$work/restarted.xml" 2>&1
+controllers "$work/in-place.xml" >"$work/written"
+controllers "$work/restarted.xml" >"$work/defined"
+grep -q 'model=pcie-root-port name=ioh3420' "$work/written" ||
+    problem "the pinned definition has no ioh3420 root port" cat "$work/written"
+controllers_kept "$work/written" "$work/defined" ||
+    problem "after a restart, libvirt's controllers are not the pinned file's" \
+        diff -u --label file --label dumpxml "$work/written" "$work/defined"
+host_virsh undefine "$example_name" >/dev/null 2>&1
+case_end
+
+# --- the hook: target-caps = auto is the daemon's own cache -------------------
+
+case_begin "hook: target-caps = auto reads this host's cache for the domain's QEMU"
+printf 'to = host\ntarget-caps = auto\n' >"$work/auto.conf"
+"$domcompat" hook --config "$work/auto.conf" g restore begin - <"$work/example-model-only.xml" \
+    >"$work/auto.out" 2>"$work/auto.err"
+status=$?
+[ $status = 0 ] || problem "hook with target-caps = auto: exit status $status, expected 0" cat "$work/auto.err"
+"$domcompat" upgrade --to host "$work/example-model-only.xml" >"$work/auto.want"
+cmp -s "$work/auto.out" "$work/auto.want" ||
+    problem "hook with target-caps = auto wrote another document" diff -u "$work/auto.want" "$work/auto.out"
+sed "s|<emulator>[^<]*</emulator>|<emulator>/usr/local/bin/qemu-elsewhere</emulator>|" \
+    "$work/example-model-only.xml" >"$work/other-emulator.xml"
+"$domcompat" hook --config "$work/auto.conf" g restore begin - <"$work/other-emulator.xml" \
+    >"$work/auto.out" 2>"$work/auto.err"
+status=$?
+[ $status = 2 ] ||
+    problem "hook, target-caps = auto, an emulator without a cache: exit status $status, expected 2" cat "$work/auto.err"
+grep -qF "g (restore begin): target-caps = auto: no QEMU capabilities in /var/cache/libvirt/qemu/capabilities are for the QEMU that runs this domain" \
+    "$work/auto.err" || problem "hook, target-caps = auto: not the expected message" cat "$work/auto.err"
+[ ! -s "$work/auto.out" ] || problem "hook, target-caps = auto, wrote a document it could not check"
+case_end
 
 # --- host: this machine's libvirt, and none ---------------------------------------
 

@@ -1,7 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages domcompat needs to build and to run its
 # tests, when any is missing.  Does nothing when all are present.
+#
+#   sh tools/install-deps.sh          make check and the other suites
+#   sh tools/install-deps.sh --host   also make check-host: a libvirt daemon
+#                                     with its QEMU driver and QEMU
+#                                     (tests/host/install.sh; starts nothing)
 set -eu
+
+if [ "${1:-}" = --host ]; then
+    sh "$0"
+    exec sh "$(dirname "$0")/../tests/host/install.sh"
+fi
 
 packages="make gcc libc6-dev pkg-config libxml2-dev libxslt1-dev xsltproc
 libxml2-utils libcmocka-dev libvirt-clients valgrind clang libclang-rt-14-dev
