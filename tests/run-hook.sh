@@ -418,7 +418,7 @@ expect_read_all
 case_end
 
 case_begin configuration-error-reads-standard-input-all-the-same
-config 'to = libvirt-9.0'
+config 'to = libvirt-nine'
 feed $((1024 * 1024)) "$legacy_q35/input.xml" q35-typical restore begin -
 expect_status 2
 expect_stdout -
