@@ -39,7 +39,7 @@ struct tool_batch {
     const char *output_file_shown;    /* ... as given, for messages */
     mode_t new_file_mode;             /* --output of standard input: 0666 less the umask */
     const struct tool_backup *backup; /* --in-place=SUFFIX, --backup: NULL for none */
-    int force;                        /* rewrite hard-linked and read-only files, and libvirt's own */
+    int force; /* rewrite hard-linked and read-only files, and libvirt's own */
     /*
      * The output is in the explicit form, which no released libvirt reads:
      * libvirt's own files (libvirt_files.h) are not rewritten in it, and
@@ -47,7 +47,7 @@ struct tool_batch {
      */
     int explicit_output;
     const char *libvirt_to;
-    int sync;                         /* flush --output-dir copies to disk (in place always is) */
+    int sync; /* flush --output-dir copies to disk (in place always is) */
     int diff, color;
     int replacing; /* downgrade --replace: reports list the replacements */
     int json, quiet;
