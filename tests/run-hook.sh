@@ -294,7 +294,7 @@ config 'to = libvirt-9.0.0' "target-caps = $caps/qemu-2.8.xml"
 run "$f/caps-target-qemu-2.8-refuses-generic-root-port/input.xml" db01 migrate begin -
 expect_status 1
 expect_stdout -
-expect_stderr_match "^db01 \(migrate begin\):28:5: cannot convert PCI controller index 1 \(pcie-root-port implemented by pcie-root-port\) to libvirt 9\.0\.0: the target's QEMU 2\.8\.0 \($caps/qemu-2\.8\.xml\) has no pcie-root-port device\$"
+expect_stderr_match "^db01 \(migrate begin\):28:5: cannot convert PCI controller index 1 \(pcie-root-port implemented by pcie-root-port\) to libvirt 9\.0\.0: the target's QEMU 2\.8\.0 \($caps/qemu-2\.8\.xml\) has no pcie-root-port device; to convert it: the guest needs a host whose QEMU has pcie-root-port\$"
 case_end
 
 case_begin migrate-begin-extra-arguments-ignored

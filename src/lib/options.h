@@ -32,7 +32,7 @@ struct domcompat_options {
     char *assume_param; /* the stylesheets' form: "|kind=implementation|..." */
     struct replacement *replacements;
     size_t replacement_count;
-    char *replace_param; /* the stylesheets' form: "|kind=from=to|..." */
+    char *replace_param;             /* the stylesheets' form: "|kind=from=to|..." */
     struct caps_summary source_caps; /* empty implementations: not given */
     struct caps_summary target_caps;
 };

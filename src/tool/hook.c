@@ -228,9 +228,16 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
             seen->to_explicit = strcmp(name, "explicit") == 0;
         else
             seen->from_libvirt = strcmp(name, "legacy") != 0;
-        if ((strcmp(key, "to") == 0 && domcompat_options_set_target(opts, name, &err) != 0) ||
-            (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, name, &err) != 0)) {
-            config_error(at, "%s", err.message);
+        /* In the configuration's words: the library's do not know "host". */
+        if (strcmp(key, "to") == 0 && domcompat_options_set_target(opts, name, &err) != 0) {
+            config_error(at,
+                         "to is '%s'; expected libvirt-X.Y.Z, host, legacy or explicit "
+                         "(for example to = host)",
+                         value);
+            return -1;
+        }
+        if (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, name, &err) != 0) {
+            config_error(at, "from is '%s'; expected legacy, libvirt-X.Y.Z or host", value);
             return -1;
         }
         return 0;
