@@ -62,7 +62,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
         config-dir-tests docs-tests libvirt-files-tests \
-        readme-example install-test header-check install uninstall clean lint example valgrind \
+        readme-example install-test header-check install uninstall clean lint lint-rules example valgrind \
         nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test check-host FORCE
 .DELETE_ON_ERROR:
 
@@ -272,7 +272,7 @@ ansible-test: $(TOOL)
 deb-test:
 	tests/run-deb.sh
 
-check: all header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
+check: all lint-rules header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
        config-dir-tests docs-tests libvirt-files-tests \
        readme-example install-test
 
@@ -443,9 +443,24 @@ bench: all $(B)/bench/measure
 	    --scales "$(BENCH_SCALES)" --small-repeat $(BENCH_SMALL_REPEAT) \
 	    --results bench/results.md --chart bench/results.svg
 
-lint:
+# What the memory of answers and the validation's projection rest on,
+# checked: no rule reads beyond its controller and <os><type>, and the
+# grammars judge a PCI controller's children but <model> as any content
+# (tools/lint-rules.c); then the lint's own cases (tests/lint/).
+LINT_RULES = $(B)/tools/lint-rules
+
+$(LINT_RULES): tools/lint-rules.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(XML_LIBS)
+
+lint-rules: $(LINT_RULES) $(B)/gen/pci-kinds.xsl $(SCHEMAS)
+	$(LINT_RULES) xslt/upgrade.xsl xslt/downgrade.xsl $(XSLT_SOURCES) $(B)/gen/pci-kinds.xsl
+	$(LINT_RULES) --grammar $(SCHEMAS)
+	tests/run-lint.sh $(LINT_RULES)
+
+lint: lint-rules
 	clang-format --dry-run --Werror src/*.h src/lib/*.[ch] src/tool/*.[ch] tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h \
-	    bench/*.c tests/faults/*.c
+	    bench/*.c tests/faults/*.c tools/*.c
 
 # --- install ---------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@
   <xsl:template match="/">
     <dc:conversion direction="downgrade">
       <xsl:for-each select="/domain/devices/controller[@type = 'pci']">
-        <dc:controller position="{position()}">
+        <dc:controller>
           <xsl:apply-templates select="." mode="downgrade"/>
         </dc:controller>
       </xsl:for-each>

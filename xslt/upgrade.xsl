@@ -28,7 +28,7 @@
   <xsl:template match="/">
     <dc:conversion direction="upgrade">
       <xsl:for-each select="/domain/devices/controller[@type = 'pci']">
-        <dc:controller position="{position()}">
+        <dc:controller>
           <xsl:apply-templates select="." mode="upgrade"/>
         </dc:controller>
       </xsl:for-each>

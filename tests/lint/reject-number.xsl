@@ -1,0 +1,8 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- expect: an element that reads beyond the controller: number -->
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:dc="urn:domcompat:rules">
+  <xsl:template match="controller" mode="upgrade">
+    <xsl:number/>
+  </xsl:template>
+</xsl:stylesheet>
