@@ -116,6 +116,14 @@ $(B)/schemas/%.rng: schemas/%.rng schemas/domain.rng $(B)/gen/pci-kinds.rng xslt
 	$(XSLTPROC) --nonet -o $@ xslt/gen/prune-rng.xsl $@.linked
 	rm -f $@.linked
 
+# The children of a PCI controller the grammar judges, for the skeleton's
+# projection (src/lib/skeleton.c): the same in every form's grammar.
+$(B)/gen/pci-judged.h: xslt/gen/pci-judged-c.xsl $(B)/schemas/mixed.rng
+	@mkdir -p $(@D)
+	$(XSLTPROC) --nonet -o $@ $^
+
+$(B)/obj/lib/skeleton.o $(B)/pic/lib/skeleton.o: $(B)/gen/pci-judged.h
+
 # Each file becomes a byte array; od and sed are in every base system.
 $(B)/gen/embedded.c: $(STYLESHEETS) $(SCHEMAS)
 	@mkdir -p $(@D)

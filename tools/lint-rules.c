@@ -24,8 +24,9 @@
  *
  * With --grammar it reads linked grammars (build/schemas/FORM.rng) instead
  * and checks what skeleton.c's projection rests on: a PCI controller's
- * children other than <model> are judged as any content but a
- * <controller>.
+ * children are judged by name only when the wildcard for the others
+ * excepts that name (the names xslt/gen/pci-judged-c.xsl gives the
+ * projection), and the others as any content but a <controller>.
  *
  * Exit status: 0 when nothing was found, 1 when something was, 2 when a
  * file could not be read.
@@ -442,22 +443,26 @@ static const xmlNode *define(const xmlNode *grammar, const char *name)
     return NULL;
 }
 
-/* Whether `element` is <element><anyName><except><name>EXCEPT</name></except></anyName>CONTENT. */
+/*
+ * Whether `element` is <element><anyName><except>...</except></anyName>
+ * <ref name="CONTENT"/></element>, its exceptions holding <name>EXCEPT</name>
+ * (any, when EXCEPT is NULL).
+ */
 static bool wildcard(const xmlNode *element, const char *except, const char *content)
 {
     const xmlNode *any = first_element(element), *ex, *name, *ref;
+    bool found = except == NULL;
 
-    if (!is_rng(any, "anyName") || !is_rng(ex = first_element(any), "except") ||
-        !is_rng(name = first_element(ex), "name"))
+    if (!is_rng(any, "anyName") || !is_rng(ex = first_element(any), "except"))
         return false;
-    {
-        xmlChar *text = xmlNodeGetContent(name);
-        bool ok = text != NULL && xmlStrEqual(text, BAD_CAST except);
+    for (name = first_element(ex); name != NULL && !found; name = name->next) {
+        xmlChar *text = is_rng(name, "name") ? xmlNodeGetContent(name) : NULL;
 
+        found = text != NULL && xmlStrEqual(text, BAD_CAST except);
         xmlFree(text);
-        if (!ok)
-            return false;
     }
+    if (!found)
+        return false;
     for (ref = any->next; ref != NULL && ref->type != XML_ELEMENT_NODE; ref = ref->next)
         ;
     return is_rng(ref, "ref") && has_name(ref, "name", content);
@@ -465,41 +470,76 @@ static bool wildcard(const xmlNode *element, const char *except, const char *con
 
 /*
  * Walks the patterns a PCI controller's content is made of, following
- * references (but not into any-content): each element pattern must be
- * <model>, or the wildcard for everything else that holds any content.
+ * references (but not into any-content or any-attributes), and checks each
+ * element pattern: the wildcard for the other children must hold
+ * any-content, and any other element must be one the wildcard excepts,
+ * which the skeleton's projection keeps (xslt/gen/pci-judged-c.xsl).
  */
 static void check_controller_content(const char *file, const xmlNode *grammar,
-                                     const xmlNode *pattern, int depth)
+                                     const xmlNode *pattern, const xmlNode *wildcard_except,
+                                     int depth)
 {
-    const xmlNode *child;
+    const xmlNode *child, *name;
 
-    if (depth > 32)
+    if (depth > 32 || pattern == NULL)
         return;
     for (child = first_element(pattern); child != NULL; child = child->next) {
         if (child->type != XML_ELEMENT_NODE)
             continue;
         if (is_rng(child, "ref")) {
-            xmlChar *name = xmlGetNoNsProp(child, BAD_CAST "name");
-            const xmlNode *target = name ? define(grammar, (const char *)name) : NULL;
+            xmlChar *ref = xmlGetNoNsProp(child, BAD_CAST "name");
 
-            if (name != NULL && !xmlStrEqual(name, BAD_CAST "any-attributes"))
-                check_controller_content(file, grammar, target, depth + 1);
-            xmlFree(name);
-        } else if (is_rng(child, "element")) {
-            if (!has_name(child, "name", "model") && !wildcard(child, "model", "any-content"))
+            if (ref != NULL && !xmlStrEqual(ref, BAD_CAST "any-attributes") &&
+                !xmlStrEqual(ref, BAD_CAST "any-content"))
+                check_controller_content(file, grammar, define(grammar, (const char *)ref),
+                                         wildcard_except, depth + 1);
+            xmlFree(ref);
+        } else if (is_rng(child, "element") && is_rng(first_element(child), "anyName")) {
+            if (!wildcard(child, NULL, "any-content"))
                 report(file, child,
-                       "a PCI controller's child other than <model> is judged by more than "
+                       "the wildcard for a PCI controller's other children holds more than "
                        "any-content (src/lib/skeleton.c, Projection)",
                        NULL);
+        } else if (is_rng(child, "element")) {
+            xmlChar *element = xmlGetNoNsProp(child, BAD_CAST "name");
+            bool excepted = false;
+
+            for (name = first_element(wildcard_except); name != NULL && element != NULL;
+                 name = name->next) {
+                xmlChar *text = is_rng(name, "name") ? xmlNodeGetContent(name) : NULL;
+
+                excepted |= text != NULL && xmlStrEqual(text, element);
+                xmlFree(text);
+            }
+            if (!excepted)
+                report(file, child,
+                       "a PCI controller's child is judged by name but not excepted from the "
+                       "wildcard for the others (src/lib/skeleton.c, Projection)",
+                       element ? (const char *)element : "(unnamed)");
+            xmlFree(element);
         } else {
-            check_controller_content(file, grammar, child, depth + 1);
+            check_controller_content(file, grammar, child, wildcard_except, depth + 1);
         }
     }
 }
 
+/* The <except> of the wildcard for a PCI controller's other children, or NULL. */
+static const xmlNode *find_wildcard_except(const xmlNode *pattern, int depth)
+{
+    const xmlNode *child, *found;
+
+    for (child = first_element(pattern); child != NULL && depth < 32; child = child->next) {
+        if (is_rng(child, "element") && is_rng(first_element(child), "anyName"))
+            return first_element(first_element(child));
+        if (!is_rng(child, "element") && (found = find_wildcard_except(child, depth + 1)) != NULL)
+            return found;
+    }
+    return NULL;
+}
+
 static void check_grammar(const char *file, const xmlNode *grammar)
 {
-    const xmlNode *controller = define(grammar, "pci-controller"), *children;
+    const xmlNode *controller = define(grammar, "pci-controller"), *children, *except;
     const xmlNode *content = define(grammar, "any-content");
 
     controller = first_element(controller);
@@ -507,7 +547,13 @@ static void check_grammar(const char *file, const xmlNode *grammar)
         report(file, grammar, "no define pci-controller holding <element name='controller'>", NULL);
         return;
     }
-    check_controller_content(file, grammar, controller, 0);
+    except = find_wildcard_except(controller, 0);
+    if (!is_rng(except, "except")) {
+        report(file, controller,
+               "no wildcard, with exceptions, for a PCI controller's other children", NULL);
+        return;
+    }
+    check_controller_content(file, grammar, controller, except, 0);
     /* any-content: any attributes, then any-children, which holds no controller. */
     children = define(grammar, "any-children");
     if (content == NULL || children == NULL) {

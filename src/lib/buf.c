@@ -12,8 +12,7 @@ void buf_init(struct buf *b)
     b->failed = false;
 }
 
-/* Makes room for `extra` more bytes plus a terminator. */
-static bool buf_reserve(struct buf *b, size_t extra)
+bool buf_reserve(struct buf *b, size_t extra)
 {
     size_t need, cap;
     char *data;
@@ -27,9 +26,9 @@ static bool buf_reserve(struct buf *b, size_t extra)
     need = b->len + extra + 1;
     if (need <= b->cap)
         return true;
+    /* Doubling, or just what is asked when that is more: a size known up front is kept. */
     cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    cap = cap > SIZE_MAX / 2 || cap * 2 < need ? need : cap * 2;
     data = realloc(b->data, cap);
     if (data == NULL) {
         b->failed = true;

@@ -13,6 +13,8 @@ struct buf {
 };
 
 void buf_init(struct buf *b);
+/* Makes room for `extra` more bytes (and a terminator); false when out of memory. */
+bool buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const char *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
 void buf_append_char(struct buf *b, char c);

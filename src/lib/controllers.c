@@ -11,62 +11,56 @@
 #include "kinds.h"
 #include "parse.h"
 #include "sourcemap.h"
+#include "tree.h"
 
-const char *controllers_attr(const xmlNode *node, const char *name)
-{
-    xmlAttr *attr = xmlHasNsProp(node, BAD_CAST name, NULL);
-
-    if (attr == NULL)
-        return NULL;
-    if (attr->children == NULL)
-        return "";
-    /* Values with entity references are split into several text nodes. */
-    if (attr->children->next != NULL || attr->children->type != XML_TEXT_NODE)
-        return NULL;
-    return (const char *)attr->children->content;
-}
-
-static bool is_element(const xmlNode *node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-           xmlStrEqual(node->name, BAD_CAST name);
-}
-
-static bool is_pci_controller(const xmlNode *node)
+bool controllers_is_pci(const xmlNode *node)
 {
     const char *type;
 
-    if (!is_element(node, "controller"))
+    if (!tree_is(node, "controller"))
         return false;
-    type = controllers_attr(node, "type");
+    type = tree_attr(node, "type");
     return type != NULL && strcmp(type, "pci") == 0;
 }
 
-int controllers_collect(struct pci_controllers *out, xmlDocPtr doc)
+/* Appends `node` to `list`, whose room is *cap; -1 when out of memory. */
+static int add(struct pci_controllers *list, size_t *cap, xmlNode *node)
+{
+    if (list->count == *cap) {
+        size_t new_cap = *cap ? *cap * 2 : 16;
+        xmlNode **nodes = realloc(list->nodes, new_cap * sizeof(*nodes));
+
+        if (nodes == NULL)
+            return -1;
+        list->nodes = nodes;
+        *cap = new_cap;
+    }
+    list->nodes[list->count++] = node;
+    return 0;
+}
+
+int controllers_collect(struct pci_controllers *pci, struct pci_controllers *all, xmlDocPtr doc)
 {
     xmlNode *root = xmlDocGetRootElement(doc), *devices, *node;
-    size_t cap = 0;
+    size_t pci_cap = 0, all_cap = 0;
 
-    out->nodes = NULL;
-    out->count = 0;
+    pci->nodes = NULL;
+    pci->count = 0;
+    if (all != NULL) {
+        all->nodes = NULL;
+        all->count = 0;
+    }
     for (devices = root ? root->children : NULL; devices != NULL; devices = devices->next) {
-        if (!is_element(devices, "devices"))
+        if (!tree_is(devices, "devices"))
             continue;
         for (node = devices->children; node != NULL; node = node->next) {
-            if (!is_pci_controller(node))
-                continue;
-            if (out->count == cap) {
-                size_t new_cap = cap ? cap * 2 : 16;
-                xmlNode **nodes = realloc(out->nodes, new_cap * sizeof(*nodes));
-
-                if (nodes == NULL) {
-                    controllers_free(out);
-                    return -1;
-                }
-                out->nodes = nodes;
-                cap = new_cap;
+            if ((all != NULL && tree_is(node, "controller") && add(all, &all_cap, node) != 0) ||
+                (controllers_is_pci(node) && add(pci, &pci_cap, node) != 0)) {
+                controllers_free(pci);
+                if (all != NULL)
+                    controllers_free(all);
+                return -1;
             }
-            out->nodes[out->count++] = node;
         }
     }
     return 0;
@@ -79,16 +73,6 @@ void controllers_free(struct pci_controllers *list)
     list->count = 0;
 }
 
-static bool has_model_child(const xmlNode *node)
-{
-    const xmlNode *child;
-
-    for (child = node->children; child != NULL; child = child->next)
-        if (is_element(child, "model"))
-            return true;
-    return false;
-}
-
 domcompat_form controllers_form(const struct pci_controllers *list)
 {
     size_t i, explicit_count = 0, pinned = 0;
@@ -98,7 +82,7 @@ domcompat_form controllers_form(const struct pci_controllers *list)
     for (i = 0; i < list->count; i++) {
         if (xmlHasNsProp(list->nodes[i], BAD_CAST "subType", NULL) != NULL)
             explicit_count++;
-        else if (has_model_child(list->nodes[i]))
+        else if (tree_child(list->nodes[i], "model") != NULL)
             pinned++;
     }
     if (explicit_count == list->count)
@@ -153,8 +137,8 @@ static bool problem(domcompat_error *err, const char *data, size_t len, xmlNode 
 static bool diagnose_kind(xmlNode *node, domcompat_form expected, const char *data, size_t len,
                           domcompat_error *err)
 {
-    const char *sub_type = controllers_attr(node, "subType");
-    const char *model = controllers_attr(node, "model");
+    const char *sub_type = tree_attr(node, "subType");
+    const char *model = tree_attr(node, "model");
     const struct kind *kind;
     char list[512];
 
@@ -257,15 +241,14 @@ static bool diagnose_model_content(xmlNode *model, const char *index, const char
 static bool diagnose_model_children(xmlNode *node, domcompat_form expected, const char *data,
                                     size_t len, domcompat_error *err)
 {
-    const char *sub_type = controllers_attr(node, "subType"),
-               *model = controllers_attr(node, "model");
-    const char *index = controllers_attr(node, "index"), *name;
+    const char *sub_type = tree_attr(node, "subType"), *model = tree_attr(node, "model");
+    const char *index = tree_attr(node, "index"), *name;
     xmlNode *child, *first = NULL;
     const struct kind *kind;
     char list[512];
 
     for (child = node->children; child != NULL; child = child->next) {
-        if (!is_element(child, "model"))
+        if (!tree_is(child, "model"))
             continue;
         if (first != NULL)
             return problem(err, data, len, child,
@@ -287,7 +270,7 @@ static bool diagnose_model_children(xmlNode *node, domcompat_form expected, cons
         return false; /* the kind itself is the problem: diagnose_kind says so */
     if (diagnose_model_content(first, index, data, len, err))
         return true;
-    name = controllers_attr(first, "name");
+    name = tree_attr(first, "name");
     if (name == NULL)
         return problem(err, data, len, first,
                        "<model> without a name in a PCI controller; expected "
@@ -375,15 +358,15 @@ static bool is_unit(const char *unit)
 /* The kind a PCI controller names (subType, else model), or NULL. */
 static const struct kind *kind_of(const xmlNode *node)
 {
-    const char *sub_type = controllers_attr(node, "subType");
+    const char *sub_type = tree_attr(node, "subType");
 
-    return kinds_find(sub_type != NULL ? sub_type : controllers_attr(node, "model"));
+    return kinds_find(sub_type != NULL ? sub_type : tree_attr(node, "model"));
 }
 
 /* "PCI controller index 3 (pcie-root-port)" */
 static void controller_name(const xmlNode *node, const struct kind *kind, char *out, size_t size)
 {
-    const char *index = controllers_attr(node, "index");
+    const char *index = tree_attr(node, "index");
 
     snprintf(out, size, "PCI controller %s%s (%s)", index ? "index " : "with no index",
              index ? index : "", kind->name);
@@ -410,7 +393,7 @@ static bool diagnose_target(xmlNode *node, xmlNode *target, const struct kind *k
                            "<target> attribute %s:%s on %s is in a namespace; expected "
                            "attributes without a namespace prefix",
                            (const char *)attr->ns->prefix, name, controller);
-        if ((value = (const char *)parse_attribute_value(attr, &joined)) == NULL)
+        if ((value = (const char *)tree_attr_value(attr, &joined)) == NULL)
             return false; /* out of memory: the schema's own message will do */
         known = kind_find_target(kind, name);
         if (known == NULL || known->element) {
@@ -468,7 +451,7 @@ static bool diagnose_kind_children(xmlNode *node, const char *data, size_t len,
 
         if (child->type != XML_ELEMENT_NODE || child->ns != NULL)
             continue;
-        if (is_element(child, "target")) {
+        if (tree_is(child, "target")) {
             if (diagnose_target(node, child, kind, data, len, err))
                 return true;
             continue;
@@ -480,7 +463,7 @@ static bool diagnose_kind_children(xmlNode *node, const char *data, size_t len,
         if (known == NULL)
             return problem(err, data, len, child, "<%s> inside %s: libvirt defines it only on %s",
                            (const char *)child->name, controller, having);
-        unit = controllers_attr(child, "unit");
+        unit = tree_attr(child, "unit");
         if (known->type == KIND_VALUE_SCALED && unit != NULL && !is_unit(unit))
             return problem(err, data, len, child,
                            "<%s unit='%s'> inside %s: expected a unit such as b, KiB, MiB or GiB",
@@ -492,7 +475,7 @@ static bool diagnose_kind_children(xmlNode *node, const char *data, size_t len,
 static bool diagnose_pci_controller(xmlNode *node, domcompat_form expected, const char *data,
                                     size_t len, domcompat_error *err)
 {
-    const char *index = controllers_attr(node, "index");
+    const char *index = tree_attr(node, "index");
     unsigned long value;
     xmlAttr *attr;
 
@@ -531,8 +514,8 @@ xmlNode *controllers_next_misplaced(xmlNode *root, xmlNode *after)
         }
         if (node == NULL)
             return NULL;
-        if (is_element(node, "controller") &&
-            !(is_element(node->parent, "devices") && node->parent->parent == root))
+        if (tree_is(node, "controller") &&
+            !(tree_is(node->parent, "devices") && node->parent->parent == root))
             return node;
     }
 }
@@ -557,12 +540,12 @@ bool controllers_diagnose(xmlDocPtr doc, const struct pci_controllers *list,
                        (const char *)misplaced->parent->name);
     }
     for (child = root->children; child != NULL; child = child->next) {
-        if (!is_element(child, "devices"))
+        if (!tree_is(child, "devices"))
             continue;
         for (node = child->children; node != NULL; node = node->next) {
-            if (!is_element(node, "controller") || is_pci_controller(node))
+            if (!tree_is(node, "controller") || controllers_is_pci(node))
                 continue;
-            type = controllers_attr(node, "type");
+            type = tree_attr(node, "type");
             if (xmlHasNsProp(node, BAD_CAST "subType", NULL) != NULL)
                 return problem(err, data, len, node,
                                "subType on a controller of type '%s'; only PCI controllers "
@@ -600,7 +583,7 @@ int controllers_check_indexes(const struct pci_controllers *list, const char *da
     if (sorted == NULL)
         return error_nomem(err);
     for (i = 0; i < list->count; i++) {
-        if (parse_index(controllers_attr(list->nodes[i], "index"), &sorted[n].index)) {
+        if (parse_index(tree_attr(list->nodes[i], "index"), &sorted[n].index)) {
             sorted[n].position = i;
             n++;
         }

@@ -16,8 +16,16 @@ struct pci_controllers {
     size_t count;
 };
 
-/* Returns 0, or -1 when out of memory. */
-int controllers_collect(struct pci_controllers *out, xmlDocPtr doc);
+/*
+ * Collects the PCI controllers into `pci` and, when `all` is not NULL,
+ * every <controller> child of a <devices> of the root into `all` (the
+ * children a grammar judges one at a time: skeleton.h).  Returns 0, or -1
+ * when out of memory.
+ */
+int controllers_collect(struct pci_controllers *pci, struct pci_controllers *all, xmlDocPtr doc);
+
+/* Whether `node` is a <controller type='pci'>. */
+bool controllers_is_pci(const xmlNode *node);
 void controllers_free(struct pci_controllers *list);
 
 /*
@@ -51,8 +59,5 @@ int controllers_check_indexes(const struct pci_controllers *list, const char *da
  * NULL when there is none.
  */
 xmlNode *controllers_next_misplaced(xmlNode *root, xmlNode *after);
-
-/* An attribute's value as written (expanded), or NULL; owned by the tree. */
-const char *controllers_attr(const xmlNode *node, const char *name);
 
 #endif

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
 #include "reserve.h"
+#include "tree.h"
 
 /*
  * Far more than the distinct controllers of any real fleet, and a small
@@ -14,8 +14,6 @@
  */
 #define MEMO_MAX_BYTES ((size_t)32 * 1024 * 1024)
 #define MEMO_ENTRY_OVERHEAD 64
-
-const char memo_present_marker = 1;
 
 struct memo_entry {
     uint64_t hash;
@@ -90,9 +88,6 @@ void memo_enable(struct memo *memo, bool enabled)
     memo->enabled = enabled;
 }
 
-/* memo_key_element(), internally: the element alone, without its children. */
-#define KEY_NO_CHILDREN 0x100u
-
 /* ---- keys ---------------------------------------------------------------------------- */
 
 /*
@@ -116,15 +111,6 @@ static inline void put(struct buf *key, const char *data, size_t len)
 static inline void put_char(struct buf *key, char c)
 {
     put(key, &c, 1);
-}
-
-void memo_key_prefixed(struct buf *key, const struct buf *prefix, const xmlNode *node,
-                       unsigned flags)
-{
-    key->len = 0;
-    key->failed = prefix->failed;
-    buf_append(key, prefix->data, prefix->len);
-    memo_key_element(key, node, flags);
 }
 
 void memo_key_string(struct buf *key, const char *s, size_t len)
@@ -170,12 +156,6 @@ bool memo_plain_index(const char *value)
     return len > 0 && n <= 4294967295ULL;
 }
 
-static bool is_plain(const xmlNode *node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-           xmlStrEqual(node->name, BAD_CAST name);
-}
-
 void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
 {
     const xmlAttr *attr;
@@ -186,7 +166,7 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
     key_cstring(key, node->name);
     for (attr = node->properties; attr != NULL; attr = attr->next) {
         xmlChar *joined;
-        const xmlChar *value = parse_attribute_value(attr, &joined);
+        const xmlChar *value = tree_attr_value(attr, &joined);
 
         if (value == NULL)
             key->failed = true; /* out of memory: the key must not be used */
@@ -200,20 +180,16 @@ void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags)
             key_cstring(key, value ? value : BAD_CAST "");
         xmlFree(joined);
     }
-    for (child = node->children; child != NULL && !(flags & KEY_NO_CHILDREN); child = child->next)
+    for (child = node->children; child != NULL && !(flags & MEMO_KEY_SHALLOW); child = child->next)
         if (child->type == XML_ELEMENT_NODE)
-            memo_key_element(key, child,
-                             (flags & MEMO_KEY_WITHOUT_DEVICES_CHILDREN) &&
-                                     is_plain(child, "devices")
-                                 ? KEY_NO_CHILDREN
-                                 : 0);
+            memo_key_element(key, child, 0);
     put_char(key, '>');
 }
 
 /* ---- the table ----------------------------------------------------------------------- */
 
 /* Eight bytes at a time: a key is hashed once per lookup, and keys run to hundreds of bytes. */
-static uint64_t hash_bytes(const char *data, size_t len)
+uint64_t memo_hash(const char *data, size_t len)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ len, word;
 
@@ -249,7 +225,7 @@ const void *memo_lookup(struct memo *memo, const struct buf *key)
 
     if (!memo_enabled(memo) || key->failed)
         return NULL;
-    hash = hash_bytes(key->data, key->len);
+    hash = memo_hash(key->data, key->len);
     pthread_mutex_lock(&memo->lock);
     if (memo->capacity > 0) {
         struct memo_entry *e = find_slot(memo->slots, memo->capacity, hash, key->data, key->len);
@@ -280,7 +256,7 @@ static bool grow(struct memo *memo)
     return true;
 }
 
-void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
+bool memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
                  void (*free_value)(void *))
 {
     struct memo_entry *e;
@@ -293,8 +269,8 @@ void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t s
      * may have answered from an incomplete result (reserve.h).
      */
     if (!memo_enabled(memo) || key->failed || reserve_ran_out())
-        goto out;
-    hash = hash_bytes(key->data, key->len);
+        return false;
+    hash = memo_hash(key->data, key->len);
     size += key->len + MEMO_ENTRY_OVERHEAD;
     pthread_mutex_lock(&memo->lock);
     /* A key already known allocates nothing: conversions that find everything leave no trace. */
@@ -313,53 +289,5 @@ void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t s
     kept = true;
 unlock:
     pthread_mutex_unlock(&memo->lock);
-out:
-    if (!kept && free_value != NULL)
-        free_value(value);
-}
-
-void memo_keys_init(struct memo_keys *keys)
-{
-    memset(keys, 0, sizeof(*keys));
-    buf_init(&keys->bytes);
-}
-
-void memo_keys_add(struct memo_keys *keys, const struct buf *key)
-{
-    if (keys->failed || key->failed) {
-        keys->failed = true;
-        return;
-    }
-    if (keys->count == keys->capacity) {
-        size_t capacity = keys->capacity ? keys->capacity * 2 : 64;
-        size_t *ends = realloc(keys->ends, capacity * sizeof(*ends));
-
-        if (ends == NULL) {
-            keys->failed = true;
-            return;
-        }
-        keys->ends = ends;
-        keys->capacity = capacity;
-    }
-    buf_append(&keys->bytes, key->data, key->len);
-    keys->failed = keys->bytes.failed;
-    keys->ends[keys->count++] = keys->bytes.len;
-}
-
-bool memo_keys_get(const struct memo_keys *keys, size_t i, struct buf *view)
-{
-    size_t start;
-
-    if (keys->failed || i >= keys->count)
-        return false;
-    start = i > 0 ? keys->ends[i - 1] : 0;
-    *view = (struct buf){keys->bytes.data + start, keys->ends[i] - start, 0, false};
-    return true;
-}
-
-void memo_keys_free(struct memo_keys *keys)
-{
-    buf_free(&keys->bytes);
-    free(keys->ends);
-    memo_keys_init(keys);
+    return kept;
 }

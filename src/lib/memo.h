@@ -1,20 +1,20 @@
 /*
- * What the schemas and the rules already answered, remembered for the
+ * What the grammars and the rules already answered, remembered for the
  * life of a context.
  *
- * Both validators and both passes of rules answer for a PCI controller
- * (or any other child of <devices>) from what they can observe of it and
- * from a few things the document says once.  A conversion asks the memo
- * first, and runs libxml2's validator or libxslt only over what it has not
- * seen, so the same controllers in many documents, or many controllers
- * that differ only by index in one document, cost one run.
- *
- * A key holds everything its answer can depend on.  Why each key is
- * complete is written where it is built: skeleton.c (validation) and
- * convert.c (rules); README.md "How it works" sums it up.
+ * An answer is about one child of <devices> (a PCI controller or another
+ * controller), asked in one setting: which grammars judge it, and for a
+ * conversion the parameters of every pass of rules and the guest's
+ * <os><type>.  Its key is that setting followed by an exact record of the
+ * child (memo_key_element()), written by one function (question.c,
+ * question_key_prefix()), so everything an answer can depend on is in it.
+ * Why that is everything is checked, not argued: `make lint` refuses a
+ * rule that reads outside its controller and <os><type>
+ * (tools/lint-rules.c), and tests/unit/test_memo.c holds every
+ * fixture's results with the memory off, cold and warm to be the same.
  *
  * Threads share a context's memo: lookups and inserts take its lock, and a
- * value, once in, is never changed or freed until the context is, so the
+ * value, once in, is never changed or freed until the memo is, so the
  * pointer a lookup returns stays good for the caller's whole conversion.
  * Its size is bounded; when full it stops remembering, and everything
  * still works, only without the shortcut.
@@ -25,6 +25,7 @@
 #include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -47,34 +48,31 @@ enum {
      * A no-namespace index attribute of the element itself, when its value
      * is a plain decimal number no greater than 4294967295
      * (memo_plain_index()), is written as "some plain index" instead of
-     * its value.  Only for answers shown not to depend on that value.
+     * its value: the grammars accept every such index where they read one,
+     * and the rules only copy it (question.c checks that they do).
      */
     MEMO_KEY_ANY_PLAIN_INDEX = 1,
-    /* The children of the <devices> children (no namespace) of the element are left out. */
-    MEMO_KEY_WITHOUT_DEVICES_CHILDREN = 2
+    /* The element's attributes only, not the elements below it. */
+    MEMO_KEY_SHALLOW = 2
 };
 
 /*
  * Appends to `key` an exact, unambiguous record of `node` and the elements
  * below it: for each element its namespace (URI and prefix) and name, each
  * attribute's namespace, name and value, in order, and its child elements
- * in order.  Text, comments and processing instructions are left out: the
- * skeletons they are taken from hold none (skeleton.h).
+ * in order.  Text, comments and processing instructions are left out:
+ * the trees they are taken from hold none (parse.c).
  */
 void memo_key_element(struct buf *key, const xmlNode *node, unsigned flags);
-
-/*
- * Makes `key` (emptied first) `prefix` followed by memo_key_element() of
- * `node`; a prefix that ran out of memory fails the key too.
- */
-void memo_key_prefixed(struct buf *key, const struct buf *prefix, const xmlNode *node,
-                       unsigned flags);
 
 /* Appends a string field (no NUL byte in it): keys built from pieces stay unambiguous. */
 void memo_key_string(struct buf *key, const char *s, size_t len);
 
 /* Whether `value` is 1 to 10 ASCII digits whose number is at most 4294967295. */
 bool memo_plain_index(const char *value);
+
+/* The hash the memo files keys under. */
+uint64_t memo_hash(const char *data, size_t len);
 
 /*
  * The value remembered under `key`, or NULL.  The value stays valid until
@@ -84,33 +82,13 @@ const void *memo_lookup(struct memo *memo, const struct buf *key);
 
 /*
  * Remembers `value` under `key` (costing about `size` bytes), unless the
- * key is already known, the memo is full or out of memory; then `value`
- * is released with `free_value` (when not NULL) at once.  The memo owns
- * `value` either way.
+ * key is already known, the memo is full, out of memory, or memory ran out
+ * earlier in the call (an answer may then rest on an incomplete result:
+ * reserve.h).  Returns whether the memo took `value`: it then frees it
+ * with `free_value` (when not NULL) with itself; otherwise it stays the
+ * caller's.
  */
-void memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
+bool memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
                  void (*free_value)(void *));
-
-/*
- * Keys kept from a lookup for the insert that follows the answer, so that
- * each is built once.  A list that ran out of memory hands back no key,
- * and its answers are simply not remembered.
- */
-struct memo_keys {
-    struct buf bytes; /* the keys, one after another */
-    size_t *ends;     /* where each ends in `bytes` */
-    size_t count, capacity;
-    bool failed;
-};
-
-void memo_keys_init(struct memo_keys *keys);
-void memo_keys_add(struct memo_keys *keys, const struct buf *key);
-/* Points `view` (read only) at key `i`; false when there is no such key. */
-bool memo_keys_get(const struct memo_keys *keys, size_t i, struct buf *view);
-void memo_keys_free(struct memo_keys *keys);
-
-/* A value for keys whose presence is the answer ("valid"). */
-#define MEMO_PRESENT ((void *)&memo_present_marker)
-extern const char memo_present_marker;
 
 #endif

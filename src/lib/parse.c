@@ -571,16 +571,3 @@ out:
     xmlFreeParserCtxt(ctxt);
     return rc;
 }
-
-const xmlChar *parse_attribute_value(const xmlAttr *attr, xmlChar **joined)
-{
-    const xmlNode *text = attr->children;
-
-    *joined = NULL;
-    if (text == NULL)
-        return BAD_CAST "";
-    if (text->type == XML_TEXT_NODE && text->next == NULL && text->content != NULL)
-        return text->content;
-    *joined = xmlNodeListGetString(attr->doc, text, 1);
-    return *joined;
-}

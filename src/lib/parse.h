@@ -19,14 +19,6 @@
 int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error *err);
 
 /*
- * An attribute's value.  Nearly every value is one text node and is read
- * in place (*joined set to NULL); one split by entity references is
- * joined into *joined, for the caller to xmlFree.  No text at all: "".
- * NULL only when out of memory.
- */
-const xmlChar *parse_attribute_value(const xmlAttr *attr, xmlChar **joined);
-
-/*
  * The tree holds only what the skeleton reads (see parse.c); each of its
  * elements knows its ordinal: how many elements of the whole document
  * start before it, so its start tag is source_map.tags[ordinal].  Returns

@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "error.h"
-#include "memo.h"
+#include "tree.h"
 #include "libxml_compat.h"
 
 #define RULES_NS "urn:domcompat:rules"
@@ -85,15 +85,6 @@ static bool is_rules_element(const xmlNode *node, const char *name)
            xmlStrEqual(node->ns->href, BAD_CAST RULES_NS) && xmlStrEqual(node->name, BAD_CAST name);
 }
 
-static const char *attr(const xmlNode *node, const char *name)
-{
-    xmlAttr *a = xmlHasNsProp(node, BAD_CAST name, NULL);
-
-    if (a == NULL || a->children == NULL)
-        return NULL;
-    return (const char *)a->children->content;
-}
-
 static const char *nonempty(const char *s)
 {
     return s != NULL && *s != '\0' ? s : NULL;
@@ -108,14 +99,14 @@ static int read_loss(struct rule_outcome *outcome, const xmlNode *node, domcompa
         return error_nomem(err);
     outcome->losses = grown;
     loss = &grown[outcome->loss_count++];
-    loss->kind = attr(node, "kind");
-    loss->element = attr(node, "element");
-    loss->attribute = nonempty(attr(node, "attribute"));
-    loss->value = attr(node, "value");
-    loss->since = attr(node, "since");
-    loss->reason = nonempty(attr(node, "reason"));
-    loss->why = nonempty(attr(node, "why"));
-    loss->unless_index = nonempty(attr(node, "unless-index"));
+    loss->kind = tree_attr(node, "kind");
+    loss->element = tree_attr(node, "element");
+    loss->attribute = nonempty(tree_attr(node, "attribute"));
+    loss->value = tree_attr(node, "value");
+    loss->since = tree_attr(node, "since");
+    loss->reason = nonempty(tree_attr(node, "reason"));
+    loss->why = nonempty(tree_attr(node, "why"));
+    loss->unless_index = nonempty(tree_attr(node, "unless-index"));
     if (loss->kind == NULL || loss->element == NULL || loss->since == NULL)
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "a rule reported an incomplete loss");
     return DOMCOMPAT_OK;
@@ -136,11 +127,11 @@ static int read_outcome(struct rule_outcome *outcome, const xmlNode *answer, dom
             continue;
         }
         if (is_rules_element(node, "replaced")) {
-            outcome->replaced_kind = attr(node, "kind");
-            outcome->replaced_from = attr(node, "from");
-            outcome->replaced_to = attr(node, "to");
-            outcome->replaced_from_id = nonempty(attr(node, "from-pci-id"));
-            outcome->replaced_to_id = nonempty(attr(node, "to-pci-id"));
+            outcome->replaced_kind = tree_attr(node, "kind");
+            outcome->replaced_from = tree_attr(node, "from");
+            outcome->replaced_to = tree_attr(node, "to");
+            outcome->replaced_from_id = nonempty(tree_attr(node, "from-pci-id"));
+            outcome->replaced_to_id = nonempty(tree_attr(node, "to-pci-id"));
             if (outcome->replaced_kind == NULL || outcome->replaced_from == NULL ||
                 outcome->replaced_to == NULL)
                 return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
@@ -150,14 +141,14 @@ static int read_outcome(struct rule_outcome *outcome, const xmlNode *answer, dom
         if (outcome->decision != RULE_UNCHANGED)
             return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                              "the rules answered twice for one controller");
-        outcome->rule = attr(node, "rule");
+        outcome->rule = tree_attr(node, "rule");
         if (is_rules_element(node, "refused")) {
             outcome->decision = RULE_REFUSED;
-            outcome->kind = attr(node, "kind");
-            outcome->implementation = nonempty(attr(node, "implementation"));
-            outcome->reason = attr(node, "reason");
-            outcome->hint = nonempty(attr(node, "hint"));
-            outcome->since = nonempty(attr(node, "since"));
+            outcome->kind = tree_attr(node, "kind");
+            outcome->implementation = nonempty(tree_attr(node, "implementation"));
+            outcome->reason = tree_attr(node, "reason");
+            outcome->hint = nonempty(tree_attr(node, "hint"));
+            outcome->since = nonempty(tree_attr(node, "since"));
             if (outcome->rule && outcome->kind && outcome->reason)
                 continue;
         } else if (is_rules_element(node, "converted")) {
@@ -196,7 +187,6 @@ static int read_outcomes(struct rule_run *run, size_t controller_count, domcompa
             return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
                              "the rules answered for more PCI controllers than the document has");
         run->count = position + 1; /* so rules_run_free releases what read_outcome grew */
-        run->outcomes[position].answer = node;
         if ((rc = read_outcome(&run->outcomes[position], node, err)) != 0)
             return rc;
         position++;
@@ -278,55 +268,4 @@ void rules_run_free(struct rule_run *run)
     xmlFreeDoc(run->output);
     free(run->outcomes);
     memset(run, 0, sizeof(*run));
-}
-
-/* Whether two answers hold the same elements and attributes (all read_outcome() reads). */
-static bool same_answer(const xmlNode *a, const xmlNode *b)
-{
-    struct buf x, y;
-    bool same;
-
-    buf_init(&x);
-    buf_init(&y);
-    memo_key_element(&x, a, 0);
-    memo_key_element(&y, b, 0);
-    same = !x.failed && !y.failed && x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
-    buf_free(&x);
-    buf_free(&y);
-    return same;
-}
-
-int rules_answer_copy(struct rule_answer **out, const xmlNode *answer)
-{
-    struct rule_answer *copy = calloc(1, sizeof(*copy));
-    xmlNode *root;
-
-    *out = NULL;
-    if (copy == NULL)
-        return -1;
-    copy->doc = xmlNewDoc(BAD_CAST "1.0");
-    root = copy->doc ? xmlDocCopyNode((xmlNode *)answer, copy->doc, 1) : NULL;
-    if (root == NULL) {
-        rules_answer_free(copy);
-        return -1;
-    }
-    xmlDocSetRootElement(copy->doc, root);
-    if (!same_answer(answer, root) || read_outcome(&copy->outcome, root, NULL) != DOMCOMPAT_OK) {
-        rules_answer_free(copy);
-        return -1;
-    }
-    copy->outcome.answer = root;
-    *out = copy;
-    return 0;
-}
-
-void rules_answer_free(void *answer)
-{
-    struct rule_answer *a = answer;
-
-    if (a == NULL)
-        return;
-    free(a->outcome.losses);
-    xmlFreeDoc(a->doc);
-    free(a);
 }

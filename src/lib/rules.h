@@ -43,19 +43,6 @@ struct rule_outcome {
     const char *since;
     struct rule_loss *losses; /* what writing it for the peer would drop */
     size_t loss_count;
-    const xmlNode *answer; /* the dc:controller element all this was read from */
-    /*
-     * The answer is another controller's, equal but for a plain index
-     * (memo.h): `converted` carries that one's index, and the controller
-     * keeps its own.
-     */
-    bool index_from_input;
-    /*
-     * The memory's answer this outcome is (convert.c, run_rules()), or
-     * NULL.  Its address names the answer, and so every controller it
-     * answers, for as long as the memory lives.
-     */
-    const void *remembered;
     /* The implementation replaced (option replace) and its replacement, or NULL. */
     const char *replaced_kind, *replaced_from, *replaced_to;
     const char *replaced_from_id, *replaced_to_id; /* their PCI IDs, or NULL */
@@ -83,20 +70,5 @@ int rules_run(struct rule_run *out, xsltStylesheetPtr sheet, xsltSecurityPrefsPt
               xmlDocPtr doc, const struct rule_param *params, size_t param_count,
               size_t controller_count, domcompat_error *err);
 void rules_run_free(struct rule_run *run);
-
-/* One controller's answer, kept apart from its run (for the memo). */
-struct rule_answer {
-    xmlDocPtr doc; /* owns every string in outcome */
-    struct rule_outcome outcome;
-};
-
-/*
- * Copies a dc:controller answer (rule_outcome.answer) into a document of
- * its own and reads it again.  Returns 0, or -1 when out of memory or when
- * the copy is not exact (libxml2 2.9 may return partial copies).
- */
-int rules_answer_copy(struct rule_answer **out, const xmlNode *answer);
-/* Frees a rule_answer (void *: a memo's value). */
-void rules_answer_free(void *answer);
 
 #endif

@@ -5,9 +5,10 @@
  * refusals, losses and errors with the memory off, cold, and warm (one
  * context for everything, twice over, in both orders), and so do
  * documents built to share controllers across guests, options and
- * indexes.  With the memory on, an upgrade and a validation build the
- * skeleton lazily (src/lib/skeleton.h), so this also holds the lazy skeleton
- * to the eager one.
+ * indexes.  With the memory off every controller is asked about as itself
+ * (src/lib/question.h), so this holds every shared answer to the one the
+ * controller would have had alone.  And a key holds every parameter the
+ * rules are given: two settings that differ in one never share an answer.
  *
  * Reads tests/fixtures from the top directory (where make runs it), or
  * DOMCOMPAT_TEST_FIXTURES.
@@ -23,6 +24,8 @@
 #include "buf.h"
 #include "context.h"
 #include "memo.h"
+#include "parse.h"
+#include "question.h"
 
 struct option_set {
     const char *target;
@@ -560,43 +563,11 @@ static void test_memo__keys_record_names_namespaces_and_values_exactly(void **st
         buf_free(&keys[i]);
 }
 
-static void test_memo__kept_keys_come_back_in_order(void **state)
-{
-    static const char *const texts[] = {"Vfirst", "", "R\0second"};
-    static const size_t lengths[] = {6, 0, 8};
-    struct memo_keys keys;
-    struct buf key, view;
-    size_t i;
-
-    (void)state;
-    memo_keys_init(&keys);
-    buf_init(&key);
-    for (i = 0; i < 3; i++) {
-        key.len = 0;
-        buf_append(&key, texts[i], lengths[i]);
-        memo_keys_add(&keys, &key);
-    }
-    for (i = 0; i < 3; i++) {
-        assert_true(memo_keys_get(&keys, i, &view));
-        assert_int_equal(view.len, lengths[i]);
-        assert_memory_equal(view.data, texts[i], lengths[i]);
-    }
-    assert_false(memo_keys_get(&keys, 3, &view));
-
-    /* A key that ran out of memory: the list hands back nothing from then on. */
-    key.failed = true;
-    memo_keys_add(&keys, &key);
-    assert_false(memo_keys_get(&keys, 0, &view));
-    memo_keys_free(&keys);
-    buf_free(&key);
-}
-
 /*
- * What one upgrade learns, counted: the legacy grammar's verdict on the
- * rest of the skeleton and on each of the two controllers, the rules'
- * answer for each, the explicit grammar's verdicts on the result, and,
- * per answer, that a controller given it is valid in the explicit form.
- * Converting the same document again learns nothing new.
+ * What one upgrade learns, counted: one answer per key, the second and
+ * third controllers sharing one as they differ only by index, and one for
+ * the rest of the document.  Converting the same document again learns
+ * nothing new.
  */
 static void test_memo__an_upgrade_remembers_each_answer_once(void **state)
 {
@@ -624,10 +595,103 @@ static void test_memo__an_upgrade_remembers_each_answer_once(void **state)
             DOMCOMPAT_OK);
         assert_int_equal(domcompat_result_change_count(result), 3);
         domcompat_result_free(result);
-        /* The second and third controllers differ only by index: one key each time. */
-        assert_int_equal(memo_count(ctx->memo), 3 + 2 + 3 + 2);
+        assert_int_equal(memo_count(ctx->memo), 2 + 1);
     }
     domcompat_options_free(opts);
+    domcompat_context_free(ctx);
+}
+
+/*
+ * Every option set converts one mixed document (never already in its
+ * target form) in one context: each adds an answer for each of the
+ * document's three children and one for its rest, so none found another's.
+ * The option sets differ pairwise, several in one parameter of the rules
+ * only.
+ */
+static void test_memo__settings_that_differ_in_a_parameter_share_no_answer(void **state)
+{
+    static const char document[] = Q35_DOMAIN(
+        "    <controller type='pci' index='0' model='pcie-root'/>\n"
+        "    <controller type='pci' index='1' subType='pcie-root-port' model='ioh3420'>\n"
+        "      <target chassis='1' port='0x10' hotplug='off'/>\n"
+        "    </controller>\n"
+        "    <controller type='usb' index='0' model='qemu-xhci'/>\n");
+    domcompat_context *ctx = new_context(1);
+    domcompat_result *result = NULL;
+    domcompat_error err;
+    size_t o, before;
+
+    (void)state;
+    for (o = 0; o < OPTION_SETS; o++) {
+        before = memo_count(ctx->memo);
+        (void)domcompat_convert(&result, ctx, options[o], document, sizeof(document) - 1, &err);
+        domcompat_result_free(result);
+        result = NULL;
+        if (memo_count(ctx->memo) != before + 4)
+            fail_msg("option set %zu found %zu of its 4 answers in another's", o,
+                     before + 4 - memo_count(ctx->memo));
+    }
+    domcompat_context_free(ctx);
+}
+
+/*
+ * The key of a setting changes with each parameter of each pass, its
+ * value or its name, and with a parameter added: whatever the rules are
+ * given joins the key, with nothing to change in the key's code.
+ */
+static void test_memo__every_parameter_of_the_rules_is_in_the_key(void **state)
+{
+    static const char document[] =
+        Q35_DOMAIN("    <controller type='pci' index='0' model='pcie-root'/>\n");
+    domcompat_context *ctx = new_context(1);
+    struct question q, changed;
+    struct buf base, key;
+    domcompat_error err;
+    xmlDocPtr doc;
+    size_t p, i;
+
+    (void)state;
+    assert_int_equal(parse_document(&doc, document, sizeof(document) - 1, &err), DOMCOMPAT_OK);
+    memset(&q, 0, sizeof(q));
+    q.ctx = ctx;
+    q.doc = doc;
+    assert_int_equal(context_schema(ctx, DOMCOMPAT_FORM_LEGACY, &q.input, &err), DOMCOMPAT_OK);
+    assert_int_equal(context_schema(ctx, DOMCOMPAT_FORM_LIBVIRT, &q.output, &err), DOMCOMPAT_OK);
+    q.passes[0] = (struct question_pass){RULES_UPGRADE, {{"assume", "|"}, {"from", ""}}, 2};
+    q.passes[1] = (struct question_pass){
+        RULES_DOWNGRADE, {{"assume", "|"}, {"peer-version", "9000000"}, {"peer", "9.0.0"}}, 3};
+    q.pass_count = 2;
+    buf_init(&base);
+    buf_init(&key);
+    question_key_prefix(&base, &q);
+    assert_false(base.failed);
+    for (p = 0; p < q.pass_count; p++) {
+        for (i = 0; i <= q.passes[p].param_count; i++) {
+            changed = q;
+            if (i == q.passes[p].param_count) {
+                /* One more, as a new option would give. */
+                changed.passes[p].params[i] = (struct rule_param){"qemu-capabilities", ""};
+                changed.passes[p].param_count++;
+            } else {
+                changed.passes[p].params[i].value = "other";
+            }
+            question_key_prefix(&key, &changed);
+            if (key.len == base.len && memcmp(key.data, base.data, key.len) == 0)
+                fail_msg("pass %zu, parameter %zu: the key did not change", p, i);
+            if (i < q.passes[p].param_count) {
+                changed.passes[p].params[i] = q.passes[p].params[i];
+                changed.passes[p].params[i].name = "renamed";
+                question_key_prefix(&key, &changed);
+                assert_false(key.len == base.len && memcmp(key.data, base.data, key.len) == 0);
+            }
+        }
+    }
+    /* The same setting, the same key. */
+    question_key_prefix(&key, &q);
+    assert_memory_equal(key.data, base.data, base.len);
+    buf_free(&base);
+    buf_free(&key);
+    xmlFreeDoc(doc);
     domcompat_context_free(ctx);
 }
 
@@ -635,9 +699,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memo__keys_record_names_namespaces_and_values_exactly),
-        cmocka_unit_test(test_memo__kept_keys_come_back_in_order),
         cmocka_unit_test(test_memo__an_upgrade_remembers_each_answer_once),
         cmocka_unit_test(test_memo__a_caps_change_never_reuses_an_answer),
+        cmocka_unit_test(test_memo__every_parameter_of_the_rules_is_in_the_key),
+        cmocka_unit_test(test_memo__settings_that_differ_in_a_parameter_share_no_answer),
         cmocka_unit_test(test_memo__plain_indexes_are_what_the_grammar_accepts),
         cmocka_unit_test(test_memo__turned_off_it_is_the_reference),
         cmocka_unit_test(test_memo__a_cold_memory_changes_nothing),

@@ -1,6 +1,7 @@
 /*
- * Validating a skeleton in pieces gives the verdict of one validation of
- * the whole: libxml2 itself, on the whole skeleton, is the oracle.
+ * Validating a skeleton in pieces, and with its PCI controllers projected
+ * to their <model> children, gives the verdict of one validation of the
+ * whole: libxml2 itself, on the whole skeleton, is the oracle.
  */
 #include "testutil.h"
 
@@ -79,25 +80,27 @@ static xmlChar *dump(xmlDocPtr doc)
 static int verdict(const char *text, domcompat_form form)
 {
     xmlDocPtr doc = xmlReadMemory(text, (int)strlen(text), "test.xml", NULL, XML_PARSE_NONET);
-    struct pci_controllers controllers;
+    struct pci_controllers controllers, children;
     struct skeleton skeleton;
-    struct schema_failure whole_failure, piece_failure;
+    struct schema_failure whole_failure, piece_failure, projected_failure;
     xmlRelaxNGPtr schema = NULL;
     xmlChar *before, *after;
-    int whole, pieces;
+    int whole, pieces, projected;
 
     assert_non_null(doc);
     assert_int_equal(context_schema(ctx, form, &schema, NULL), DOMCOMPAT_OK);
     assert_non_null(schema);
-    assert_int_equal(controllers_collect(&controllers, doc), 0);
-    assert_int_equal(skeleton_build(&skeleton, doc, &controllers, false), 0);
+    assert_int_equal(controllers_collect(&controllers, &children, doc), 0);
+    assert_int_equal(skeleton_build(&skeleton, doc, children.nodes, children.count), 0);
     before = dump(skeleton.doc);
     whole = schema_validate(schema, skeleton.doc, &whole_failure);
-    pieces = skeleton_validate(&skeleton, schema, &piece_failure);
+    pieces = skeleton_validate(&skeleton, schema, false, &piece_failure);
+    projected = skeleton_validate(&skeleton, schema, true, &projected_failure);
     after = dump(skeleton.doc);
     /* The pieces are put back: the skeleton is whole again, in its order. */
     assert_string_equal((const char *)before, (const char *)after);
     assert_int_equal(pieces, whole);
+    assert_int_equal(projected, whole);
     if (whole == 1) {
         assert_non_null(piece_failure.node);
         assert_ptr_equal(piece_failure.node, whole_failure.node);
@@ -106,6 +109,7 @@ static int verdict(const char *text, domcompat_form form)
     xmlFree(after);
     skeleton_free(&skeleton);
     controllers_free(&controllers);
+    controllers_free(&children);
     xmlFreeDoc(doc);
     return whole;
 }
@@ -118,6 +122,13 @@ static const char *const bad_controllers[] = {
     "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
     "<controller type='pci' index='1' model='pcie-root-port'><target><controller/></target>"
     "</controller>",
+    "<controller type='pci' index='1' model='pcie-root-port'><address><x><controller/></x>"
+    "</address></controller>",
+    "<controller type='pci' index='1' model='pcie-root-port'><target/><model name='ioh3420'/>"
+    "<model name='ioh3420'/></controller>",
+    "<controller type='pci' index='1' model='pcie-root-port'><model name='no-such'/></controller>",
+    "<controller type='pci' index='1' model='pcie-root-port'><address/>"
+    "<target chassis='1' port='0x10' hotplug='maybe'/></controller>",
 };
 
 static const int positions[] = {0, 1, 62, 63, 64, 65, 127, 128, 129, COUNT - 1};
