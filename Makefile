@@ -174,8 +174,12 @@ $(STATIC_LIB): $(LIB_OBJECTS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SHARED_LIB): $(PIC_OBJECTS)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+# The shared library exports the public API only; install-test checks it.
+LIB_EXPORTS = src/lib/libdomcompat.map
+
+$(SHARED_LIB): $(PIC_OBJECTS) $(LIB_EXPORTS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LIB_EXPORTS) $(LDFLAGS) -o $@ \
+	    $(PIC_OBJECTS) $(XML_LIBS)
 	ln -sf $(notdir $@) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libdomcompat.so
 
@@ -267,6 +271,12 @@ install-test: all readme-example
 	$(B)/stage/example < examples/q35-guest.xml 2>/dev/null | cmp - $(B)/readme/example.out
 	test -f $(B)/stage/opt/domcompat/share/man/man1/domcompat.1
 	test -f $(B)/stage/opt/domcompat/share/domcompat/schemas/explicit.rng
+	nm -D --defined-only $(B)/stage/opt/domcompat/lib/libdomcompat.so | awk '{ print $$NF }' \
+	    > $(B)/stage/exports
+	grep -q '^domcompat_convert$$' $(B)/stage/exports
+	@if grep -v '^domcompat_' $(B)/stage/exports; then \
+	    echo "install test: libdomcompat.so exports the names above, beyond domcompat_*" >&2; \
+	    exit 1; fi
 	@echo "install test: 1 passed, 0 failed"
 
 # The Ansible module with a real ansible-playbook against this host (needs

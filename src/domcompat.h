@@ -49,16 +49,34 @@ enum {
 };
 
 /*
+ * A setting that would let a refused or invalid document through.  The
+ * library names no option of any program: a caller words each fix as its
+ * users change that setting (the domcompat tool: --max-size, --assume...).
+ */
+typedef enum domcompat_fix {
+    DOMCOMPAT_FIX_NONE = 0,
+    DOMCOMPAT_FIX_MAX_SIZE,             /* a larger domcompat_limits.max_size */
+    DOMCOMPAT_FIX_MAX_DEPTH,            /* ... max_depth */
+    DOMCOMPAT_FIX_MAX_ATTRIBUTE_LENGTH, /* ... max_attribute_length */
+    DOMCOMPAT_FIX_MAX_ATTRIBUTES,       /* ... max_attributes */
+    DOMCOMPAT_FIX_ASSUME,               /* domcompat_options_assume() of a value */
+    DOMCOMPAT_FIX_DROP_ASSUMPTION,      /* the assumption of a value, left out */
+    DOMCOMPAT_FIX_ALLOW_LOSS            /* domcompat_options_allow_loss() */
+} domcompat_fix;
+
+/*
  * What went wrong, where.  `line` and `column` are 1-based positions in
  * the input document, 0 when the error has no position in it.  `message`
  * says what was found and what was expected; it never ends with a newline
- * and never repeats the position.
+ * and never repeats the position.  `fix`: the setting that would let the
+ * document through (a limit it exceeds), or DOMCOMPAT_FIX_NONE.
  */
 typedef struct domcompat_error {
     int code;
     unsigned long line;
     unsigned long column;
     char message[1024];
+    domcompat_fix fix;
 } domcompat_error;
 
 /* How a document spells its PCI controllers. */
@@ -105,10 +123,12 @@ typedef struct domcompat_context domcompat_context;
 /*
  * Bounds on one document, checked before it is parsed.  The defaults
  * (domcompat_limits_default) hold the largest real domains many times
- * over; a document beyond any of them is refused as invalid input.
+ * over; a document beyond any of them is refused as invalid input, its
+ * error's `fix` naming the limit.  What counts against max_size: see
+ * domcompat_limits_size_cap().
  */
 typedef struct domcompat_limits {
-    size_t max_size;             /* bytes in the document; default 32 MiB */
+    size_t max_size;             /* bytes in the document; default 32 MiB (see above) */
     size_t max_depth;            /* elements inside elements; default 64, at most 256 */
     size_t max_attribute_length; /* bytes in one attribute value; default 256 KiB */
     size_t max_attributes;       /* attributes of one element; default 256 */
@@ -128,15 +148,25 @@ void domcompat_limits_default(domcompat_limits *out);
 size_t domcompat_limits_size_cap(size_t max_size);
 
 /*
+ * Makes running out of memory inside libxml2 and libxslt an error like any
+ * other, for the whole process: routes libxml2's allocation functions
+ * (xmlMemSetup) through the library's own, which call the ones installed
+ * before and, during a domcompat call only, serve a failed allocation from
+ * a small reserve.  libxml2 2.9's RelaxNG validator and libxslt crash on
+ * some failed allocations; with the reserve, the call fails with
+ * DOMCOMPAT_ENOMEM instead.  Outside domcompat's calls nothing changes.
+ * Optional, and not done by anything else: call it once, at start-up, as
+ * xmlMemSetup() asks, before any thread uses libxml2 and after installing
+ * any allocation functions of your own.  The domcompat tool does.
+ * Returns DOMCOMPAT_OK, or DOMCOMPAT_EINTERNAL when libxml2 refuses the
+ * functions.
+ */
+int domcompat_use_memory_reserve(domcompat_error *err);
+
+/*
  * Creates a context: the limits, the locked-down rules and the grammars
- * (compiled when a conversion first needs them).  The first call in a
- * process also routes libxml2's allocation functions (xmlMemSetup) through
- * the library's own, which call the ones installed before and, during a
- * domcompat call only, serve a failed allocation from a small reserve:
- * libxml2 2.9's RelaxNG validator and libxslt crash on some failed
- * allocations, and the call fails with DOMCOMPAT_ENOMEM instead.  So,
- * like xmlMemSetup(), call it before other threads use libxml2, and after
- * installing any allocation functions of your own.  Returns DOMCOMPAT_OK,
+ * (compiled when a conversion first needs them).  Call it before other
+ * threads use libxml2 (it initialises the parser).  Returns DOMCOMPAT_OK,
  * DOMCOMPAT_ENOMEM or DOMCOMPAT_EINTERNAL.
  */
 int domcompat_context_new(domcompat_context **out, domcompat_error *err);
@@ -339,7 +369,47 @@ typedef struct domcompat_refusal {
     const char *since;  /* first libvirt version that would accept it, or NULL */
     const char *target; /* what it was converted for: "the legacy form", "libvirt 6.2.0" */
     int loss;           /* 1: allowing losses would convert it */
+    /*
+     * `reason` and `hint` name the settings they mention in the library's
+     * own words ("the assumption pcie-root-port=ioh3420").  These are the
+     * same texts with each such setting marked, for domcompat_word() to
+     * name as the caller's users change it: {assume KIND=IMPLEMENTATION},
+     * {no-assume KIND=IMPLEMENTATION} (an assumption to leave out), {from}
+     * (the source setting), {allow-loss}, {source-caps} (the source host's
+     * QEMU capabilities).
+     */
+    const char *reason_template;
+    const char *hint_template; /* NULL when there is no hint */
+    /*
+     * What the hint proposes, as data: DOMCOMPAT_FIX_ASSUME,
+     * DOMCOMPAT_FIX_DROP_ASSUMPTION or DOMCOMPAT_FIX_ALLOW_LOSS, with its
+     * values (one, or two alternatives, "KIND=IMPLEMENTATION"; NULL where
+     * there is none), or DOMCOMPAT_FIX_NONE.
+     */
+    domcompat_fix fix;
+    const char *fix_values[2];
 } domcompat_refusal;
+
+/*
+ * How a caller names the settings a refusal mentions.  `assume` and
+ * `no_assume` hold one "%s", the KIND=IMPLEMENTATION value: the domcompat
+ * tool says "--assume %s", "leave out --assume %s", "--allow-loss",
+ * "--from" and "--source-caps".
+ */
+typedef struct domcompat_words {
+    const char *assume;
+    const char *no_assume;
+    const char *allow_loss;
+    const char *source;
+    const char *source_caps; /* {source-caps}: the source host's QEMU capabilities */
+} domcompat_words;
+
+/*
+ * Writes `text` (a refusal's reason_template or hint_template) into `out`
+ * (at most `size` bytes, NUL-terminated) with each setting it marks named
+ * as `words` says (NULL: the library's own words, as in reason and hint).
+ */
+void domcompat_word(const char *text, const domcompat_words *words, char *out, size_t size);
 
 /* Something a conversion dropped because losses were allowed. */
 typedef struct domcompat_loss {

@@ -1832,6 +1832,28 @@ if ! python3 -m json.tool "$jc/stdout.4" >/dev/null 2>"$work/json.err"; then
     problem "the -j 4 JSON report is not valid JSON" cat "$work/json.err"
     case_end
 fi
+# What --diff prints applies with `patch -p0` and makes what --output-dir
+# writes: refused and invalid documents, which it says nothing about, stay.
+case_begin diff-applies-with-patch
+rm -rf "$jc/patched" "$jc/out" "$jc/copies"
+mkdir "$jc/patched" "$jc/copies"
+for f in "$jc"/corpus/guest*.xml; do cp "$f" "$jc/patched/"; cp "$f" "$jc/copies/"; done
+(cd "$jc" && exec "$domcompat" upgrade -q --diff -r patched) >"$jc/patched.diff" 2>"$err" </dev/null
+(cd "$jc" && exec "$domcompat" upgrade -q -o out -r copies) >/dev/null 2>&1 </dev/null
+if ! (cd "$jc" && patch -p0 -s --dry-run <patched.diff >"$work/patch.out" 2>&1 && patch -p0 -s <patched.diff >>"$work/patch.out" 2>&1); then
+    problem "patch -p0 did not apply the diff" cat "$work/patch.out"
+fi
+n=0
+for f in "$jc"/out/*.xml; do
+    same_bytes "$jc/patched/${f##*/}" "$f" "patched"
+    n=$((n + 1))
+done
+[ "$n" -gt 100 ] || problem "only $n documents converted"
+for f in "$jc"/patched/*.xml; do
+    [ -e "$jc/out/${f##*/}" ] || same_bytes "$f" "$jc/corpus/${f##*/}" "a document not converted"
+done
+case_end
+
 # The summary counts the documents' outcomes, and the status is the worst
 # document's, in the text and the JSON report alike.
 case_begin jobs-summary-counts

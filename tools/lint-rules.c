@@ -14,6 +14,8 @@
  *   - key(), document(), id(), position(), last(), generate-id(),
  *     unparsed-entity-uri() and any extension function;
  *   - xsl:key, xsl:number, xsl:import and extension elements;
+ *   - (not a read, but the same kind of promise) a string naming a
+ *     command-line option, which is the program's to word;
  *   - an absolute path other than /domain/os/type (and what is below it),
  *     except /domain/devices/controller[@type = 'pci'] as the whole select
  *     of the xsl:for-each, in a template matching "/", that answers for
@@ -246,6 +248,20 @@ static bool os_type_path(const struct token *tokens, long n, long i)
     return i + 5 == n || tokens[i + 5].type != T_NAMETEST;
 }
 
+/*
+ * Whether a string names a command-line option ("--" and a letter): the
+ * library's texts mark settings for the caller to word (domcompat_word()).
+ */
+static bool names_an_option(const char *text)
+{
+    const char *at;
+
+    for (at = strstr(text, "--"); at != NULL; at = strstr(at + 1, "--"))
+        if (at[2] >= 'a' && at[2] <= 'z')
+            return true;
+    return false;
+}
+
 /* Checks one XPath expression (or pattern, when `pattern`). */
 static void check_expression(const char *file, const xmlNode *node, const char *expr,
                              enum context context, bool pattern)
@@ -273,6 +289,11 @@ static void check_expression(const char *file, const xmlNode *node, const char *
                            (tokens[i - 1].type == T_OPERATOR && strcmp(tokens[i - 1].text, "/") &&
                             strcmp(tokens[i - 1].text, "//"));
 
+        if (t->type == T_LITERAL && names_an_option(t->text))
+            report(file, node,
+                   "a rule's text names a command-line option; mark the setting instead "
+                   "({assume KIND=IMPLEMENTATION}, {no-assume ...}, {from}, {allow-loss})",
+                   t->text);
         if (t->type == T_LBRACKET)
             depth++;
         else if (t->type == T_RBRACKET)

@@ -55,7 +55,7 @@
           <xsl:with-param name="rule" select="'source-version'"/>
           <xsl:with-param name="kind" select="$kind"/>
           <xsl:with-param name="reason"
-              select="concat('libvirt ', $from, ' (the --from version) did not know ', $kind)"/>
+              select="concat('libvirt ', $from, ' (the {from} version) did not know ', $kind)"/>
           <xsl:with-param name="hint"
               select="concat('give the version that defined the domain: ', $kind, ' needs libvirt ', substring-after($kind-since, '='), ' or later')"/>
           <xsl:with-param name="since" select="substring-after($kind-since, '=')"/>

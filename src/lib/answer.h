@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "rewrite.h"
+#include "rules.h"
 
 /* Why a pass of rules refused the controller. */
 struct answer_refusal {
@@ -24,26 +25,10 @@ struct answer_refusal {
     const char *since; /* or NULL */
 };
 
-/*
- * Something the peer would not parse: an attribute of the controller's
- * <target> (element "target", attribute set) or a child ("pcihole64",
- * "target/node").
- */
-struct answer_loss {
-    const char *kind;
-    const char *element;
-    const char *attribute; /* NULL for a whole element */
-    const char *value;
-    const char *since;
-    const char *reason;       /* the refusal's reason, or NULL */
-    const char *why;          /* after "dropped X from the controller, ", or NULL */
-    const char *unless_index; /* no loss for the controller with this index, or NULL */
-};
-
 struct answer {
     /* Refused by the reading pass, by the writing pass; NULL: not. */
     const struct answer_refusal *read_refused, *write_refused;
-    struct answer_loss *losses; /* what writing it for the peer drops (or would) */
+    struct rule_loss *losses; /* what writing it for the peer drops (or would) */
     size_t loss_count;
     bool losses_refused;             /* not allowed: each loss refuses it */
     const char *loss_implementation; /* the implementation a refused loss names */

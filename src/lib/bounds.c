@@ -15,18 +15,21 @@ static size_t past_next_gt(const char *data, size_t len, size_t from)
     return gt ? (size_t)(gt - data) + 1 : len;
 }
 
+/* A limit exceeded: said without naming any program's option, which `fix` stands for. */
 static int exceeded(domcompat_error *err, const char *data, size_t at, const char *what,
-                    size_t limit, const char *option)
+                    size_t limit, domcompat_fix fix)
 {
     struct source_cursor cursor;
     unsigned long line, column;
+    int rc;
 
     source_cursor_init(&cursor);
     source_cursor_position(&cursor, data, at, &line, &column);
-    return error_set(err, DOMCOMPAT_EINVALID, line, column,
-                     "%s exceeds the limit of %zu; expected a domain of ordinary size "
-                     "(raise the limit with %s)",
-                     what, limit, option);
+    rc = error_set(err, DOMCOMPAT_EINVALID, line, column,
+                   "%s exceeds the limit of %zu; expected a domain of ordinary size", what, limit);
+    if (err != NULL)
+        err->fix = fix;
+    return rc;
 }
 
 /* The bytes of a start tag scan_start_tag() stops at; names and spaces are passed over. */
@@ -56,7 +59,7 @@ static size_t scan_start_tag(const domcompat_limits *limits, const char *data, s
 
             if (value_len > limits->max_attribute_length) {
                 *rc = exceeded(err, data, i, "an attribute value's length",
-                               limits->max_attribute_length, "--max-attribute-length");
+                               limits->max_attribute_length, DOMCOMPAT_FIX_MAX_ATTRIBUTE_LENGTH);
                 return len;
             }
             if (close == NULL)
@@ -65,7 +68,7 @@ static size_t scan_start_tag(const domcompat_limits *limits, const char *data, s
         } else if (c == '=') {
             if (++attributes > limits->max_attributes) {
                 *rc = exceeded(err, data, at, "the number of attributes of one element",
-                               limits->max_attributes, "--max-attributes");
+                               limits->max_attributes, DOMCOMPAT_FIX_MAX_ATTRIBUTES);
                 return len;
             }
             i++;
@@ -226,19 +229,26 @@ size_t bounds_size_cap(size_t max_size)
                                                         : max_size * BOUNDS_SIZE_CAP_FACTOR;
 }
 
+/* The size limit exceeded; what would fix it (raising the limit) is err->fix. */
 static int too_large(domcompat_error *err, const domcompat_limits *limits, size_t len,
                      size_t uncounted)
 {
+    int rc;
+
     if (uncounted == 0)
-        return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
-                         "the document's size (%zu bytes) exceeds the limit of %zu bytes; expected "
-                         "a domain of ordinary size (raise the limit with --max-size)",
-                         len, limits->max_size);
-    return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
-                     "the document's size (%zu bytes, %zu of them counted: not the %zu that "
-                     "domcompat's conversions write in PCI controllers) exceeds the limit of %zu "
-                     "bytes; expected a domain of ordinary size (raise the limit with --max-size)",
-                     len, len - uncounted, uncounted, limits->max_size);
+        rc = error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                       "the document's size (%zu bytes) exceeds the limit of %zu bytes; expected "
+                       "a domain of ordinary size",
+                       len, limits->max_size);
+    else
+        rc = error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                       "the document's size (%zu bytes, %zu of them counted: not the %zu that "
+                       "domcompat's conversions write in PCI controllers) exceeds the limit of "
+                       "%zu bytes; expected a domain of ordinary size",
+                       len, len - uncounted, uncounted, limits->max_size);
+    if (err != NULL)
+        err->fix = DOMCOMPAT_FIX_MAX_SIZE;
+    return rc;
 }
 
 int bounds_check(const domcompat_limits *limits, const char *data, size_t len,
@@ -250,13 +260,17 @@ int bounds_check(const domcompat_limits *limits, const char *data, size_t len,
     bool measuring = len > limits->max_size;
     struct growth growth = {0, 0, false, false};
 
-    if (len > bounds_size_cap(limits->max_size))
-        return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
-                         "the document's size (%zu bytes) exceeds the limit of %zu bytes, even "
-                         "without what domcompat's conversions write in PCI controllers, which "
-                         "never makes a document %d times as large; expected a domain of "
-                         "ordinary size (raise the limit with --max-size)",
-                         len, limits->max_size, BOUNDS_SIZE_CAP_FACTOR);
+    if (len > bounds_size_cap(limits->max_size)) {
+        rc = error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                       "the document's size (%zu bytes) exceeds the limit of %zu bytes, even "
+                       "without what domcompat's conversions write in PCI controllers, which "
+                       "never makes a document %d times as large; expected a domain of "
+                       "ordinary size",
+                       len, limits->max_size, BOUNDS_SIZE_CAP_FACTOR);
+        if (err != NULL)
+            err->fix = DOMCOMPAT_FIX_MAX_SIZE;
+        return rc;
+    }
     while (i < len && rc == DOMCOMPAT_OK) {
         const char *lt = memchr(data + i, '<', len - i);
         bool self_closing = false;
@@ -287,7 +301,7 @@ int bounds_check(const domcompat_limits *limits, const char *data, size_t len,
                 grow_start(&growth, data, len, start, i, depth, self_closing);
             if (rc == DOMCOMPAT_OK && !self_closing && ++depth > limits->max_depth)
                 rc = exceeded(err, data, start, "the nesting depth of elements", limits->max_depth,
-                              "--max-depth");
+                              DOMCOMPAT_FIX_MAX_DEPTH);
             if (tags != NULL)
                 source_map_start_tag(tags, start, i, self_closing);
         }

@@ -100,9 +100,6 @@ int domcompat_context_new(domcompat_context **out, domcompat_error *err)
     *out = NULL;
     /* Must run before any thread uses libxml2; creating a context is that moment. */
     xmlInitParser();
-    if (reserve_install() != 0)
-        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
-                         "cannot set up libxml2's allocation functions");
     ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL || (ctx->compiled = calloc(1, sizeof(*ctx->compiled))) == NULL) {
         free(ctx);
@@ -174,6 +171,7 @@ int context_schema(const domcompat_context *ctx, domcompat_form form, xmlRelaxNG
             compiled->schemas[slot] = NULL;
             rc = error_nomem(err);
         }
+        compiled->compiles += compiled->schemas[slot] != NULL;
     }
     *out = compiled->schemas[slot];
     pthread_mutex_unlock(&compiled->lock);
@@ -201,6 +199,7 @@ int context_rules(const domcompat_context *ctx, enum rules_direction direction,
             *slot = NULL;
             rc = error_nomem(err);
         }
+        compiled->compiles += *slot != NULL;
     }
     *out = *slot;
     pthread_mutex_unlock(&compiled->lock);
@@ -236,6 +235,15 @@ int domcompat_context_set_limits(domcompat_context *ctx, const domcompat_limits 
         return error_set(err, DOMCOMPAT_EUSAGE, 0, 0,
                          "limits must be at least 1, and the depth at most 256");
     ctx->limits = *limits;
+    return DOMCOMPAT_OK;
+}
+
+int domcompat_use_memory_reserve(domcompat_error *err)
+{
+    xmlInitParser();
+    if (reserve_install() != 0)
+        return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0,
+                         "cannot set up libxml2's allocation functions");
     return DOMCOMPAT_OK;
 }
 

@@ -23,6 +23,7 @@ struct compiled {
     xsltStylesheetPtr upgrade;
     xsltStylesheetPtr downgrade;
     xmlRelaxNGPtr schemas[SLOT_COUNT];
+    unsigned compiles; /* grammars and stylesheets compiled: each once (test_threads counts) */
 };
 
 struct domcompat_context {

@@ -66,6 +66,21 @@ int controllers_collect(struct pci_controllers *pci, struct pci_controllers *all
     return 0;
 }
 
+int controllers_collect_misplaced(struct pci_controllers *out, xmlDocPtr doc)
+{
+    xmlNode *root = xmlDocGetRootElement(doc), *node = NULL;
+    size_t cap = 0;
+
+    out->nodes = NULL;
+    out->count = 0;
+    while (root != NULL && (node = controllers_next_misplaced(root, node)) != NULL)
+        if (add(out, &cap, node) != 0) {
+            controllers_free(out);
+            return -1;
+        }
+    return 0;
+}
+
 void controllers_free(struct pci_controllers *list)
 {
     free(list->nodes);

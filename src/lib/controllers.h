@@ -24,6 +24,12 @@ struct pci_controllers {
  */
 int controllers_collect(struct pci_controllers *pci, struct pci_controllers *all, xmlDocPtr doc);
 
+/*
+ * Every <controller> not where controllers belong, in document order
+ * (controllers_next_misplaced()).  Returns 0, or -1 when out of memory.
+ */
+int controllers_collect_misplaced(struct pci_controllers *out, xmlDocPtr doc);
+
 /* Whether `node` is a <controller type='pci'>. */
 bool controllers_is_pci(const xmlNode *node);
 void controllers_free(struct pci_controllers *list);

@@ -122,7 +122,7 @@ static int explain_invalid(struct conversion *c, domcompat_form form, domcompat_
 
     if ((rc = context_schema(c->ctx, form, &schema, err)) != DOMCOMPAT_OK)
         return rc;
-    if (skeleton_build(&whole, c->doc, c->children.nodes, c->children.count) != 0)
+    if (skeleton_build(&whole, c->doc, NULL, c->children.nodes, c->children.count) != 0)
         return error_nomem(err);
     rc = skeleton_validate(&whole, schema, false, &failure);
     failure.node = skeleton_original(failure.node);
@@ -288,6 +288,55 @@ static domcompat_refusal *add_refusal(struct conversion *c, size_t i, size_t ord
     return refusal;
 }
 
+/* What a hint proposes, from the settings it marks (domcompat_refusal.fix). */
+static void set_fix(struct conversion *c, domcompat_refusal *refusal, const char *hint,
+                    bool *failed)
+{
+    static const struct {
+        const char *mark;
+        domcompat_fix fix;
+    } marks[] = {{"{assume ", DOMCOMPAT_FIX_ASSUME},
+                 {"{no-assume ", DOMCOMPAT_FIX_DROP_ASSUMPTION},
+                 {"{allow-loss}", DOMCOMPAT_FIX_ALLOW_LOSS}};
+    const char *at, *end;
+    size_t k, values = 0;
+
+    for (at = hint ? strchr(hint, '{') : NULL; at != NULL; at = strchr(at + 1, '{')) {
+        for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+            if (strncmp(at, marks[k].mark, strlen(marks[k].mark)) == 0)
+                break;
+        if (k == sizeof(marks) / sizeof(marks[0]) ||
+            (refusal->fix != DOMCOMPAT_FIX_NONE && refusal->fix != marks[k].fix))
+            continue;
+        refusal->fix = marks[k].fix;
+        end = strchr(at, '}');
+        if (marks[k].fix != DOMCOMPAT_FIX_ALLOW_LOSS && end != NULL && values < 2)
+            refusal->fix_values[values++] =
+                result_keep(c->result, at + strlen(marks[k].mark),
+                            (size_t)(end - at - strlen(marks[k].mark)), failed);
+    }
+}
+
+/*
+ * A refusal's reason and hint as written, their settings marked; in the
+ * library's own words; and what the hint proposes.
+ */
+static void set_texts(struct conversion *c, domcompat_refusal *refusal, const char *reason,
+                      const char *hint, bool *failed)
+{
+    char worded[sizeof(((domcompat_error *)NULL)->message)];
+
+    refusal->reason_template = result_keep(c->result, reason, (size_t)-1, failed);
+    domcompat_word(reason, NULL, worded, sizeof(worded));
+    refusal->reason = result_keep(c->result, worded, (size_t)-1, failed);
+    if (hint != NULL) {
+        refusal->hint_template = result_keep(c->result, hint, (size_t)-1, failed);
+        domcompat_word(hint, NULL, worded, sizeof(worded));
+        refusal->hint = result_keep(c->result, worded, (size_t)-1, failed);
+    }
+    set_fix(c, refusal, hint, failed);
+}
+
 /* A pass's refusal of controller `i`. */
 static void record_refusal(struct conversion *c, size_t i, const struct answer_refusal *r,
                            bool *failed)
@@ -297,25 +346,12 @@ static void record_refusal(struct conversion *c, size_t i, const struct answer_r
 
     if (refusal == NULL)
         return;
-    refusal->reason = result_keep(c->result, r->reason, (size_t)-1, failed);
-    refusal->hint = result_keep(c->result, r->hint, (size_t)-1, failed);
+    set_texts(c, refusal, r->reason, r->hint, failed);
     refusal->since = result_keep(c->result, r->since, (size_t)-1, failed);
 }
 
-/* The element a loss is about, under a controller: "target", "pcihole64", "target/node". */
-static xmlNode *loss_element(xmlNode *controller, const char *path)
-{
-    const char *slash = strchr(path, '/');
-    char first[64];
-
-    if (slash == NULL)
-        return tree_child(controller, path);
-    snprintf(first, sizeof(first), "%.*s", (int)(slash - path), path);
-    return tree_child(tree_child(controller, first), slash + 1);
-}
-
 /* "<target hotplug='off'>" or "<pcihole64>": what a loss drops, as a person reads it. */
-static void describe_loss(char *out, size_t size, const struct answer_loss *loss)
+static void describe_loss(char *out, size_t size, const struct rule_loss *loss)
 {
     const char *name = strrchr(loss->element, '/');
 
@@ -333,8 +369,8 @@ static void record_losses(struct conversion *c, size_t i, const struct answer *a
     size_t j;
 
     for (j = 0; j < a->loss_count && !*failed; j++) {
-        const struct answer_loss *loss = &a->losses[j];
-        xmlNode *element = loss_element(orig, loss->element);
+        const struct rule_loss *loss = &a->losses[j];
+        xmlNode *element = tree_path(orig, loss->element);
         size_t ordinal = c->ordinals[i];
         char what[256], text[1024];
 
@@ -365,16 +401,17 @@ static void record_losses(struct conversion *c, size_t i, const struct answer *a
 
             if (refusal == NULL)
                 return;
+            char hint[256];
+
             if (loss->reason != NULL)
                 snprintf(text, sizeof(text), "%s", loss->reason);
             else
                 snprintf(text, sizeof(text),
                          "libvirt %s does not parse %s (first in libvirt %s) and would ignore it",
                          c->opts->peer, what, loss->since);
-            refusal->reason = result_keep(c->result, text, (size_t)-1, failed);
-            snprintf(text, sizeof(text),
-                     "drop it with --allow-loss, or convert for libvirt %s or later", loss->since);
-            refusal->hint = result_keep(c->result, text, (size_t)-1, failed);
+            snprintf(hint, sizeof(hint),
+                     "drop it with {allow-loss}, or convert for libvirt %s or later", loss->since);
+            set_texts(c, refusal, text, hint, failed);
             refusal->since = result_keep(c->result, loss->since, (size_t)-1, failed);
             refusal->loss = 1;
         }
@@ -438,8 +475,11 @@ static int refuse(struct conversion *c, domcompat_error *err)
     qsort(c->result->refusals, c->result->refusal_count, sizeof(*c->result->refusals), by_position);
     first = &c->result->refusals[0];
     domcompat_refusal_describe(first, description, sizeof(description));
-    return error_set(err, DOMCOMPAT_EREFUSED, first->line, first->column, "%s%s%s", description,
-                     first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
+    error_set(err, DOMCOMPAT_EREFUSED, first->line, first->column, "%s%s%s", description,
+              first->hint ? "; to convert it: " : "", first->hint ? first->hint : "");
+    if (err != NULL)
+        err->fix = first->fix;
+    return DOMCOMPAT_EREFUSED;
 }
 static int keep_input_as_output(struct conversion *c, domcompat_error *err)
 {
@@ -548,14 +588,19 @@ static int write_output(struct conversion *c, domcompat_error *err)
 static int check_read_back(struct conversion *c, domcompat_error *err)
 {
     domcompat_error inner;
+    int rc;
 
+    memset(&inner, 0, sizeof(inner));
     if (bounds_check(&c->ctx->limits, c->result->output, c->result->output_len, NULL, &inner) ==
         DOMCOMPAT_OK)
         return DOMCOMPAT_OK;
-    return error_set(err, DOMCOMPAT_EINVALID, 0, 0,
-                     "the converted document would be refused when read back under the same "
-                     "limits (at its line %lu: %s)",
-                     inner.line, inner.message);
+    rc = error_set(err, DOMCOMPAT_EINVALID, 0, 0,
+                   "the converted document would be refused when read back under the same "
+                   "limits, at its line %lu: %s",
+                   inner.line, inner.message);
+    if (err != NULL)
+        err->fix = inner.fix; /* the limit to raise */
+    return rc;
 }
 
 static int convert(struct conversion *c, domcompat_error *err)

@@ -13,6 +13,7 @@ int error_set(domcompat_error *err, int code, unsigned long line, unsigned long 
     if (err == NULL)
         return code;
     err->code = code;
+    err->fix = DOMCOMPAT_FIX_NONE;
     err->line = line;
     err->column = column;
     va_start(ap, fmt);

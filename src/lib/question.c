@@ -17,6 +17,8 @@ int question_init(struct question *q)
     q->owned_count = q->owned_capacity = 0;
     buf_init(&q->prefix);
     question_key_prefix(&q->prefix, q);
+    if (controllers_collect_misplaced(&q->misplaced, q->doc) != 0)
+        return -1;
     return q->prefix.failed ? -1 : 0;
 }
 
@@ -30,6 +32,7 @@ void question_free(struct question *q)
     q->owned = NULL;
     q->owned_count = q->owned_capacity = 0;
     buf_free(&q->prefix);
+    controllers_free(&q->misplaced);
 }
 
 void question_key_prefix(struct buf *key, const struct question *q)
@@ -102,22 +105,10 @@ bool question_same_index(const char *index, const char *number)
            strtoul(index, NULL, 10) == strtoul(number, NULL, 10);
 }
 
-/* The element a loss is about, under a controller: "target", "pcihole64", "target/node". */
-static xmlNode *loss_element(xmlNode *controller, const char *path)
-{
-    const char *slash = strchr(path, '/');
-    char first[64];
-
-    if (slash == NULL)
-        return tree_child(controller, path);
-    snprintf(first, sizeof(first), "%.*s", (int)(slash - path), path);
-    return tree_child(tree_child(controller, first), slash + 1);
-}
-
 /* Drops what a loss names from a copy; an emptied <target> goes too. */
 static void drop_loss(xmlNode *copy, const struct rule_loss *loss)
 {
-    xmlNode *element = loss_element(copy, loss->element), *target, *child;
+    xmlNode *element = tree_path(copy, loss->element), *target, *child;
 
     if (element == NULL)
         return;
@@ -214,14 +205,14 @@ static int take_outcome(struct answer *answer, const struct rule_outcome *o, xml
             const struct rule_loss *loss = &o->losses[j];
 
             answer->losses[j] =
-                (struct answer_loss){arena_strdup(arena, loss->kind, (size_t)-1),
-                                     arena_strdup(arena, loss->element, (size_t)-1),
-                                     arena_strdup(arena, loss->attribute, (size_t)-1),
-                                     arena_strdup(arena, loss->value, (size_t)-1),
-                                     arena_strdup(arena, loss->since, (size_t)-1),
-                                     arena_strdup(arena, loss->reason, (size_t)-1),
-                                     arena_strdup(arena, loss->why, (size_t)-1),
-                                     arena_strdup(arena, loss->unless_index, (size_t)-1)};
+                (struct rule_loss){arena_strdup(arena, loss->kind, (size_t)-1),
+                                   arena_strdup(arena, loss->element, (size_t)-1),
+                                   arena_strdup(arena, loss->attribute, (size_t)-1),
+                                   arena_strdup(arena, loss->value, (size_t)-1),
+                                   arena_strdup(arena, loss->since, (size_t)-1),
+                                   arena_strdup(arena, loss->reason, (size_t)-1),
+                                   arena_strdup(arena, loss->why, (size_t)-1),
+                                   arena_strdup(arena, loss->unless_index, (size_t)-1)};
             if (!allow_loss)
                 continue;
             /*
@@ -309,7 +300,7 @@ static int ask(const struct question *q, xmlNode *const *children, size_t count,
     bool output_valid;
     int rc = DOMCOMPAT_OK, verdict;
 
-    if (skeleton_build(&s, q->doc, children, count) != 0)
+    if (skeleton_build(&s, q->doc, &q->misplaced, children, count) != 0)
         return error_nomem(err);
     if ((verdict = skeleton_validate(&s, q->input, true, &failure)) != 0) {
         rc = verdict < 0 ? error_nomem(err) : DOMCOMPAT_EINVALID;
@@ -569,7 +560,7 @@ static void rest_key(struct buf *key, const struct question *q)
     key->failed = q->prefix.failed;
     buf_append(key, q->prefix.data, q->prefix.len);
     buf_append_char(key, 'r');
-    if (skeleton_build(&rest, q->doc, NULL, 0) != 0) {
+    if (skeleton_build(&rest, q->doc, &q->misplaced, NULL, 0) != 0) {
         key->failed = true;
         return;
     }

@@ -26,6 +26,7 @@
 #include "answer.h"
 #include "buf.h"
 #include "context.h"
+#include "controllers.h"
 #include "rules.h"
 #include "schema.h"
 
@@ -49,14 +50,15 @@ struct question {
     bool allow_loss;      /* a conversion's: what the rules report lost is dropped */
     struct question_pass passes[2];
     size_t pass_count;
-    struct buf prefix;     /* every key's start: question_key_prefix() */
-    struct answer **owned; /* answers the memory did not take, freed with the question */
+    struct buf prefix;                /* every key's start: question_key_prefix() */
+    struct pci_controllers misplaced; /* the controllers out of place, found once */
+    struct answer **owned;            /* answers the memory did not take, freed with the question */
     size_t owned_count, owned_capacity;
 };
 
 /*
- * Sets up a question about `doc` from the fields above (`owned` and
- * `prefix` are its own).  Returns 0, or -1 when out of memory.
+ * Sets up a question about `doc` from the fields above (`owned`, `prefix`
+ * and `misplaced` are its own).  Returns 0, or -1 when out of memory.
  */
 int question_init(struct question *q);
 void question_free(struct question *q);

@@ -120,6 +120,71 @@ const domcompat_loss *domcompat_result_loss(const domcompat_result *result, size
     return i < result->loss_count ? &result->losses[i] : NULL;
 }
 
+/* The library's own words for the settings a refusal marks (domcompat_word()). */
+static const domcompat_words library_words = {"the assumption %s", "leave out the assumption %s",
+                                              "losses allowed", "source",
+                                              "the source capabilities"};
+
+/* Appends to out[*used] at most up to `size` - 1 bytes of `s` (`len` of them), kept terminated. */
+static void put(char *out, size_t size, size_t *used, const char *s, size_t len)
+{
+    if (*used + 1 >= size)
+        return;
+    if (len > size - 1 - *used)
+        len = size - 1 - *used;
+    memcpy(out + *used, s, len);
+    *used += len;
+    out[*used] = '\0';
+}
+
+void domcompat_word(const char *text, const domcompat_words *words, char *out, size_t size)
+{
+    const domcompat_words *w = words ? words : &library_words;
+    size_t used = 0;
+
+    if (size == 0)
+        return;
+    out[0] = '\0';
+    while (text != NULL && *text != '\0') {
+        const char *open = strchr(text, '{'), *close, *space, *format = NULL, *value = NULL;
+        size_t name_len, value_len = 0;
+
+        if (open == NULL || (close = strchr(open, '}')) == NULL) {
+            put(out, size, &used, text, strlen(text));
+            break;
+        }
+        put(out, size, &used, text, (size_t)(open - text));
+        space = memchr(open, ' ', (size_t)(close - open));
+        name_len = (size_t)((space ? space : close) - open - 1);
+        if (space != NULL) {
+            value = space + 1;
+            value_len = (size_t)(close - value);
+        }
+        if (name_len == 6 && memcmp(open + 1, "assume", 6) == 0 && value)
+            format = w->assume;
+        else if (name_len == 9 && memcmp(open + 1, "no-assume", 9) == 0 && value)
+            format = w->no_assume;
+        else if (name_len == 10 && memcmp(open + 1, "allow-loss", 10) == 0 && !value)
+            format = w->allow_loss;
+        else if (name_len == 4 && memcmp(open + 1, "from", 4) == 0 && !value)
+            format = w->source;
+        else if (name_len == 11 && memcmp(open + 1, "source-caps", 11) == 0 && !value)
+            format = w->source_caps;
+        if (format == NULL) {
+            put(out, size, &used, open, (size_t)(close + 1 - open)); /* not a setting: as it is */
+        } else {
+            const char *slot = value ? strstr(format, "%s") : NULL;
+
+            put(out, size, &used, format, slot ? (size_t)(slot - format) : strlen(format));
+            if (slot != NULL) {
+                put(out, size, &used, value, value_len);
+                put(out, size, &used, slot + 2, strlen(slot + 2));
+            }
+        }
+        text = close + 1;
+    }
+}
+
 void domcompat_refusal_describe(const domcompat_refusal *refusal, char *out, size_t size)
 {
     char which[96];

@@ -94,33 +94,40 @@ static xmlNode *append_copy(xmlNode *parent, xmlNode *node, bool deep)
 }
 
 /* Appends to `devices_copy` the chosen children of `devices`, from `*next` on. */
-static int copy_devices(xmlNode *devices_copy, xmlNode *devices, struct skeleton *out,
+static int copy_devices(xmlNode *devices_copy, const xmlNode *devices, struct skeleton *out,
                         xmlNode *const *children, size_t *next)
 {
-    xmlNode *node;
-
-    for (node = devices->children; node != NULL && *next < out->count; node = node->next) {
-        if (node != children[*next])
-            continue;
-        out->copies[*next] = append_copy(devices_copy, node, controllers_is_pci(node));
-        if (out->copies[(*next)++] == NULL)
+    /* In document order, so this <devices>' chosen children come next, together. */
+    for (; *next < out->count && children[*next]->parent == devices; (*next)++) {
+        out->copies[*next] =
+            append_copy(devices_copy, children[*next], controllers_is_pci(children[*next]));
+        if (out->copies[*next] == NULL)
             return -1;
     }
     return 0;
 }
 
 /* Copies every controller outside /domain/devices under the skeleton's root. */
-static int copy_misplaced(xmlNode *skeleton_root, xmlNode *root)
+static int copy_misplaced(xmlNode *skeleton_root, xmlNode *root,
+                          const struct pci_controllers *misplaced)
 {
     xmlNode *node = NULL;
+    size_t i;
 
+    if (misplaced != NULL) {
+        for (i = 0; i < misplaced->count; i++)
+            if (append_copy(skeleton_root, misplaced->nodes[i], true) == NULL)
+                return -1;
+        return 0;
+    }
     while ((node = controllers_next_misplaced(root, node)) != NULL)
         if (append_copy(skeleton_root, node, true) == NULL)
             return -1;
     return 0;
 }
 
-int skeleton_build(struct skeleton *out, xmlDocPtr doc, xmlNode *const *children, size_t count)
+int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *misplaced,
+                   xmlNode *const *children, size_t count)
 {
     xmlNode *root = xmlDocGetRootElement(doc), *skeleton_root, *placeholder, *child, *copy, *type;
     size_t next = 0;
@@ -145,7 +152,7 @@ int skeleton_build(struct skeleton *out, xmlDocPtr doc, xmlNode *const *children
     xmlDocSetRootElement(out->doc, skeleton_root);
     xmlFreeNode(placeholder);
 
-    if (copy_misplaced(skeleton_root, root) != 0)
+    if (copy_misplaced(skeleton_root, root, misplaced) != 0)
         goto nomem;
     for (child = root->children; child != NULL; child = child->next) {
         if (tree_is(child, "os")) {

@@ -26,6 +26,7 @@
 
 #include <libxml/tree.h>
 
+#include "controllers.h"
 #include "schema.h"
 
 /* The most children of <devices> given to libxml2's validator at a time (skeleton.c). */
@@ -40,10 +41,13 @@ struct skeleton {
 /*
  * Builds the skeleton of `doc` holding copies of `children` (`count` of
  * them, in document order, each a <controller> child of a <devices> of the
- * root).  Each element of the skeleton points at the element it copies
- * through its `_private` field.  Returns 0, or -1 when out of memory.
+ * root).  `misplaced`: the document's controllers outside /domain/devices
+ * (controllers_collect()), or NULL to find them now.  Each element of the
+ * skeleton points at the element it copies through its `_private` field.
+ * Returns 0, or -1 when out of memory.
  */
-int skeleton_build(struct skeleton *out, xmlDocPtr doc, xmlNode *const *children, size_t count);
+int skeleton_build(struct skeleton *out, xmlDocPtr doc, const struct pci_controllers *misplaced,
+                   xmlNode *const *children, size_t count);
 void skeleton_free(struct skeleton *skeleton);
 
 /* Takes copy `i` out of the skeleton and frees it. */

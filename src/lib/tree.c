@@ -1,5 +1,8 @@
 #include "tree.h"
 
+#include <stdio.h>
+#include <string.h>
+
 bool tree_is(const xmlNode *node, const char *name)
 {
     return node != NULL && node->type == XML_ELEMENT_NODE && node->ns == NULL &&
@@ -14,6 +17,17 @@ xmlNode *tree_child(const xmlNode *parent, const char *name)
         if (tree_is(child, name))
             return child;
     return NULL;
+}
+
+xmlNode *tree_path(const xmlNode *parent, const char *path)
+{
+    const char *slash = strchr(path, '/');
+    char first[64];
+
+    if (slash == NULL)
+        return tree_child(parent, path);
+    snprintf(first, sizeof(first), "%.*s", (int)(slash - path), path);
+    return tree_child(tree_child(parent, first), slash + 1);
 }
 
 const char *tree_attr(const xmlNode *node, const char *name)

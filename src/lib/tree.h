@@ -15,6 +15,12 @@ bool tree_is(const xmlNode *node, const char *name);
 xmlNode *tree_child(const xmlNode *parent, const char *name);
 
 /*
+ * The element a path of one or two names leads to from `parent`, each
+ * step its first child of that name: "target", "target/node"; or NULL.
+ */
+xmlNode *tree_path(const xmlNode *parent, const char *path);
+
+/*
  * The value of `node`'s attribute `name` in no namespace, expanded (what
  * `&amp;` and character references stand for), owned by the tree:
  *   - NULL when the element has no such attribute;

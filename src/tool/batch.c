@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,7 +495,8 @@ static void write_diff(struct work *w, const char *data, size_t len)
 
     if (to == NULL)
         return;
-    if (tool_diff_write(to, old_label, new_label, w->data, w->len, data, len, w->batch->color) != 0)
+    if (tool_diff_write(to, old_label, new_label, w->data, w->len, data, len, w->result,
+                        w->batch->color) != 0)
         fail_with(w, EXIT_FAILURE_IO, "cannot show the difference: %s", strerror(errno));
     if (to != w->output)
         fclose(to);

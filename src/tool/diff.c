@@ -1,24 +1,16 @@
 /*
- * Unified diffs that read exactly like GNU diff's.
+ * Unified diffs of a conversion, built from what the library says it changed.
  *
- * Two texts usually have many shortest edit scripts, and a diff that picked another one would be
- * correct but would not read the same.  So this makes the choices GNU diff makes, in its order:
- *
- *  1. The window.  Identical leading and trailing bytes are set aside, except the 3 lines on
- *     either side of the difference, which stay in so that changes may slide into them.
- *  2. Equivalence classes.  Equal lines share a class; a last line without a newline equals only
- *     another last line without one.
- *  3. Discarding.  A line with no equal on the other side is changed without searching; a line
- *     with very many equals is left out of the search too when it sits among such lines.  The
- *     rewritten controllers this tool produces are unique lines, so the search below only sees
- *     the lines that stayed, and costs next to nothing however many controllers changed.
- *  4. The search, Myers' O(ND) middle-snake bisection, on the lines left.  A part whose cost
- *     passes about the square root of the input size (at least 4096) is split at the furthest
- *     point either direction reached, which bounds the time at the price of a longer script.
- *  5. Sliding.  A run of changed lines that could as well have started a line earlier or later
- *     slides to merge with other runs, then as far down as it goes, then back up to the last
- *     place where it faces a change on the other side.
- *  6. Hunks.  Changes fewer than 2 * 3 + 1 unchanged lines apart share a hunk.
+ * A conversion rewrites only its controllers' elements, and reports each one: where it starts
+ * (line, column) and its bytes before and after (domcompat_change).  So the lines that differ
+ * are known without searching the two texts: those each element's old and new bytes fall on.
+ * Within one element, the lines both sides share (a <target> the rewrite kept, an end tag) are
+ * context: the lines in common at both ends, then the longest run in common between them.  The
+ * changed lines then slide along equal lines as diff slides them, changes with no unchanged line
+ * between them are one change, written as its removed lines then its added ones, and changes
+ * fewer than 2 * 3 + 1 unchanged lines apart share a hunk, as `diff -u` groups them.
+ * tests/unit/test_diff.c holds the result to GNU diff's own on every fixture's conversion, and
+ * tests/run-batch.sh applies it with `patch -p0`.
  */
 #include "diff.h"
 
@@ -29,6 +21,8 @@
 
 /* Lines of context around each change, as diff -u. */
 #define CONTEXT 3
+/* Lines of one element compared line by line at most: beyond, all of it is one change. */
+#define MAX_COMPARED (1 << 20)
 
 #define COLOR_HEADER "\033[1m"
 #define COLOR_HUNK "\033[36m"
@@ -40,596 +34,204 @@
 struct side {
     const char *bytes;
     size_t len;
-    int incomplete; /* its last line has no newline */
-    ptrdiff_t lines;
+    size_t lines;
     size_t *starts; /* lines + 1 offsets: line i is bytes[starts[i], starts[i + 1]) */
-
-    /* The window, lines [first, first + count), `first` being the same on both sides. */
-    ptrdiff_t count;
-    size_t *classes;        /* of each window line, from 1 */
-    unsigned char *flags;   /* count + 2 */
-    unsigned char *changed; /* flags + 1, so that changed[-1] and changed[count] are 0 */
-
-    /* The window lines the search sees: their classes, and where each is in the window. */
-    size_t *kept;
-    ptrdiff_t *kept_at;
-    ptrdiff_t kept_count;
 };
 
 /* A change: `removed` lines of the old text at old_line replaced by `added` at new_line. */
 struct change {
-    ptrdiff_t old_line, new_line, removed, added;
+    size_t old_line, new_line, removed, added;
 };
 
-static void *alloc_array(size_t count, size_t size)
-{
-    void *p;
-
-    if (count > SIZE_MAX / size) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    p = malloc(count > 0 ? count * size : 1);
-    if (p == NULL)
-        errno = ENOMEM;
-    return p;
-}
-
-static int floor_log2(size_t n)
-{
-    int bits = 0;
-
-    while (n >>= 1)
-        bits++;
-    return bits;
-}
-
-/* --- lines ------------------------------------------------------------------------------------ */
+struct changes {
+    struct change *items;
+    size_t count, capacity;
+};
 
 static int split_lines(struct side *side, const char *bytes, size_t len)
 {
-    const char *p, *newline;
-    ptrdiff_t line = 0;
+    size_t i, n = 0;
 
     side->bytes = bytes;
     side->len = len;
-    side->incomplete = len > 0 && bytes[len - 1] != '\n';
-    for (p = bytes; len > 0 && (newline = memchr(p, '\n', len - (p - bytes))) != NULL;
-         p = newline + 1)
-        line++;
-    side->lines = line + side->incomplete;
-    side->starts = alloc_array(side->lines + 1, sizeof *side->starts);
-    if (side->starts == NULL)
+    for (i = 0; i < len; i++)
+        n += bytes[i] == '\n';
+    side->lines = n + (len > 0 && bytes[len - 1] != '\n');
+    if ((side->starts = malloc((side->lines + 1) * sizeof(size_t))) == NULL) {
+        errno = ENOMEM;
         return -1;
+    }
     side->starts[0] = 0;
-    line = 0;
-    for (p = bytes; len > 0 && (newline = memchr(p, '\n', len - (p - bytes))) != NULL;
-         p = newline + 1)
-        side->starts[++line] = newline + 1 - bytes;
+    for (i = 0, n = 1; i < len; i++)
+        if (bytes[i] == '\n' && i + 1 < len)
+            side->starts[n++] = i + 1;
     side->starts[side->lines] = len;
     return 0;
 }
 
-static const char *line_text(const struct side *side, ptrdiff_t line, size_t *length)
+/* The line holding byte `offset` (the last line for the end). */
+static size_t line_at(const struct side *side, size_t offset)
 {
-    *length = side->starts[line + 1] - side->starts[line];
-    return side->bytes + side->starts[line];
+    size_t lo = 0, hi = side->lines;
+
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (side->starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-/*
- * The text as diff reads it: a newline is added after an incomplete last line, and remembered
- * so that it never pairs with a real one.
- */
-static size_t padded_len(const struct side *side)
+/* Where 1-based `line` and `column` (in characters) are, or len when past the end. */
+static size_t offset_of(const struct side *side, unsigned long line, unsigned long column)
 {
-    return side->len + side->incomplete;
+    size_t at;
+    unsigned long n = 1;
+
+    if (line == 0 || line > side->lines)
+        return side->len;
+    for (at = side->starts[line - 1]; at < side->len && n < column; at++)
+        if (((unsigned char)side->bytes[at + 1] & 0xC0) != 0x80)
+            n++;
+    return at;
 }
 
-static char padded_byte(const struct side *side, size_t at)
+static int same_line(const struct side *a, size_t i, const struct side *b, size_t j)
 {
-    return at < side->len ? side->bytes[at] : '\n';
+    size_t la = a->starts[i + 1] - a->starts[i], lb = b->starts[j + 1] - b->starts[j];
+
+    return la == lb && memcmp(a->bytes + a->starts[i], b->bytes + b->starts[j], la) == 0;
 }
 
-/* The number of lines that end before `offset` of the padded text. */
-static ptrdiff_t lines_before(const struct side *side, size_t offset)
+/* Appends a change, joined to the one before when no unchanged line separates them. */
+static int add_change(struct changes *list, size_t old_line, size_t new_line, size_t removed,
+                      size_t added)
 {
-    const char *p = side->bytes, *limit, *newline;
-    ptrdiff_t lines = 0;
+    struct change *last = list->count ? &list->items[list->count - 1] : NULL;
 
-    if (offset > side->len)
-        return side->lines;
-    limit = side->bytes + offset;
-    for (; p < limit && (newline = memchr(p, '\n', limit - p)) != NULL; p = newline + 1)
-        lines++;
-    return lines;
-}
+    if (removed == 0 && added == 0)
+        return 0;
+    if (last != NULL && last->old_line + last->removed == old_line &&
+        last->new_line + last->added == new_line) {
+        last->removed += removed;
+        last->added += added;
+        return 0;
+    }
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? 2 * list->capacity : 16;
+        struct change *grown = realloc(list->items, capacity * sizeof(*grown));
 
-/* --- 1. the window ---------------------------------------------------------------------------- */
-
-/*
- * Finds the lines worth comparing: *first, the same on both sides, and each side's count.  Only
- * bytes are compared here, so the first difference may be inside a line: the window starts at
- * that line, less CONTEXT lines.  It ends CONTEXT lines after the last difference, one more when
- * that is inside a line.  When one side lacks its final newline and the other does not, their
- * ends differ and nothing is set aside there.
- */
-static void find_window(struct side *a, struct side *b, ptrdiff_t *first)
-{
-    size_t len_a = padded_len(a), len_b = padded_len(b);
-    size_t shorter = len_a < len_b ? len_a : len_b;
-    size_t same = 0, start, end_a = len_a, end_b = len_b;
-    ptrdiff_t line;
-
-    while (same < shorter && padded_byte(a, same) == padded_byte(b, same))
-        same++;
-    /* An added newline matched against a real one is a difference. */
-    if ((len_a - a->incomplete < same) != (len_b - b->incomplete < same))
-        same--;
-    line = lines_before(a, same);
-    *first = line > CONTEXT ? line - CONTEXT : 0;
-    start = a->starts[*first];
-
-    if (a->incomplete == b->incomplete) {
-        /* The common suffix, not overlapping the common prefix on the longer side. */
-        size_t stop = start + (len_a < len_b ? 0 : len_a - len_b), from;
-        int at_line_start, keep;
-
-        while (end_a != stop) {
-            end_a--, end_b--;
-            if (padded_byte(a, end_a) != padded_byte(b, end_b)) {
-                end_a++, end_b++;
-                break;
-            }
+        if (grown == NULL) {
+            errno = ENOMEM;
+            return -1;
         }
-        at_line_start = (end_a == 0 || padded_byte(a, end_a - 1) == '\n') &&
-                        (end_b == 0 || padded_byte(b, end_b - 1) == '\n');
-        from = end_a;
-        for (keep = CONTEXT + !at_line_start; keep > 0 && end_a != len_a; keep--)
-            while (padded_byte(a, end_a++) != '\n')
-                continue;
-        end_b += end_a - from;
+        list->items = grown;
+        list->capacity = capacity;
     }
-    a->count = lines_before(a, end_a) - *first;
-    b->count = lines_before(b, end_b) - *first;
-}
-
-/* --- 2. equivalence classes ------------------------------------------------------------------- */
-
-/* Lines seen so far, in an open-addressing table of class numbers (0: empty slot). */
-struct line_table {
-    size_t *slots;
-    size_t mask;
-    const char **text; /* by class: one line of the class, its length and its hash */
-    size_t *length;
-    uint64_t *hash;
-    size_t classes;
-};
-
-static uint64_t hash_line(const char *text, size_t length)
-{
-    uint64_t hash = 14695981039346656037u; /* FNV-1a */
-    size_t i;
-
-    for (i = 0; i < length; i++)
-        hash = (hash ^ (unsigned char)text[i]) * 1099511628211u;
-    return hash;
+    list->items[list->count++] = (struct change){old_line, new_line, removed, added};
+    return 0;
 }
 
 /*
- * The class of a line.  Lines are compared with their newline, so a last line without one never
- * equals a line that has one.
+ * Old lines [a0, a1) against new lines [b0, b1), which hold one element each side: the lines
+ * both share at the ends are context, and between them the longest common run of lines.
  */
-static size_t class_of(struct line_table *table, const char *text, size_t length)
+static int compare_lines(struct changes *list, const struct side *a, size_t a0, size_t a1,
+                         const struct side *b, size_t b0, size_t b1)
 {
-    uint64_t hash = hash_line(text, length);
-    size_t at, class;
+    size_t n, m, i, j, *lcs;
+    int rc = 0;
 
-    for (at = (size_t)hash & table->mask;; at = (at + 1) & table->mask) {
-        class = table->slots[at];
-        if (class == 0)
-            break;
-        if (table->hash[class] == hash && table->length[class] == length &&
-            memcmp(table->text[class], text, length) == 0)
-            return class;
-    }
-    class = ++table->classes;
-    table->slots[at] = class;
-    table->text[class] = text;
-    table->length[class] = length;
-    table->hash[class] = hash;
-    return class;
-}
-
-/* Gives each window line of both sides its class, and says how many classes there are. */
-static int classify_lines(struct side *a, struct side *b, ptrdiff_t first, size_t *classes)
-{
-    struct line_table table = {0};
-    size_t lines = (size_t)a->count + (size_t)b->count, capacity = 2;
-    struct side *side;
-    ptrdiff_t i;
-    int rc = -1;
-
-    while (capacity < 2 * lines)
-        capacity *= 2;
-    table.mask = capacity - 1;
-    table.slots = calloc(capacity, sizeof *table.slots);
-    table.text = alloc_array(lines + 1, sizeof *table.text);
-    table.length = alloc_array(lines + 1, sizeof *table.length);
-    table.hash = alloc_array(lines + 1, sizeof *table.hash);
-    a->classes = alloc_array(a->count, sizeof *a->classes);
-    b->classes = alloc_array(b->count, sizeof *b->classes);
-    if (table.slots == NULL || table.text == NULL || table.length == NULL || table.hash == NULL ||
-        a->classes == NULL || b->classes == NULL) {
+    while (a0 < a1 && b0 < b1 && same_line(a, a0, b, b0))
+        a0++, b0++;
+    while (a0 < a1 && b0 < b1 && same_line(a, a1 - 1, b, b1 - 1))
+        a1--, b1--;
+    n = a1 - a0;
+    m = b1 - b0;
+    if (n == 0 || m == 0 || (n + 1) * (m + 1) > MAX_COMPARED)
+        return add_change(list, a0, b0, n, m);
+    /* lcs[i * (m + 1) + j]: the longest common run of old lines from i and new lines from j. */
+    if ((lcs = calloc((n + 1) * (m + 1), sizeof(*lcs))) == NULL) {
         errno = ENOMEM;
-        goto cleanup;
+        return -1;
     }
-    for (side = a; side != NULL; side = side == a ? b : NULL)
-        for (i = 0; i < side->count; i++) {
-            size_t length;
-            const char *text = line_text(side, first + i, &length);
-
-            side->classes[i] = class_of(&table, text, length);
+    for (i = n; i-- > 0;)
+        for (j = m; j-- > 0;)
+            lcs[i * (m + 1) + j] = same_line(a, a0 + i, b, b0 + j)
+                                       ? lcs[(i + 1) * (m + 1) + j + 1] + 1
+                                   : lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]
+                                       ? lcs[(i + 1) * (m + 1) + j]
+                                       : lcs[i * (m + 1) + j + 1];
+    for (i = 0, j = 0; rc == 0 && (i < n || j < m);) {
+        if (i < n && j < m && same_line(a, a0 + i, b, b0 + j) &&
+            lcs[i * (m + 1) + j] == lcs[(i + 1) * (m + 1) + j + 1] + 1) {
+            i++, j++;
+        } else if (j == m || (i < n && lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1])) {
+            rc = add_change(list, a0 + i, b0 + j, 1, 0);
+            i++;
+        } else {
+            rc = add_change(list, a0 + i, b0 + j, 0, 1);
+            j++;
         }
-    *classes = table.classes;
-    rc = 0;
-cleanup:
-    free(table.slots);
-    free(table.text);
-    free(table.length);
-    free(table.hash);
+    }
+    free(lcs);
     return rc;
 }
 
-/* --- 3. discarding ---------------------------------------------------------------------------- */
-
-enum { KEEP, DISCARD, PROVISIONAL };
-
 /*
- * First marks: DISCARD for a line with no equal on the other side, PROVISIONAL for one with
- * more equals there than about 5 * sqrt(count / 64).
+ * The changes, from the conversion's records: each element's old bytes at its position, its
+ * new bytes as far along in the new text as everything before it has moved.  Elements that
+ * share a line are compared together.
  */
-static void mark_lines(unsigned char *marks, const struct side *side, const size_t *other_counts)
+static int find_changes(struct changes *list, const struct side *a, const struct side *b,
+                        const domcompat_result *result)
 {
-    size_t many = 5;
-    ptrdiff_t i;
+    size_t i, n = domcompat_result_change_count(result);
+    size_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    ptrdiff_t moved = 0;
+    int open = 0;
 
-    if (side->count >= 64)
-        many <<= floor_log2((size_t)side->count) / 2 - 3;
-    for (i = 0; i < side->count; i++) {
-        size_t equals = other_counts[side->classes[i]];
+    for (i = 0; i < n; i++) {
+        const domcompat_change *c = domcompat_result_change(result, i);
+        size_t at = offset_of(a, c->line, c->column), before = strlen(c->before);
+        size_t after = strlen(c->after), new_at = (size_t)((ptrdiff_t)at + moved);
+        size_t first_a, last_a, first_b, last_b;
 
-        marks[i] = equals == 0 ? DISCARD : equals > many ? PROVISIONAL : KEEP;
-    }
-}
-
-/*
- * From one end of a run of `length` lines (`step` 1: from its first line, -1: from its last),
- * keeps provisional lines until three discarded lines in a row, or a discarded line at least 8
- * lines in.
- */
-static void keep_run_edge(unsigned char *edge, ptrdiff_t step, ptrdiff_t length)
-{
-    ptrdiff_t j, streak = 0;
-
-    for (j = 0; j < length; j++) {
-        unsigned char *mark = edge + j * step;
-
-        if (j >= 8 && *mark == DISCARD)
-            break;
-        if (*mark == PROVISIONAL)
-            *mark = KEEP;
-        streak = *mark == DISCARD ? streak + 1 : 0;
-        if (streak == 3)
-            break;
-    }
-}
-
-/*
- * Keeps the provisional lines that are not well inside a run of discarded lines: those outside
- * such runs or at their ends, all of a run's when they make up more than a quarter of it, long
- * stretches of them, and those before three discarded lines in a row (or the first one at least
- * 8 lines in) from either end of the run.
- */
-static void settle_provisional(unsigned char *marks, ptrdiff_t count)
-{
-    ptrdiff_t i, j;
-
-    for (i = 0; i < count; i++) {
-        ptrdiff_t end, length, provisional = 0, longest_kept, k;
-
-        if (marks[i] == PROVISIONAL)
-            marks[i] = KEEP;
-        if (marks[i] != DISCARD)
-            continue;
-        for (end = i; end < count && marks[end] != KEEP; end++)
-            provisional += marks[end] == PROVISIONAL;
-        while (marks[end - 1] == PROVISIONAL) {
-            marks[--end] = KEEP;
-            provisional--;
+        if (at + before > a->len || new_at + after > b->len || before == 0 || after == 0) {
+            errno = EINVAL; /* records that are not of these two texts */
+            return -1;
         }
-        length = end - i;
-        if (length >> 2 < provisional) {
-            for (j = i; j < end; j++)
-                if (marks[j] == PROVISIONAL)
-                    marks[j] = KEEP;
-            i = end - 1;
+        first_a = line_at(a, at);
+        last_a = line_at(a, at + before - 1) + 1;
+        first_b = line_at(b, new_at);
+        last_b = line_at(b, new_at + after - 1) + 1;
+        moved += (ptrdiff_t)after - (ptrdiff_t)before;
+        if (open && first_a < a1) {
+            /* On a line of the element before: one comparison for both. */
+            a1 = last_a;
+            b1 = last_b;
             continue;
         }
-
-        /* Stretches of provisional lines longer than about sqrt(length / 4) are kept. */
-        longest_kept = length < 4 ? 1 : (ptrdiff_t)1 << (floor_log2((size_t)length) / 2 - 1);
-        for (j = i; j < end; j = k + 1) {
-            for (k = j; k < end && marks[k] == PROVISIONAL; k++)
-                continue;
-            if (k - j > longest_kept)
-                while (j < k)
-                    marks[j++] = KEEP;
-        }
-
-        keep_run_edge(&marks[i], 1, length);
-        keep_run_edge(&marks[end - 1], -1, length);
-        i = end - 1;
+        if (open && compare_lines(list, a, a0, a1, b, b0, b1) != 0)
+            return -1;
+        a0 = first_a, a1 = last_a, b0 = first_b, b1 = last_b;
+        open = 1;
     }
-}
-
-/* Marks the discarded lines changed and lists the others for the search. */
-static int discard_lines(struct side *a, struct side *b, size_t classes)
-{
-    size_t *counts = calloc(2 * (classes + 1), sizeof *counts);
-    unsigned char *marks = alloc_array((size_t)a->count + (size_t)b->count, 1);
-    struct side *side;
-    ptrdiff_t i;
-    int rc = -1;
-
-    if (counts == NULL || marks == NULL) {
-        errno = ENOMEM;
-        goto cleanup;
-    }
-    for (i = 0; i < a->count; i++)
-        counts[a->classes[i]]++;
-    for (i = 0; i < b->count; i++)
-        counts[classes + 1 + b->classes[i]]++;
-    mark_lines(marks, a, counts + classes + 1);
-    mark_lines(marks + a->count, b, counts);
-    settle_provisional(marks, a->count);
-    settle_provisional(marks + a->count, b->count);
-
-    for (side = a; side != NULL; side = side == a ? b : NULL) {
-        const unsigned char *mark = side == a ? marks : marks + a->count;
-
-        side->kept = alloc_array(side->count, sizeof *side->kept);
-        side->kept_at = alloc_array(side->count, sizeof *side->kept_at);
-        if (side->kept == NULL || side->kept_at == NULL)
-            goto cleanup;
-        side->kept_count = 0;
-        for (i = 0; i < side->count; i++)
-            if (mark[i] == KEEP) {
-                side->kept[side->kept_count] = side->classes[i];
-                side->kept_at[side->kept_count++] = i;
-            } else {
-                side->changed[i] = 1;
-            }
-    }
-    rc = 0;
-cleanup:
-    free(counts);
-    free(marks);
-    return rc;
-}
-
-/* --- 4. the search ---------------------------------------------------------------------------- */
-
-/*
- * Both directions of the search, over the kept lines x (old) and y (new).  The arrays are
- * indexed by diagonal x - y, from -(y count + 1) to x count + 1.
- */
-struct search {
-    const size_t *x, *y;
-    ptrdiff_t *forward;  /* the furthest x reached on each diagonal from the top */
-    ptrdiff_t *backward; /* the smallest x reached on each diagonal from the bottom */
-    ptrdiff_t too_expensive;
-};
-
-/* A part of the edit grid still to compare, and whether its script must be shortest. */
-struct part {
-    ptrdiff_t x_start, x_end, y_start, y_end;
-    int minimal;
-};
-
-/* Where a part is split, and whether each half must be compared minimally. */
-struct split {
-    ptrdiff_t x, y;
-    int low_minimal, high_minimal;
-};
-
-/*
- * Where to split a part whose search costs too much: at the point the forward search took
- * furthest (largest x + y) or the one the backward search did, whichever got further.  Only the
- * half that search has covered is known to be minimal.
- */
-static void give_up(const struct search *s, const struct part *p, ptrdiff_t fmin, ptrdiff_t fmax,
-                    ptrdiff_t bmin, ptrdiff_t bmax, struct split *split)
-{
-    ptrdiff_t d, forward_best = -1, forward_x = 0, backward_best = PTRDIFF_MAX, backward_x = 0;
-
-    for (d = fmax; d >= fmin; d -= 2) {
-        ptrdiff_t x = s->forward[d] < p->x_end ? s->forward[d] : p->x_end, y = x - d;
-
-        if (y > p->y_end) {
-            x = p->y_end + d;
-            y = p->y_end;
-        }
-        if (x + y > forward_best) {
-            forward_best = x + y;
-            forward_x = x;
-        }
-    }
-    for (d = bmax; d >= bmin; d -= 2) {
-        ptrdiff_t x = s->backward[d] > p->x_start ? s->backward[d] : p->x_start, y = x - d;
-
-        if (y < p->y_start) {
-            x = p->y_start + d;
-            y = p->y_start;
-        }
-        if (x + y < backward_best) {
-            backward_best = x + y;
-            backward_x = x;
-        }
-    }
-    if ((p->x_end + p->y_end) - backward_best < forward_best - (p->x_start + p->y_start)) {
-        split->x = forward_x;
-        split->y = forward_best - forward_x;
-        split->low_minimal = 1;
-        split->high_minimal = 0;
-    } else {
-        split->x = backward_x;
-        split->y = backward_best - backward_x;
-        split->low_minimal = 0;
-        split->high_minimal = 1;
-    }
+    return open ? compare_lines(list, a, a0, a1, b, b0, b1) : 0;
 }
 
 /*
- * Finds where a shortest edit script of the part crosses its middle, searching from both corners
- * one edit at a time until the searches meet.  The part's first lines differ, and so do its last.
- */
-static void find_split(const struct search *s, const struct part *p, struct split *split)
-{
-    const ptrdiff_t dmin = p->x_start - p->y_end, dmax = p->x_end - p->y_start;
-    const ptrdiff_t fmid = p->x_start - p->y_start, bmid = p->x_end - p->y_end;
-    const int odd = (fmid - bmid) % 2 != 0;
-    ptrdiff_t *fd = s->forward, *bd = s->backward;
-    ptrdiff_t fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid, cost, d;
-
-    fd[fmid] = p->x_start;
-    bd[bmid] = p->x_end;
-    for (cost = 1;; cost++) {
-        /* One more edit from the top: the band of diagonals widens where the grid allows. */
-        if (fmin > dmin)
-            fd[--fmin - 1] = -1;
-        else
-            fmin++;
-        if (fmax < dmax)
-            fd[++fmax + 1] = -1;
-        else
-            fmax--;
-        for (d = fmax; d >= fmin; d -= 2) {
-            ptrdiff_t x = fd[d - 1] < fd[d + 1] ? fd[d + 1] : fd[d - 1] + 1, y = x - d;
-
-            while (x < p->x_end && y < p->y_end && s->x[x] == s->y[y])
-                x++, y++;
-            fd[d] = x;
-            if (odd && bmin <= d && d <= bmax && bd[d] <= x) {
-                split->x = x;
-                split->y = y;
-                split->low_minimal = split->high_minimal = 1;
-                return;
-            }
-        }
-
-        /* One more edit from the bottom. */
-        if (bmin > dmin)
-            bd[--bmin - 1] = PTRDIFF_MAX;
-        else
-            bmin++;
-        if (bmax < dmax)
-            bd[++bmax + 1] = PTRDIFF_MAX;
-        else
-            bmax--;
-        for (d = bmax; d >= bmin; d -= 2) {
-            ptrdiff_t x = bd[d - 1] < bd[d + 1] ? bd[d - 1] : bd[d + 1] - 1, y = x - d;
-
-            while (x > p->x_start && y > p->y_start && s->x[x - 1] == s->y[y - 1])
-                x--, y--;
-            bd[d] = x;
-            if (!odd && fmin <= d && d <= fmax && x <= fd[d]) {
-                split->x = x;
-                split->y = y;
-                split->low_minimal = split->high_minimal = 1;
-                return;
-            }
-        }
-
-        if (!p->minimal && cost >= s->too_expensive) {
-            give_up(s, p, fmin, fmax, bmin, bmax, split);
-            return;
-        }
-    }
-}
-
-/* Marks changed the kept lines that a (near) shortest edit script removes or adds. */
-static int search_changes(struct side *a, struct side *b)
-{
-    ptrdiff_t diagonals = a->kept_count + b->kept_count + 3;
-    ptrdiff_t *space = alloc_array(2 * (size_t)diagonals, sizeof *space);
-    struct part *stack = NULL;
-    size_t depth = 0, capacity = 0;
-    struct search s;
-    int rc = -1;
-
-    if (space == NULL)
-        goto cleanup;
-    s.x = a->kept;
-    s.y = b->kept;
-    s.forward = space + b->kept_count + 1;
-    s.backward = space + diagonals + b->kept_count + 1;
-    s.too_expensive = (ptrdiff_t)1 << (floor_log2((size_t)diagonals) / 2 + 1);
-    if (s.too_expensive < 4096)
-        s.too_expensive = 4096;
-
-    /* Parts are independent, so a stack does what recursion would, without its depth. */
-    capacity = 64;
-    stack = alloc_array(capacity, sizeof *stack);
-    if (stack == NULL)
-        goto cleanup;
-    stack[depth++] = (struct part){0, a->kept_count, 0, b->kept_count, 0};
-    while (depth > 0) {
-        struct part p = stack[--depth];
-        struct split split;
-
-        while (p.x_start < p.x_end && p.y_start < p.y_end && s.x[p.x_start] == s.y[p.y_start])
-            p.x_start++, p.y_start++;
-        while (p.x_start < p.x_end && p.y_start < p.y_end && s.x[p.x_end - 1] == s.y[p.y_end - 1])
-            p.x_end--, p.y_end--;
-        if (p.x_start == p.x_end) {
-            for (; p.y_start < p.y_end; p.y_start++)
-                b->changed[b->kept_at[p.y_start]] = 1;
-            continue;
-        }
-        if (p.y_start == p.y_end) {
-            for (; p.x_start < p.x_end; p.x_start++)
-                a->changed[a->kept_at[p.x_start]] = 1;
-            continue;
-        }
-        find_split(&s, &p, &split);
-        if (depth + 2 > capacity) {
-            struct part *grown = capacity > SIZE_MAX / 2 / sizeof *stack
-                                     ? NULL
-                                     : realloc(stack, 2 * capacity * sizeof *stack);
-
-            if (grown == NULL) {
-                errno = ENOMEM;
-                goto cleanup;
-            }
-            stack = grown;
-            capacity *= 2;
-        }
-        stack[depth++] = (struct part){p.x_start, split.x, p.y_start, split.y, split.low_minimal};
-        stack[depth++] = (struct part){split.x, p.x_end, split.y, p.y_end, split.high_minimal};
-    }
-    rc = 0;
-cleanup:
-    free(space);
-    free(stack);
-    return rc;
-}
-
-/* --- 5. sliding ------------------------------------------------------------------------------- */
-
-/*
- * In the loop below, `j` is the other side's line that pairs with this side's line i, the first
- * unchanged line after a run.  Unchanged lines pair in order, so stepping over one unchanged line
- * on this side steps over one on the other, and over the changed lines around it.
+ * Sliding, as diff does.  A run of changed lines may as well start a line earlier when the line
+ * before it equals its last one, or a line later when its first line equals the line after it:
+ * the same lines change either way.  Each run moves up until it cannot, merging with runs before
+ * it, then down, merging with runs after it, until it stops growing; last, if on the way down it
+ * passed places where a change on the other side faces its end, it goes back up to the lowest
+ * of them, so that removed and added lines show together.  `j` is the other side's line that
+ * pairs with this side's line i, the first unchanged line after a run: unchanged lines pair in
+ * order.  Both arrays have a 0 before their first line and after their last.
  */
 static ptrdiff_t next_unchanged(const unsigned char *changed, ptrdiff_t j)
 {
@@ -645,19 +247,15 @@ static ptrdiff_t previous_unchanged(const unsigned char *changed, ptrdiff_t j)
     return j;
 }
 
-/*
- * Slides each run of changed lines of one side along equal lines.  A run [start, i) may move up
- * a line when the line before it equals its last one, and down when its first line equals the
- * line after it: the same lines change either way.  Moving up until it cannot merges it with
- * runs before it, then moving down merges it with runs after it and leaves it as low as it goes;
- * this repeats until the run stops growing.  Last, if on the way down it passed a place where a
- * change on the other side faces its end, it goes back up to the lowest such place, so that
- * removed and added lines show together.
- */
-static void slide_changes(unsigned char *changed, const unsigned char *other_changed,
-                          const size_t *classes, ptrdiff_t count)
+static int equal_lines(const struct side *side, ptrdiff_t x, ptrdiff_t y)
 {
-    ptrdiff_t i = 0, j = 0;
+    return same_line(side, (size_t)x, side, (size_t)y);
+}
+
+static void slide_changes(unsigned char *changed, const unsigned char *other_changed,
+                          const struct side *side)
+{
+    ptrdiff_t i = 0, j = 0, count = (ptrdiff_t)side->lines;
 
     for (;;) {
         ptrdiff_t start, length, facing;
@@ -673,7 +271,7 @@ static void slide_changes(unsigned char *changed, const unsigned char *other_cha
 
         do {
             length = i - start;
-            while (start > 0 && classes[start - 1] == classes[i - 1]) {
+            while (start > 0 && equal_lines(side, start - 1, i - 1)) {
                 changed[--start] = 1;
                 changed[--i] = 0;
                 while (changed[start - 1])
@@ -682,7 +280,7 @@ static void slide_changes(unsigned char *changed, const unsigned char *other_cha
             }
             /* `facing`: the furthest-down end of the run that faced a change, or count. */
             facing = other_changed[j - 1] ? i : count;
-            while (i != count && classes[start] == classes[i]) {
+            while (i != count && equal_lines(side, start, i)) {
                 changed[start++] = 0;
                 changed[i++] = 1;
                 while (changed[i])
@@ -701,7 +299,72 @@ static void slide_changes(unsigned char *changed, const unsigned char *other_cha
     }
 }
 
-/* --- 6. output -------------------------------------------------------------------------------- */
+/* The changes again, from each side's changed lines once slid. */
+static void collect_changes(struct changes *list, const unsigned char *a_changed, size_t a_count,
+                            const unsigned char *b_changed, size_t b_count)
+{
+    size_t i = 0, j = 0;
+
+    list->count = 0;
+    while (i < a_count || j < b_count) {
+        if (a_changed[i] || b_changed[j]) {
+            struct change *c = &list->items[list->count++];
+
+            c->old_line = i;
+            c->new_line = j;
+            while (a_changed[i])
+                i++;
+            while (b_changed[j])
+                j++;
+            c->removed = i - c->old_line;
+            c->added = j - c->new_line;
+        }
+        /* Past the pair of unchanged lines after the change. */
+        i++, j++;
+    }
+}
+
+/* Slides the changes found as diff would, rewriting the list. */
+static int slide(struct changes *list, const struct side *a, const struct side *b)
+{
+    unsigned char *flags_a = calloc(a->lines + 2, 1), *flags_b = calloc(b->lines + 2, 1);
+    size_t k, n, most = 1;
+
+    if (flags_a == NULL || flags_b == NULL) {
+        free(flags_a);
+        free(flags_b);
+        errno = ENOMEM;
+        return -1;
+    }
+    for (k = 0; k < list->count; k++) {
+        for (n = 0; n < list->items[k].removed; n++)
+            flags_a[1 + list->items[k].old_line + n] = 1;
+        for (n = 0; n < list->items[k].added; n++)
+            flags_b[1 + list->items[k].new_line + n] = 1;
+    }
+    slide_changes(flags_a + 1, flags_b + 1, a);
+    slide_changes(flags_b + 1, flags_a + 1, b);
+    /* Changes are separated by unchanged lines: never more than there were lines. */
+    most = (a->lines < b->lines ? a->lines : b->lines) + 1;
+    if (most > list->capacity) {
+        struct change *grown = realloc(list->items, most * sizeof(*grown));
+
+        if (grown == NULL) {
+            free(flags_a);
+            free(flags_b);
+            errno = ENOMEM;
+            return -1;
+        }
+        list->items = grown;
+        list->capacity = most;
+    }
+    collect_changes(list, flags_a + 1, a->lines, flags_b + 1, b->lines);
+    free(flags_a);
+    free(flags_b);
+    return 0;
+}
+
+/* --- output ----------------------------------------------------------------------------------- */
 
 struct writer {
     FILE *to;
@@ -724,9 +387,11 @@ static void put_string(struct writer *w, const char *s)
 }
 
 /* A line after its sign; `color` (or NULL) is reset before the newline. */
-static void put_line(struct writer *w, char sign, const char *color, const char *text,
-                     size_t length)
+static void put_line(struct writer *w, char sign, const char *color, const struct side *side,
+                     size_t line)
 {
+    const char *text = side->bytes + side->starts[line];
+    size_t length = side->starts[line + 1] - side->starts[line];
     int complete = text[length - 1] == '\n';
 
     if (w->color && color != NULL)
@@ -740,27 +405,18 @@ static void put_line(struct writer *w, char sign, const char *color, const char 
         put_string(w, "\\ No newline at end of file\n");
 }
 
-static void put_side_line(struct writer *w, char sign, const char *color, const struct side *side,
-                          ptrdiff_t line)
-{
-    size_t length;
-    const char *text = line_text(side, line, &length);
-
-    put_line(w, sign, color, text, length);
-}
-
 /*
- * A hunk range of 0-based lines [first, last]: "LINE" for one line, "FIRST,COUNT", and for no
- * lines the line before them with a count of 0, as diff writes it.
+ * A hunk range of 0-based lines [first, first + count): "LINE" for one line, "FIRST,COUNT",
+ * and for no lines the line before them with a count of 0, as diff writes it.
  */
-static void format_range(char *out, size_t size, ptrdiff_t first, ptrdiff_t last)
+static void format_range(char *out, size_t size, size_t first, size_t count)
 {
-    if (last < first)
-        snprintf(out, size, "%td,0", last + 1);
-    else if (last == first)
-        snprintf(out, size, "%td", last + 1);
+    if (count == 0)
+        snprintf(out, size, "%zu,0", first);
+    else if (count == 1)
+        snprintf(out, size, "%zu", first + 1);
     else
-        snprintf(out, size, "%td,%td", first + 1, last - first + 1);
+        snprintf(out, size, "%zu,%zu", first + 1, count);
 }
 
 /* One hunk: `changes` with the context around and between them. */
@@ -768,20 +424,19 @@ static void write_hunk(struct writer *w, const struct side *a, const struct side
                        const struct change *changes, size_t count)
 {
     const struct change *last = &changes[count - 1];
-    ptrdiff_t first_a = changes[0].old_line > CONTEXT ? changes[0].old_line - CONTEXT : 0;
-    ptrdiff_t first_b = changes[0].new_line > CONTEXT ? changes[0].new_line - CONTEXT : 0;
-    ptrdiff_t last_a = last->old_line + last->removed - 1 + CONTEXT;
-    ptrdiff_t last_b = last->new_line + last->added - 1 + CONTEXT;
+    size_t first_a = changes[0].old_line > CONTEXT ? changes[0].old_line - CONTEXT : 0;
+    size_t first_b = changes[0].new_line > CONTEXT ? changes[0].new_line - CONTEXT : 0;
+    size_t end_a = last->old_line + last->removed + CONTEXT;
+    size_t end_b = last->new_line + last->added + CONTEXT;
     char range_a[64], range_b[64], header[160];
-    ptrdiff_t line = first_a, k;
-    size_t i;
+    size_t line = first_a, k, i;
 
-    if (last_a > a->lines - 1)
-        last_a = a->lines - 1;
-    if (last_b > b->lines - 1)
-        last_b = b->lines - 1;
-    format_range(range_a, sizeof(range_a), first_a, last_a);
-    format_range(range_b, sizeof(range_b), first_b, last_b);
+    if (end_a > a->lines)
+        end_a = a->lines;
+    if (end_b > b->lines)
+        end_b = b->lines;
+    format_range(range_a, sizeof(range_a), first_a, end_a - first_a);
+    format_range(range_b, sizeof(range_b), first_b, end_b - first_b);
     snprintf(header, sizeof(header), "@@ -%s +%s @@", range_a, range_b);
     if (w->color)
         put_string(w, COLOR_HUNK);
@@ -792,41 +447,15 @@ static void write_hunk(struct writer *w, const struct side *a, const struct side
 
     for (i = 0; i < count; i++) {
         for (; line < changes[i].old_line; line++)
-            put_side_line(w, ' ', NULL, a, line);
+            put_line(w, ' ', NULL, a, line);
         for (k = 0; k < changes[i].removed; k++)
-            put_side_line(w, '-', COLOR_REMOVED, a, changes[i].old_line + k);
+            put_line(w, '-', COLOR_REMOVED, a, changes[i].old_line + k);
         for (k = 0; k < changes[i].added; k++)
-            put_side_line(w, '+', COLOR_ADDED, b, changes[i].new_line + k);
+            put_line(w, '+', COLOR_ADDED, b, changes[i].new_line + k);
         line = changes[i].old_line + changes[i].removed;
     }
-    for (; line <= last_a; line++)
-        put_side_line(w, ' ', NULL, a, line);
-}
-
-/* The changes, in order, from the changed flags of the window; returns how many. */
-static size_t collect_changes(struct change *changes, const struct side *a, const struct side *b,
-                              ptrdiff_t first)
-{
-    ptrdiff_t i = 0, j = 0;
-    size_t count = 0;
-
-    while (i < a->count || j < b->count) {
-        if (a->changed[i] || b->changed[j]) {
-            struct change *c = &changes[count++];
-
-            c->old_line = first + i;
-            c->new_line = first + j;
-            while (a->changed[i])
-                i++;
-            while (b->changed[j])
-                j++;
-            c->removed = first + i - c->old_line;
-            c->added = first + j - c->new_line;
-        }
-        /* Past the pair of unchanged lines after the change. */
-        i++, j++;
-    }
-    return count;
+    for (; line < end_a; line++)
+        put_line(w, ' ', NULL, a, line);
 }
 
 /*
@@ -866,76 +495,48 @@ static void put_label(struct writer *w, const char *label)
     put(w, "\"", 1);
 }
 
-static void write_diff(struct writer *w, const char *old_label, const char *new_label,
-                       const struct side *a, const struct side *b, const struct change *changes,
-                       size_t count)
+/* "--- OLD_LABEL" and "+++ NEW_LABEL", quoted as GNU diff quotes file names, no timestamps. */
+static void write_header(struct writer *w, const char *old_label, const char *new_label)
 {
-    size_t start = 0, end;
-
     put_string(w, w->color ? COLOR_HEADER "--- " : "--- ");
     put_label(w, old_label);
     put_string(w, w->color ? COLOR_RESET "\n" COLOR_HEADER "+++ " : "\n+++ ");
     put_label(w, new_label);
     put_string(w, w->color ? COLOR_RESET "\n" : "\n");
-    for (; start < count; start = end) {
-        for (end = start + 1; end < count; end++) {
-            ptrdiff_t gap =
-                changes[end].old_line - (changes[end - 1].old_line + changes[end - 1].removed);
+}
 
-            if (gap > 2 * CONTEXT)
+static void write_diff(struct writer *w, const struct side *a, const struct side *b,
+                       const struct changes *list)
+{
+    size_t start = 0, end;
+
+    for (; start < list->count; start = end) {
+        for (end = start + 1; end < list->count; end++) {
+            const struct change *before = &list->items[end - 1];
+
+            if (list->items[end].old_line - (before->old_line + before->removed) > 2 * CONTEXT)
                 break;
         }
-        write_hunk(w, a, b, changes + start, end - start);
+        write_hunk(w, a, b, list->items + start, end - start);
     }
 }
 
-/* --- the diff --------------------------------------------------------------------------------- */
-
-static void free_side(struct side *side)
-{
-    free(side->starts);
-    free(side->classes);
-    free(side->flags);
-    free(side->kept);
-    free(side->kept_at);
-}
-
 int tool_diff_write(FILE *to, const char *old_label, const char *new_label, const char *old,
-                    size_t old_len, const char *new_, size_t new_len, int color)
+                    size_t old_len, const char *new_, size_t new_len,
+                    const domcompat_result *result, int color)
 {
     struct side a = {0}, b = {0};
-    struct change *changes = NULL;
+    struct changes list = {NULL, 0, 0};
     struct writer w = {to, color, 0};
-    ptrdiff_t first;
-    size_t classes, count;
     int rc = -1, saved;
 
     if (old_len == new_len && (old_len == 0 || memcmp(old, new_, old_len) == 0))
         return 0;
-    if (split_lines(&a, old, old_len) != 0 || split_lines(&b, new_, new_len) != 0)
+    if (split_lines(&a, old, old_len) != 0 || split_lines(&b, new_, new_len) != 0 ||
+        find_changes(&list, &a, &b, result) != 0 || slide(&list, &a, &b) != 0)
         goto cleanup;
-    find_window(&a, &b, &first);
-    if (classify_lines(&a, &b, first, &classes) != 0)
-        goto cleanup;
-    a.flags = calloc((size_t)a.count + 2, 1);
-    b.flags = calloc((size_t)b.count + 2, 1);
-    if (a.flags == NULL || b.flags == NULL) {
-        errno = ENOMEM;
-        goto cleanup;
-    }
-    a.changed = a.flags + 1;
-    b.changed = b.flags + 1;
-    if (discard_lines(&a, &b, classes) != 0 || search_changes(&a, &b) != 0)
-        goto cleanup;
-    slide_changes(a.changed, b.changed, a.classes, a.count);
-    slide_changes(b.changed, a.changed, b.classes, b.count);
-
-    /* Changes are separated by unchanged lines, so there are fewer than either side has. */
-    changes = alloc_array((size_t)(a.count < b.count ? a.count : b.count) + 1, sizeof *changes);
-    if (changes == NULL)
-        goto cleanup;
-    count = collect_changes(changes, &a, &b, first);
-    write_diff(&w, old_label, new_label, &a, &b, changes, count);
+    write_header(&w, old_label, new_label);
+    write_diff(&w, &a, &b, &list);
     errno = 0;
     if (fflush(to) != 0 && w.error == 0)
         w.error = errno != 0 ? errno : EIO;
@@ -946,9 +547,9 @@ int tool_diff_write(FILE *to, const char *old_label, const char *new_label, cons
     rc = 0;
 cleanup:
     saved = errno;
-    free(changes);
-    free_side(&a);
-    free_side(&b);
+    free(list.items);
+    free(a.starts);
+    free(b.starts);
     errno = saved;
     return rc;
 }

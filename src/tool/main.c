@@ -40,7 +40,7 @@ static const char usage_text[] =
     "OUTPUT: -i, --in-place[=SUFFIX] [--backup[=CONTROL]] [--suffix=SUFFIX]\n"
     "        | -o, --output-dir DIR | --output FILE | -n, --dry-run | --diff\n"
     "every command: [-r [--exclude PATTERN]...] [--follow-symlinks] [-j N] [--format text|json]\n"
-    "               [-q | -v] [--max-...]\n";
+    "               [-q | -v] [--max-...] [--no-cache]\n";
 
 static const char help_text[] =
     "\n"
@@ -164,6 +164,8 @@ static const char help_text_inputs[] =
     "  -q, --quiet print only errors: no summary, progress, per-file or loss lines\n"
     "  -v, --verbose\n"
     "              also list each document skipped while walking\n"
+    "  --no-cache  ask the grammars and rules about every controller, as if it\n"
+    "              were the first (the same results; for measuring)\n"
     "  --max-size BYTES, --max-depth N, --max-attribute-length BYTES,\n"
     "  --max-attributes N\n"
     "              limits on one document (defaults 32 MiB, 64, 256 KiB, 256);\n"
@@ -207,7 +209,7 @@ struct invocation {
     int to_explicit;  /* what is written is in the explicit form */
     const char *source_caps;
     domcompat_limits limits;
-    int in_place, dry_run, diff, force, sync;
+    int in_place, dry_run, diff, force, sync, no_cache;
     int replacing;
     const char *backup_suffix;  /* -i SUFFIX */
     const char *backup_control; /* --backup=CONTROL; "" for --backup alone */
@@ -299,7 +301,8 @@ enum {
     OPT_EXCLUDE,
     OPT_OUTPUT,
     OPT_SOURCE_CAPS,
-    OPT_TARGET_CAPS
+    OPT_TARGET_CAPS,
+    OPT_NO_CACHE
 };
 
 /* A limit's value: a positive number of bytes or items. */
@@ -692,6 +695,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"source-caps", required_argument, NULL, OPT_SOURCE_CAPS},
         {"target-caps", required_argument, NULL, OPT_TARGET_CAPS},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {NULL, 0, NULL, 0},
     };
     domcompat_error err;
@@ -809,6 +813,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
             break;
         case 'q': inv->quiet = 1; break;
         case 'v': inv->verbose = 1; break;
+        case OPT_NO_CACHE: inv->no_cache = 1; break;
         case 'h': print_help(); return EXIT_DONE;
         case OPT_VERSION: print_version(); return EXIT_DONE;
         default: report_bad_option(inv->command, argc, argv, options); return EXIT_USAGE;
@@ -902,6 +907,8 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
         usage_error("%s", err.message);
         return EXIT_USAGE;
     }
+    if (inv->no_cache)
+        domcompat_context_set_cache(*ctx, 0, NULL);
     domcompat_forbid_external_loading();
 
     memset(&batch, 0, sizeof(batch));
@@ -971,6 +978,11 @@ int main(int argc, char **argv)
 
     memset(&inv, 0, sizeof(inv));
     inv.form = DOMCOMPAT_FORM_AUTO;
+    /* First, before anything uses libxml2: running out of memory in it is then an error. */
+    if (domcompat_use_memory_reserve(NULL) != DOMCOMPAT_OK) {
+        fputs("domcompat: internal error: cannot set up libxml2's allocation functions\n", stderr);
+        return EXIT_FAILURE_IO;
+    }
 
     if (argc < 2) {
         usage_error("missing command");

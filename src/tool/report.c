@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "words.h"
+
 /*
  * The character `p` starts with, if it is well-formed UTF-8 (no overlong
  * form, no surrogate, nothing past U+10FFFF): its length, and its code
@@ -82,9 +84,11 @@ static void put_position(FILE *to, const char *file, unsigned long line, unsigne
 
 void report_error(FILE *to, const char *file, const char *prefix, const domcompat_error *err)
 {
+    char worded[sizeof(err->message) + 64];
+
     put_position(to, file, err->line, err->column);
     fputs(prefix, to);
-    report_put_text(to, err->message);
+    report_put_text(to, words_error(err, worded, sizeof(worded)));
     fputc('\n', to);
 }
 
@@ -112,7 +116,8 @@ void report_refusals(FILE *to, const char *file, const domcompat_result *result)
     size_t i;
 
     for (i = 0; i < domcompat_result_refusal_count(result); i++) {
-        const domcompat_refusal *r = domcompat_result_refusal(result, i);
+        struct words_refusal worded;
+        const domcompat_refusal *r = words_refusal(domcompat_result_refusal(result, i), &worded);
 
         domcompat_refusal_describe(r, description, sizeof(description));
         put_position(to, file, r->line, r->column);
@@ -302,7 +307,8 @@ static void json_refusals(FILE *to, const domcompat_result *result)
 
     fputs(", \"refusals\": [", to);
     for (i = 0; i < count; i++) {
-        const domcompat_refusal *r = domcompat_result_refusal(result, i);
+        struct words_refusal worded;
+        const domcompat_refusal *r = words_refusal(domcompat_result_refusal(result, i), &worded);
 
         fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", r->line, r->column);
         json_member(to, 1, "index", r->index);
@@ -320,6 +326,8 @@ static void json_refusals(FILE *to, const domcompat_result *result)
 
 void report_json_document(FILE *to, const struct report_document *doc)
 {
+    char worded[sizeof(doc->error->message) + 64];
+
     fputs("  {", to);
     json_member(to, 1, "path", doc->path);
     if (doc->has_output)
@@ -340,7 +348,7 @@ void report_json_document(FILE *to, const struct report_document *doc)
         json_position(to, doc->error->line);
         fputs(", \"column\": ", to);
         json_position(to, doc->error->column);
-        json_member(to, 0, "message", doc->error->message);
+        json_member(to, 0, "message", words_error(doc->error, worded, sizeof(worded)));
         fputs("}", to);
     }
     if (doc->diff != NULL)

@@ -4,8 +4,10 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <libxml/parser.h>
+#include <libxml/xmlmemory.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -175,8 +177,24 @@ static void test_convert__refuses_generic_root_port_for_legacy_peer(void **state
     assert_string_equal(refusal->kind, "pcie-root-port");
     assert_string_equal(refusal->implementation, "pcie-root-port");
     assert_non_null(strstr(refusal->reason, "implies ioh3420"));
-    assert_non_null(strstr(refusal->hint, "--assume pcie-root-port=pcie-root-port"));
+    /* What would fix it, as data, and in words a caller chooses. */
+    assert_string_equal(refusal->hint, "if the target host's model-only pcie-root-port controllers "
+                                       "mean pcie-root-port, say so with the assumption "
+                                       "pcie-root-port=pcie-root-port");
+    assert_int_equal(refusal->fix, DOMCOMPAT_FIX_ASSUME);
+    assert_string_equal(refusal->fix_values[0], "pcie-root-port=pcie-root-port");
+    assert_null(refusal->fix_values[1]);
+    {
+        static const domcompat_words words = {"-a %s", "not -a %s", "-l", "-f", "-c"};
+        char worded[256];
+
+        domcompat_word(refusal->hint_template, &words, worded, sizeof(worded));
+        assert_string_equal(worded, "if the target host's model-only pcie-root-port controllers "
+                                    "mean pcie-root-port, say so with -a "
+                                    "pcie-root-port=pcie-root-port");
+    }
     assert_int_equal(err.code, DOMCOMPAT_EREFUSED);
+    assert_int_equal(err.fix, DOMCOMPAT_FIX_ASSUME);
     assert_int_equal(err.line, 8);
     assert_null(domcompat_result_output(result, NULL));
     domcompat_result_free(result);
@@ -606,9 +624,12 @@ static void test_convert__source_version_that_cannot_decide_is_refused(void **st
     assert_int_equal(domcompat_options_set_source(opts, "libvirt-3.2.0", &err), DOMCOMPAT_OK);
     assert_int_equal(domcompat_convert(&result, ctx, opts, input, strlen(input), &err),
                      DOMCOMPAT_EREFUSED);
-    assert_non_null(
-        strstr(domcompat_result_refusal(result, 0)->hint,
-               "--assume pcie-root-port=ioh3420 or --assume pcie-root-port=pcie-root-port"));
+    assert_non_null(strstr(domcompat_result_refusal(result, 0)->hint,
+                           "the assumption pcie-root-port=ioh3420 or the assumption "
+                           "pcie-root-port=pcie-root-port"));
+    assert_non_null(strstr(domcompat_result_refusal(result, 0)->reason, "(the source version is"));
+    assert_string_equal(domcompat_result_refusal(result, 0)->fix_values[1],
+                        "pcie-root-port=pcie-root-port");
     domcompat_result_free(result);
 
     assert_int_equal(domcompat_options_assume(opts, "pcie-root-port=pcie-root-port", &err),
@@ -670,8 +691,11 @@ static void test_options__two_part_version_is_dot_zero(void **state)
     assert_int_equal(
         domcompat_convert(&result, ctx, opts, legacy_input, strlen(legacy_input), &err),
         DOMCOMPAT_EREFUSED);
+    /* The library's words name no option: the template marks the setting. */
+    assert_non_null(strstr(domcompat_result_refusal(result, 0)->reason_template,
+                           "(the {from} version is 3.2.0)"));
     assert_non_null(
-        strstr(domcompat_result_refusal(result, 0)->reason, "(the --from version is 3.2.0)"));
+        strstr(domcompat_result_refusal(result, 0)->reason, "(the source version is 3.2.0)"));
     domcompat_result_free(result);
     domcompat_options_free(opts);
 }
@@ -703,9 +727,125 @@ static void test_validate__detects_the_form(void **state)
     assert_non_null(strstr(err.message, "expected the legacy form"));
 }
 
+/* Whether `text` names a command-line option: "--" and a letter. */
+static int names_an_option(const char *text)
+{
+    const char *at;
+
+    for (at = text ? strstr(text, "--") : NULL; at != NULL; at = strstr(at + 1, "--"))
+        if (at[2] >= 'a' && at[2] <= 'z')
+            return 1;
+    return 0;
+}
+
+/*
+ * No message of the library names a command-line option: every fixture
+ * document, converted every way, and every limit exceeded.
+ */
+static void test_convert__library_messages_name_no_option(void **state)
+{
+    static const char *const targets[] = {"explicit", "legacy", "libvirt-9.0.0", "libvirt-6.2.0",
+                                          "libvirt-1.2.18"};
+    static const char *const sources[] = {NULL, "libvirt-3.5.0", "libvirt-1.2.0"};
+    static const char *const assumptions[] = {NULL, "pcie-root-port=pcie-root-port"};
+    static const char deep[] = "<domain><a><a><a><a></a></a></a></a></domain>";
+    struct dirent *entry;
+    DIR *d = opendir("tests/fixtures");
+    domcompat_limits limits;
+    domcompat_context *tight = NULL;
+    domcompat_error err;
+    size_t t, f, a, i, checked = 0;
+
+    (void)state;
+    assert_non_null(d);
+    while ((entry = readdir(d)) != NULL) {
+        char path[4096];
+        size_t len;
+        char *data;
+
+        snprintf(path, sizeof(path), "tests/fixtures/%s/input.xml", entry->d_name);
+        if ((data = read_whole_file(path, &len)) == NULL)
+            continue;
+        for (t = 0; t < sizeof(targets) / sizeof(targets[0]); t++)
+            for (f = 0; f < sizeof(sources) / sizeof(sources[0]); f++)
+                for (a = 0; a < sizeof(assumptions) / sizeof(assumptions[0]); a++) {
+                    domcompat_options *opts = NULL;
+                    domcompat_result *result = NULL;
+
+                    assert_int_equal(domcompat_options_new(&opts), DOMCOMPAT_OK);
+                    domcompat_options_set_target(opts, targets[t], NULL);
+                    if (sources[f])
+                        domcompat_options_set_source(opts, sources[f], NULL);
+                    if (assumptions[a])
+                        domcompat_options_assume(opts, assumptions[a], NULL);
+                    memset(&err, 0, sizeof(err));
+                    if (domcompat_convert(&result, ctx, opts, data, len, &err) != DOMCOMPAT_OK &&
+                        names_an_option(err.message))
+                        fail_msg("%s: %s", path, err.message);
+                    for (i = 0; result && i < domcompat_result_refusal_count(result); i++) {
+                        const domcompat_refusal *r = domcompat_result_refusal(result, i);
+
+                        if (names_an_option(r->reason) || names_an_option(r->hint))
+                            fail_msg("%s for %s: %s; %s", path, targets[t], r->reason,
+                                     r->hint ? r->hint : "");
+                        checked++;
+                    }
+                    domcompat_result_free(result);
+                    domcompat_options_free(opts);
+                }
+        free(data);
+    }
+    closedir(d);
+    assert_true(checked > 100);
+
+    /* Each limit, exceeded: the error says which, as data. */
+    assert_int_equal(domcompat_context_new(&tight, &err), DOMCOMPAT_OK);
+    domcompat_limits_default(&limits);
+    limits.max_depth = 3;
+    assert_int_equal(domcompat_context_set_limits(tight, &limits, &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_validate(NULL, tight, DOMCOMPAT_FORM_AUTO, deep, strlen(deep), &err),
+                     DOMCOMPAT_EINVALID);
+    assert_int_equal(err.fix, DOMCOMPAT_FIX_MAX_DEPTH);
+    assert_false(names_an_option(err.message));
+    limits.max_depth = 64;
+    limits.max_size = 10;
+    assert_int_equal(domcompat_context_set_limits(tight, &limits, &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_validate(NULL, tight, DOMCOMPAT_FORM_AUTO, deep, strlen(deep), &err),
+                     DOMCOMPAT_EINVALID);
+    assert_int_equal(err.fix, DOMCOMPAT_FIX_MAX_SIZE);
+    assert_false(names_an_option(err.message));
+    domcompat_context_free(tight);
+}
+
+/*
+ * Replacing libxml2's allocator is the program's decision: a context
+ * leaves it alone, domcompat_use_memory_reserve() replaces it.
+ */
+static void test_convert__only_an_explicit_call_replaces_libxml2s_allocator(void **state)
+{
+    xmlFreeFunc free_before, free_after;
+    xmlMallocFunc malloc_before, malloc_after;
+    xmlReallocFunc realloc_before, realloc_after;
+    xmlStrdupFunc strdup_before, strdup_after;
+    domcompat_context *own = NULL;
+    domcompat_error err;
+
+    (void)state;
+    assert_int_equal(xmlMemGet(&free_before, &malloc_before, &realloc_before, &strdup_before), 0);
+    assert_int_equal(domcompat_context_new(&own, &err), DOMCOMPAT_OK);
+    domcompat_context_free(own);
+    assert_int_equal(xmlMemGet(&free_after, &malloc_after, &realloc_after, &strdup_after), 0);
+    assert_true(malloc_after == malloc_before && free_after == free_before);
+    assert_int_equal(domcompat_use_memory_reserve(&err), DOMCOMPAT_OK);
+    assert_int_equal(xmlMemGet(&free_after, &malloc_after, &realloc_after, &strdup_after), 0);
+    assert_true(malloc_after != malloc_before && free_after != free_before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_convert__only_an_explicit_call_replaces_libxml2s_allocator),
+        cmocka_unit_test(test_convert__library_messages_name_no_option),
         cmocka_unit_test(test_convert__upgrade_names_the_implied_implementation),
         cmocka_unit_test(test_convert__downgrade_is_the_inverse),
         cmocka_unit_test(test_convert__root_bus_gets_subtype_and_no_model),

@@ -219,16 +219,6 @@ static char *describe(const domcompat_context *ctx, size_t option_set, const str
 
 static char **expected; /* [document][option set], the memory off */
 
-static domcompat_context *new_context(int cache)
-{
-    domcompat_context *ctx = NULL;
-    domcompat_error err;
-
-    assert_int_equal(domcompat_context_new(&ctx, &err), DOMCOMPAT_OK);
-    assert_int_equal(domcompat_context_set_cache(ctx, cache, &err), DOMCOMPAT_OK);
-    return ctx;
-}
-
 static int mismatches;
 
 static void compare(const domcompat_context *ctx, size_t d, size_t o, const char *mode)

@@ -91,7 +91,7 @@ static int verdict(const char *text, domcompat_form form)
     assert_int_equal(context_schema(ctx, form, &schema, NULL), DOMCOMPAT_OK);
     assert_non_null(schema);
     assert_int_equal(controllers_collect(&controllers, &children, doc), 0);
-    assert_int_equal(skeleton_build(&skeleton, doc, children.nodes, children.count), 0);
+    assert_int_equal(skeleton_build(&skeleton, doc, NULL, children.nodes, children.count), 0);
     before = dump(skeleton.doc);
     whole = schema_validate(schema, skeleton.doc, &whole_failure);
     pieces = skeleton_validate(&skeleton, schema, false, &piece_failure);

@@ -34,6 +34,17 @@
     "  <devices>\n" controllers "  </devices>\n"                  \
     "</domain>\n"
 
+/* A new context, its memory of answers on or off. */
+static inline domcompat_context *new_context(int cache)
+{
+    domcompat_context *ctx = NULL;
+    domcompat_error err;
+
+    assert_int_equal(domcompat_context_new(&ctx, &err), DOMCOMPAT_OK);
+    assert_int_equal(domcompat_context_set_cache(ctx, cache, &err), DOMCOMPAT_OK);
+    return ctx;
+}
+
 /* Asserts that `result` holds exactly `expected` as its output. */
 static inline void assert_output(const domcompat_result *result, const char *expected)
 {

@@ -24,9 +24,9 @@
           <xsl:with-param name="kind" select="@subType"/>
           <xsl:with-param name="implementation" select="$model"/>
           <xsl:with-param name="reason"
-              select="concat('under --assume ', @subType, '=', $implied, ' the legacy form of ', @subType, ' means ', $implied)"/>
+              select="concat('under {assume ', @subType, '=', $implied, '} the legacy form of ', @subType, ' means ', $implied)"/>
           <xsl:with-param name="hint"
-              select="concat('leave out --assume ', @subType, '=', $implied, ' if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', $model)"/>
+              select="concat('{no-assume ', @subType, '=', $implied, '} if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', $model)"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:when test="$model != $implied">
@@ -43,7 +43,7 @@
             </xsl:choose>
           </xsl:with-param>
           <xsl:with-param name="hint"
-              select="concat('if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', $model, ', say so with --assume ', @subType, '=', $model)"/>
+              select="concat('if the target host', &quot;'&quot;, 's model-only ', @subType, ' controllers mean ', $model, ', say so with {assume ', @subType, '=', $model, '}')"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>

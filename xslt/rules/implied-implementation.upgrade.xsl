@@ -51,9 +51,9 @@
           <xsl:with-param name="rule" select="'implied-implementation'"/>
           <xsl:with-param name="kind" select="$kind"/>
           <xsl:with-param name="reason"
-              select="concat('a model-only ', $kind, ' defined on libvirt ', substring-after(substring-after($rival, '='), '='), ' or later (the --from version is ', $from, ') is ', $implied, ' or ', substring-before($rival, '='), ', depending on that host', &quot;'&quot;, 's QEMU')"/>
+              select="concat('a model-only ', $kind, ' defined on libvirt ', substring-after(substring-after($rival, '='), '='), ' or later (the {from} version is ', $from, ') is ', $implied, ' or ', substring-before($rival, '='), ', depending on that host', &quot;'&quot;, 's QEMU')"/>
           <xsl:with-param name="hint"
-              select="concat('say which with --assume ', $kind, '=', $implied, ' or --assume ', $kind, '=', substring-before($rival, '='), ', or give that host', &quot;'&quot;, 's QEMU capabilities with --source-caps')"/>
+              select="concat('say which with {assume ', $kind, '=', $implied, '} or {assume ', $kind, '=', substring-before($rival, '='), '}, or give that host', &quot;'&quot;, 's QEMU capabilities with {source-caps}')"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:when test="$implied = ''">
@@ -63,7 +63,7 @@
           <xsl:with-param name="reason"
               select="concat('the legacy form of ', $kind, ' implies no particular implementation')"/>
           <xsl:with-param name="hint"
-              select="concat('say which one the source host used with --assume ', $kind, '=IMPLEMENTATION')"/>
+              select="concat('say which one the source host used with {assume ', $kind, '=IMPLEMENTATION}')"/>
         </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
