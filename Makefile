@@ -463,8 +463,9 @@ bench: all $(B)/bench/measure
 
 # What the memory of answers and the validation's projection rest on,
 # checked: no rule reads beyond its controller and <os><type>, and the
-# grammars judge a PCI controller's children but <model> as any content
-# (tools/lint-rules.c); then the lint's own cases (tests/lint/).
+# grammars judge a PCI controller's children, but those its kind names and
+# the wildcard for the others excepts, as any content (tools/lint-rules.c);
+# then the lint's own cases (tests/lint/).
 LINT_RULES = $(B)/tools/lint-rules
 
 $(LINT_RULES): tools/lint-rules.c

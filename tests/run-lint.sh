@@ -1,7 +1,9 @@
 #!/bin/sh
 # The rules lint (tools/lint-rules.c) on cases of its own: each
 # tests/lint/reject-* must be refused with the message its "expect:"
-# comment names, each tests/lint/accept-* accepted.
+# comment names, each tests/lint/accept-* accepted.  A case that is a
+# directory gives the lint all its files at once, in name order (grammars
+# that must agree with one another); one of them holds the "expect:".
 # Usage: tests/run-lint.sh build/tools/lint-rules
 set -u
 lint=$1
@@ -13,12 +15,15 @@ trap 'rm -f "$out"' EXIT
 
 for case in "$dir"/accept-* "$dir"/reject-*; do
     name=${case##*/}
+    files=$case
+    [ -d "$case" ] && files=$(find "$case" -type f | sort)
     mode=
-    case $name in *.rng) mode=--grammar ;; esac
-    # shellcheck disable=SC2086 # mode is one word or none
-    "$lint" $mode "$case" 2>"$out"
+    case $files in *.rng*) mode=--grammar ;; esac
+    # shellcheck disable=SC2086 # mode is one word or none; file names have no spaces
+    "$lint" $mode $files 2>"$out"
     status=$?
-    expect=$(sed -n 's/.*<!-- expect: \(.*\) -->.*/\1/p' "$case")
+    # shellcheck disable=SC2086
+    expect=$(sed -n 's/.*<!-- expect: \(.*\) -->.*/\1/p' $files)
     case $name in
     accept-*) ok=$([ "$status" -eq 0 ] && echo yes) ;;
     *) ok=$([ "$status" -eq 1 ] && grep -qF -- "$expect" "$out" && echo yes) ;;

@@ -28,7 +28,10 @@
  * and checks what skeleton.c's projection rests on: a PCI controller's
  * children are judged by name only when the wildcard for the others
  * excepts that name (the names xslt/gen/pci-judged-c.xsl gives the
- * projection), and the others as any content but a <controller>.
+ * projection), and the others as any content but a <controller>.  The
+ * wildcard may sit in the controller's patterns or in a definition they
+ * refer to; every wildcard reached, in every grammar given, must except
+ * the same names, since the projection reads one list.
  *
  * Exit status: 0 when nothing was found, 1 when something was, 2 when a
  * file could not be read.
@@ -489,18 +492,68 @@ static bool wildcard(const xmlNode *element, const char *except, const char *con
     return is_rng(ref, "ref") && has_name(ref, "name", content);
 }
 
+/* Whether the <except> `except` holds <name>NAME</name>. */
+static bool excepts(const xmlNode *except, const xmlChar *name)
+{
+    const xmlNode *child;
+    bool found = false;
+
+    for (child = first_element(except); child != NULL && name != NULL && !found;
+         child = child->next) {
+        xmlChar *text = is_rng(child, "name") ? xmlNodeGetContent(child) : NULL;
+
+        found = text != NULL && xmlStrEqual(text, name);
+        xmlFree(text);
+    }
+    return found;
+}
+
+/* Whether two <except> name classes hold the same names, in any order. */
+static bool same_names(const xmlNode *a, const xmlNode *b)
+{
+    const xmlNode *pair[2] = {a, b}, *child;
+    bool same = true;
+    int k;
+
+    for (k = 0; k < 2 && same; k++)
+        for (child = first_element(pair[k]); child != NULL && same; child = child->next) {
+            xmlChar *text;
+
+            if (child->type != XML_ELEMENT_NODE)
+                continue;
+            text = is_rng(child, "name") ? xmlNodeGetContent(child) : NULL;
+            same = text != NULL && excepts(pair[1 - k], text);
+            xmlFree(text);
+        }
+    return same;
+}
+
+/* The definition a <ref> names, unless it is any-content or any-attributes (judged apart). */
+static const xmlNode *followed(const xmlNode *grammar, const xmlNode *ref)
+{
+    xmlChar *name = xmlGetNoNsProp(ref, BAD_CAST "name");
+    const xmlNode *target = NULL;
+
+    if (name != NULL && !xmlStrEqual(name, BAD_CAST "any-attributes") &&
+        !xmlStrEqual(name, BAD_CAST "any-content"))
+        target = define(grammar, (const char *)name);
+    xmlFree(name);
+    return target;
+}
+
 /*
  * Walks the patterns a PCI controller's content is made of, following
- * references (but not into any-content or any-attributes), and checks each
- * element pattern: the wildcard for the other children must hold
- * any-content, and any other element must be one the wildcard excepts,
+ * references (into a kind's definitions and the one the wildcard may sit
+ * in, but not into any-content or any-attributes), and checks each element
+ * pattern: every wildcard for the other children holds any-content and
+ * excepts the same names, and any other element is one of those names,
  * which the skeleton's projection keeps (xslt/gen/pci-judged-c.xsl).
  */
 static void check_controller_content(const char *file, const xmlNode *grammar,
                                      const xmlNode *pattern, const xmlNode *wildcard_except,
                                      int depth)
 {
-    const xmlNode *child, *name;
+    const xmlNode *child;
 
     if (depth > 32 || pattern == NULL)
         return;
@@ -508,31 +561,23 @@ static void check_controller_content(const char *file, const xmlNode *grammar,
         if (child->type != XML_ELEMENT_NODE)
             continue;
         if (is_rng(child, "ref")) {
-            xmlChar *ref = xmlGetNoNsProp(child, BAD_CAST "name");
-
-            if (ref != NULL && !xmlStrEqual(ref, BAD_CAST "any-attributes") &&
-                !xmlStrEqual(ref, BAD_CAST "any-content"))
-                check_controller_content(file, grammar, define(grammar, (const char *)ref),
-                                         wildcard_except, depth + 1);
-            xmlFree(ref);
+            check_controller_content(file, grammar, followed(grammar, child), wildcard_except,
+                                     depth + 1);
         } else if (is_rng(child, "element") && is_rng(first_element(child), "anyName")) {
             if (!wildcard(child, NULL, "any-content"))
                 report(file, child,
                        "the wildcard for a PCI controller's other children holds more than "
                        "any-content (src/lib/skeleton.c, Projection)",
                        NULL);
+            else if (!same_names(first_element(first_element(child)), wildcard_except))
+                report(file, child,
+                       "the wildcards for a PCI controller's other children except different "
+                       "names (src/lib/skeleton.c, Projection)",
+                       NULL);
         } else if (is_rng(child, "element")) {
             xmlChar *element = xmlGetNoNsProp(child, BAD_CAST "name");
-            bool excepted = false;
 
-            for (name = first_element(wildcard_except); name != NULL && element != NULL;
-                 name = name->next) {
-                xmlChar *text = is_rng(name, "name") ? xmlNodeGetContent(name) : NULL;
-
-                excepted |= text != NULL && xmlStrEqual(text, element);
-                xmlFree(text);
-            }
-            if (!excepted)
+            if (!excepts(wildcard_except, element))
                 report(file, child,
                        "a PCI controller's child is judged by name but not excepted from the "
                        "wildcard for the others (src/lib/skeleton.c, Projection)",
@@ -544,19 +589,35 @@ static void check_controller_content(const char *file, const xmlNode *grammar,
     }
 }
 
-/* The <except> of the wildcard for a PCI controller's other children, or NULL. */
-static const xmlNode *find_wildcard_except(const xmlNode *pattern, int depth)
+/*
+ * The <except> of the first wildcard for a PCI controller's other
+ * children, in the controller's patterns or the definitions they refer
+ * to (domain.rng keeps it in one, pci-other-children, that each kind's
+ * children refer to), or NULL.
+ */
+static const xmlNode *find_wildcard_except(const xmlNode *grammar, const xmlNode *pattern,
+                                           int depth)
 {
     const xmlNode *child, *found;
 
     for (child = first_element(pattern); child != NULL && depth < 32; child = child->next) {
         if (is_rng(child, "element") && is_rng(first_element(child), "anyName"))
             return first_element(first_element(child));
-        if (!is_rng(child, "element") && (found = find_wildcard_except(child, depth + 1)) != NULL)
+        if (is_rng(child, "element"))
+            continue;
+        found = is_rng(child, "ref")
+                    ? find_wildcard_except(grammar, followed(grammar, child), depth + 1)
+                    : find_wildcard_except(grammar, child, depth + 1);
+        if (found != NULL)
             return found;
     }
     return NULL;
 }
+
+/* The first grammar's exceptions: every grammar given must except the same names. */
+static xmlDocPtr first_grammar;
+static const xmlNode *first_except;
+static const char *first_file;
 
 static void check_grammar(const char *file, const xmlNode *grammar)
 {
@@ -568,11 +629,21 @@ static void check_grammar(const char *file, const xmlNode *grammar)
         report(file, grammar, "no define pci-controller holding <element name='controller'>", NULL);
         return;
     }
-    except = find_wildcard_except(controller, 0);
+    except = find_wildcard_except(grammar, controller, 0);
     if (!is_rng(except, "except")) {
         report(file, controller,
                "no wildcard, with exceptions, for a PCI controller's other children", NULL);
         return;
+    }
+    if (first_except == NULL) {
+        first_grammar = grammar->doc;
+        first_except = except;
+        first_file = file;
+    } else if (!same_names(except, first_except)) {
+        report(file, except,
+               "the wildcard for a PCI controller's other children excepts other names than "
+               "in the first grammar (the projection reads one list)",
+               first_file);
     }
     check_controller_content(file, grammar, controller, except, 0);
     /* any-content: any attributes, then any-children, which holds no controller. */
@@ -610,13 +681,17 @@ int main(int argc, char **argv)
 
         if (root == NULL) {
             fprintf(stderr, "%s: cannot read it\n", argv[i]);
+            xmlFreeDoc(doc);
+            xmlFreeDoc(first_grammar);
             return 2;
         }
         if (grammars)
             check_grammar(argv[i], root);
         else
             check_element(argv[i], root, AT_ROOT, false, false);
-        xmlFreeDoc(doc);
+        if (doc != first_grammar)
+            xmlFreeDoc(doc);
     }
+    xmlFreeDoc(first_grammar);
     return problems > 0 ? 1 : 0;
 }

@@ -241,15 +241,16 @@ static void restore_children(const struct held_children *held, size_t n)
  * Projection.  The grammar judges a PCI controller's children two ways:
  * those the form's pci-kind names (<model>, <target>, <pcihole64>) by
  * what it says of them, every other child as any content at all but a
- * <controller> (domain.rng: pci-controller, any-content).  A child with a
+ * <controller> (domain.rng: pci-other-children or pci-controller,
+ * any-content).  A child with a
  * <controller> inside is also copied under the skeleton's root
  * (copy_misplaced()), where the rest refuses it.  So a PCI controller is
  * valid exactly when it is valid holding only the children the grammar
  * names, and the validator need not walk the others (an <address>, say):
  * that saves a good part of its time per controller.  The names are read
  * from the grammar at build time (xslt/gen/pci-judged-c.xsl), and `make
- * lint` checks the grammar names no others (tools/lint-rules.c, given the
- * grammars).
+ * lint` checks the grammar names no others and every form's grammar
+ * excepts the same (tools/lint-rules.c, given the grammars).
  */
 #include "pci-judged.h"
 

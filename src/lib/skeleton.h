@@ -56,8 +56,9 @@ void skeleton_drop(struct skeleton *skeleton, size_t i);
 /*
  * Validates the skeleton against `schema`, as schema_validate() does, in
  * pieces that keep libxml2's time linear in the number of children.
- * `projected`: each PCI controller is validated holding only its <model>
- * child, which gives the same verdict sooner (skeleton.c, "Projection");
+ * `projected`: each PCI controller is validated holding only the children
+ * its kind's grammar names (<model>, <target>, <pcihole64>), which gives
+ * the same verdict sooner (skeleton.c, "Projection");
  * not for messages, which come from the whole.
  */
 int skeleton_validate(const struct skeleton *skeleton, xmlRelaxNGPtr schema, bool projected,
