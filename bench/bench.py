@@ -172,7 +172,7 @@ def check_same_controllers(reference, other, what):
 
 def check_outputs(corpus, out, upgraded, huge_inputs):
     names = [os.path.basename(p) for p in xml_files(corpus)]
-    for key in ("up-jN", "up-j1", DISK_ROW, "down-jN", "down-j1", "xsltproc-one",
+    for key in ("up-jN", "up-j1", DISK_ROW, NO_CACHE_ROW, "down-jN", "down-j1", "xsltproc-one",
                 "xsltproc-loop"):
         if sorted(os.listdir(out[key])) != names:
             die(f"{out[key]} does not hold one output per input")
@@ -183,18 +183,18 @@ def check_outputs(corpus, out, upgraded, huge_inputs):
             upgraded_bytes = f.read()
         if upgraded_bytes == original:
             die(f"domcompat upgrade left {n} unchanged")
-        for key in ("up-j1", DISK_ROW):
+        for key in ("up-j1", DISK_ROW, NO_CACHE_ROW):
             with open(os.path.join(out[key], n), "rb") as f:
                 if f.read() != upgraded_bytes:
-                    die(f"domcompat upgrade -j 1 and the default -j disagree on {n}")
+                    die(f"domcompat upgrade ({key}) and the default disagree on {n}")
         for key in ("down-jN", "down-j1"):
             with open(os.path.join(out[key], n), "rb") as f:
                 if f.read() != original:
                     die(f"domcompat downgrade of the upgraded {n} is not the original")
         for key in ("xsltproc-one", "xsltproc-loop"):
             check_same_controllers(os.path.join(upgraded, n), os.path.join(out[key], n), key)
-    for n, (_, dc_out, xslt_out) in huge_inputs.items():
-        check_same_controllers(dc_out, xslt_out, f"huge domain, {n} controllers")
+    for label, (_, dc_out, xslt_out) in huge_inputs.items():
+        check_same_controllers(dc_out, xslt_out, label)
 
 
 # --- reporting -----------------------------------------------------------------
@@ -300,6 +300,8 @@ class Report:
 BAR_TOP = 44
 # The 1000-file upgrade once more, its copies on the disk: shown, not a target (out_directory()).
 DISK_ROW = "up-j1-disk"
+# The 1000-file upgrade with the memory of answers off: what the memory cannot flatter.
+NO_CACHE_ROW = "up-jN-no-cache"
 
 COLOURS = {"domcompat": "#1f5fa8", "xsltproc": "#d9822b", "xmllint": "#7a7a7a"}
 
@@ -510,13 +512,19 @@ def main():
         d = os.path.join(inputs, f"huge-{n}")
         generate(a.gen_corpus, d, ["--count", "0", "--huge", str(n)])
         huge[n] = os.path.join(d, "huge.xml")
+    # The same size with every controller different (its own <target> and
+    # address): each is a question of its own, which the memory cannot answer.
+    distinct_dir = os.path.join(inputs, f"huge-{a.huge}-distinct")
+    generate(a.gen_corpus, distinct_dir, ["--count", "0", "--huge", str(a.huge), "--distinct", "1"])
+    distinct = os.path.join(distinct_dir, "huge.xml")
     upgraded = os.path.join(inputs, f"upgraded-{a.count}")
     fresh_dir(upgraded)
     subprocess.run([tool, "upgrade", "-q", "-r", "-o", upgraded, corpus], check=True)
     file_list = os.path.join(inputs, f"corpus-{a.count}.list.xml")
 
     out = {k: os.path.join(out_root, k) for k in
-           ("up-jN", "up-j1", "down-jN", "down-j1", "xsltproc-one", "xsltproc-loop", "small")}
+           ("up-jN", "up-j1", NO_CACHE_ROW, "down-jN", "down-j1", "xsltproc-one", "xsltproc-loop",
+            "small")}
     out[DISK_ROW] = os.path.join(disk_root, "up-j1")
     with open(file_list, "w") as f:
         f.write(f"<files out='{esc(out['xsltproc-one'])}/'>\n")
@@ -538,6 +546,9 @@ def main():
         Contender(DISK_ROW, g, "domcompat upgrade -j 1, copies on the disk", "domcompat",
                   [tool, "upgrade", "-q", "-j", "1", "-r", "-o", out[DISK_ROW], corpus],
                   prepare=lambda: fresh_dir(out[DISK_ROW])),
+        Contender(NO_CACHE_ROW, g, f"domcompat upgrade -j {jobs} --no-cache", "domcompat",
+                  [tool, "upgrade", "-q", "-j", str(jobs), "--no-cache", "-r", "-o",
+                   out[NO_CACHE_ROW], corpus], prepare=lambda: fresh_dir(out[NO_CACHE_ROW])),
         Contender("down-jN", g, f"domcompat downgrade --to legacy -j {jobs}", "domcompat",
                   [tool, "downgrade", "--to", "legacy", "-q", "-j", str(jobs), "-r", "-o",
                    out["down-jN"], upgraded], prepare=lambda: fresh_dir(out["down-jN"])),
@@ -556,7 +567,7 @@ def main():
         g = f"huge, {n} controllers"
         dc_out = os.path.join(out_root, f"huge-{n}.domcompat.xml")
         xs_out = os.path.join(out_root, f"huge-{n}.xsltproc.xml")
-        huge_outputs[n] = (huge[n], dc_out, xs_out)
+        huge_outputs[f"huge domain, {n} controllers"] = (huge[n], dc_out, xs_out)
         huge_sets[n] = [
             Contender("huge-dc", g, "domcompat upgrade", "domcompat",
                       [tool, "upgrade", "-q", huge[n]], stdout=dc_out),
@@ -564,6 +575,18 @@ def main():
             Contender("huge-xsltproc", g, "xsltproc", "xsltproc", [xsltproc, plain, huge[n]],
                       stdout=xs_out),
         ]
+    distinct_label = f"huge, {a.huge} distinct controllers"
+    g = distinct_label
+    dc_out = os.path.join(out_root, f"huge-{a.huge}-distinct.domcompat.xml")
+    xs_out = os.path.join(out_root, f"huge-{a.huge}-distinct.xsltproc.xml")
+    huge_outputs[f"huge domain, {a.huge} distinct controllers"] = (distinct, dc_out, xs_out)
+    distinct_set = [
+        Contender("huge-dc", g, "domcompat upgrade", "domcompat",
+                  [tool, "upgrade", "-q", distinct], stdout=dc_out),
+        Contender("xmllint", g, XMLLINT, "xmllint", [xmllint, "--noout", distinct]),
+        Contender("huge-xsltproc", g, "xsltproc", "xsltproc", [xsltproc, plain, distinct],
+                  stdout=xs_out),
+    ]
     small = files[0]
     small_out = os.path.join(out["small"], os.path.basename(small))
     g = f"1 file ({os.path.basename(small)})"
@@ -577,7 +600,7 @@ def main():
 
     # One untimed round warms the caches and shows that each contender does the job.
     progress("checking every contender once (untimed)")
-    for c in corpus_set + [c for n in sizes for c in huge_sets[n]] + small_set:
+    for c in corpus_set + [c for n in sizes for c in huge_sets[n]] + distinct_set + small_set:
         c.run(measure, scratch)
     check_outputs(corpus, out, upgraded, huge_outputs)
     with open(small, "rb") as f1, open(small_out, "rb") as f2:
@@ -587,6 +610,7 @@ def main():
     timed_rounds(corpus_set, a.repeat, measure, scratch, corpus_label)
     for n in sizes:
         timed_rounds(huge_sets[n], a.repeat, measure, scratch, f"huge domain, {n} controllers")
+    timed_rounds(distinct_set, a.repeat, measure, scratch, distinct_label)
     timed_rounds(small_set, a.small_repeat, measure, scratch, "one small file")
     elapsed = time.time() - started
     load_after = os.getloadavg()
@@ -600,6 +624,9 @@ def main():
         hb = {c.key: c for c in huge_sets[n]}
         for c in huge_sets[n]:
             rep.row(f"huge, {n} controllers", c, hb["xmllint"])
+    db = {c.key: c for c in distinct_set}
+    for c in distinct_set:
+        rep.row(distinct_label, c, db["xmllint"])
     sb = {c.key: c for c in small_set}
     for c in small_set:
         rep.row(small_set[0].group, c, sb["xmllint"])
@@ -613,6 +640,18 @@ def main():
         s = t(by["xsltproc-loop"]) / t(c)
         rep.target(s >= 20, f"{corpus_label}, {c.label}: {fmt_ratio(s)} faster than the "
                             f"per-file xsltproc loop (target: at least 20x)")
+    c = by[NO_CACHE_ROW]
+    r = t(c) / t(by["xmllint"])
+    rep.target(r <= 3, f"{corpus_label}, {c.label}: {fmt_ratio(r)} xmllint --noout's time "
+                       f"(target: at most 3x; the default: "
+                       f"{fmt_ratio(t(by['up-jN']) / t(by['xmllint']))})")
+    r = t(db["huge-dc"]) / t(db["xmllint"])
+    rep.target(r <= 4, f"{distinct_label}: {fmt_ratio(r)} xmllint --noout's time "
+                       f"(target: at most 4x; xsltproc, which validates nothing: "
+                       f"{fmt_ratio(t(db['huge-xsltproc']) / t(db['xmllint']))})")
+    m = db["huge-dc"].median(2) / db["xmllint"].median(2)
+    rep.target(m <= 1.5, f"{distinct_label}: {fmt_ratio(m)} xmllint --noout's peak RSS "
+                         f"(target: at most 1.5x)")
     hb = {c.key: c for c in huge_sets[a.huge]}
     r = t(hb["huge-dc"]) / t(hb["xmllint"])
     rep.target(r <= 2, f"huge, {a.huge} controllers: {fmt_ratio(r)} xmllint --noout's time "
@@ -690,9 +729,14 @@ def main():
         + (" (a tmpfs: see out_directory() in bench/bench.py for why)" if on_tmpfs else "")
         + f"; the row \"copies on the disk\" wrote to {disk_root}, beside the inputs, and "
         "is there to show what the disk adds: it is no target.",
-        "- huge, N controllers: gen-corpus.py --count 0 --huge N. `domcompat upgrade -q "
-        "huge.xml > OUT`; `xmllint --noout huge.xml`; `xsltproc bench/plain-upgrade.xsl "
-        "huge.xml > OUT`.",
+        "- huge, N controllers: gen-corpus.py --count 0 --huge N (its controllers repeat "
+        "every 256). `domcompat upgrade -q huge.xml > OUT`; `xmllint --noout huge.xml`; "
+        "`xsltproc bench/plain-upgrade.xsl huge.xml > OUT`.",
+        f"- {distinct_label}: gen-corpus.py --count 0 --huge {a.huge} --distinct 1 (every "
+        "controller its own <target> and address, so the memory of answers answers none), "
+        "the same three commands.",
+        f"- {corpus_label}, --no-cache: the default upgrade with the memory of answers off "
+        "(each controller asked about as itself); it must write the same bytes.",
         f"- {small_set[0].group}: `domcompat upgrade -q -o DIR FILE` (the copy removed "
         "before each run, untimed) and `xmllint --noout FILE`.",
         "- Before timing, one untimed round checks the outputs: upgrade changed every file "
@@ -736,8 +780,11 @@ def main():
                             for i, c, _ in rep.rows]}, f, indent=1)
 
     bars = [(f"{corpus_label}: {by[k].label}", by[k].tool, by[k])
-            for k in ("up-jN", "up-j1", DISK_ROW, "down-jN", "xsltproc-one", "xsltproc-loop")]
+            for k in ("up-jN", "up-j1", DISK_ROW, NO_CACHE_ROW, "down-jN", "xsltproc-one",
+                      "xsltproc-loop")]
     bars += [(f"huge ({a.huge}): {hb[k].label}", hb[k].tool, hb[k]) for k in ("huge-dc", "huge-xsltproc")]
+    bars += [(f"huge ({a.huge} distinct): {db[k].label}", db[k].tool, db[k])
+             for k in ("huge-dc", "huge-xsltproc")]
     bars += [(f"1 file: {sb['small-dc'].label}", "domcompat", sb["small-dc"])]
     base_of = {id(c): b for _, c, b in rep.rows}
     bars_time = [(l, tl, c.median(0) / base_of[id(c)].median(0)) for l, tl, c in bars]
