@@ -348,7 +348,13 @@ static int validate_projected(xmlRelaxNGPtr schema, xmlDocPtr doc, xmlNode *firs
     xmlNode *devices;
     int rc;
 
-    if (projected && (p = malloc(sizeof(*p))) != NULL) {
+    if (projected) {
+        /* Out of memory is said as such: validating whole instead would hide it. */
+        if ((p = malloc(sizeof(*p))) == NULL) {
+            memset(failure, 0, sizeof(*failure));
+            failure->nomem = true;
+            return -1;
+        }
         p->count = p->kept_count = 0;
         if (first != NULL)
             project(p, first, last);
