@@ -69,7 +69,11 @@ void question_free(struct question *q);
  * a conversion whether losses are allowed and every pass with every
  * parameter, name and value, as given to the rules; and the attributes of
  * every /domain/os/type.  A parameter added to a pass joins the key with
- * nothing else to change.
+ * nothing else to change.  This is the one place for a new input an answer
+ * may depend on: one the rules read is best given to them as a parameter
+ * (it then joins the key by itself); one the engine reads itself (a
+ * description of the host, say) is appended here, whole, and the grammars
+ * and rules must still read nothing else (make lint-rules).
  */
 void question_key_prefix(struct buf *key, const struct question *q);
 

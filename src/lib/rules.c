@@ -157,8 +157,7 @@ static int read_outcome(struct rule_outcome *outcome, const xmlNode *answer, dom
                 if (child->type == XML_ELEMENT_NODE)
                     break;
             outcome->converted = child;
-            if (outcome->rule && child && child->ns == NULL &&
-                xmlStrEqual(child->name, BAD_CAST "controller"))
+            if (outcome->rule && tree_is(child, "controller"))
                 continue;
         }
         return error_set(err, DOMCOMPAT_EINTERNAL, 0, 0, "rule %s answered with an unexpected <%s>",
