@@ -210,9 +210,11 @@ step() {
     local name=$1 start=$SECONDS compiler
     log "== $name"
     case $name in
-    build) in_root 'make -j2 all >/dev/null && build/domcompat --version' && cc_built=yes ;;
-    check) in_root 'make -j2 all >/dev/null && make check' && cc_built=yes ;;
-    sanitize) in_root 'make sanitize' ;;
+    # Each failure returns at once: under set -e, a failure on the left of
+    # && would not stop the script.
+    build) in_root 'make -j2 all >/dev/null && build/domcompat --version' || return 1; cc_built=yes ;;
+    check) in_root 'make -j2 all >/dev/null && make check' || return 1; cc_built=yes ;;
+    sanitize) in_root 'make sanitize' || return 1 ;;
     compilers)
         for compiler in $(available_compilers "$root"); do
             log "-- $compiler: $(chroot "$root" "$compiler" --version | head -n 1)"

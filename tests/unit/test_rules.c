@@ -10,6 +10,7 @@
 #include <libxslt/security.h>
 #include <libxslt/xsltInternals.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "context.h"
