@@ -1487,6 +1487,11 @@ expect_status 0
 patchable=()
 for name in "${names[@]}"; do
     want=$(cd "$d" && LC_ALL=C diff -u "in/$name" "in.expect/$name" | head -n 1 | cut -f 1)
+    # diffutils 3.12 leaves a backslash bare where 3.8 (Debian 12), whose
+    # labels domcompat writes, quotes it; patch reads both as the same name.
+    if [ "$want" = "--- in/back\\slash.xml" ]; then
+        want='--- "in/back\\slash.xml"'
+    fi
     grep -q -x -F -- "$want" "$d/changes.diff" ||
         problem "no header line $want, as GNU diff writes it" grep -a -e '^---' "$d/changes.diff"
     # Does this system's patch apply GNU diff's own diff for this name?

@@ -209,6 +209,33 @@ static void test_diff__an_unchanged_document_prints_nothing(void **state)
     domcompat_result_free(result);
 }
 
+/* The file name a "--- " label gives patch: inside double quotes, C escapes decoded (as GNU
+ * patch reads them); without quotes, the bytes as they are. */
+static char *label_file_name(const char *label)
+{
+    const char *p = label + strlen("--- ");
+    char *name = calloc(strlen(p) + 1, 1), *out = name;
+
+    assert_non_null(name);
+    if (*p != '"')
+        return strcpy(name, p);
+    for (p++; *p != '\0' && *p != '"'; p++) {
+        const char *plain = "abfnrtv\\\"", *meant = "\a\b\f\n\r\t\v\\\"";
+        if (*p != '\\') {
+            *out++ = *p;
+        } else if (p[1] >= '0' && p[1] <= '7') {
+            *out++ = (char)(((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0'));
+            p += 3;
+        } else {
+            assert_non_null(strchr(plain, p[1]));
+            *out++ = meant[strchr(plain, p[1]) - plain];
+            p++;
+        }
+    }
+    assert_int_equal(*p, '"');
+    return name;
+}
+
 /* The first line GNU `diff -u NAME new` prints in the C locale, run in the work directory, without
  * its timestamp: "--- " and NAME as diff writes it. */
 static char *gnu_header(const char *name)
@@ -294,7 +321,20 @@ static void test_diff__labels_are_quoted_as_gnu_diff_quotes_them(void **state)
         assert_int_equal(fclose(f), 0);
         assert_non_null(strchr(out.bytes, '\n'));
         *strchr(out.bytes, '\n') = '\0';
-        assert_string_equal(out.bytes, expected);
+        /* GNU diffutils changed how it quotes two characters after 3.8 (Debian 12): 3.12
+         * (Debian unstable) leaves a backslash bare and quotes DEL, 3.8 the reverse.  The
+         * tool writes 3.8's labels; where this system's diff writes the other form, the two
+         * must still name the same file as patch reads them. */
+        if (strcmp(out.bytes, expected) != 0 &&
+            (strchr(names[i], '\\') != NULL || strchr(names[i], '\x7f') != NULL)) {
+            char *ours = label_file_name(out.bytes), *theirs = label_file_name(expected);
+            assert_string_equal(ours, names[i]);
+            assert_string_equal(theirs, names[i]);
+            free(ours);
+            free(theirs);
+        } else {
+            assert_string_equal(out.bytes, expected);
+        }
         unlink(path);
         free(expected);
         free(out.bytes);
