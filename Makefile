@@ -41,7 +41,7 @@ TOOL_SOURCES = $(wildcard src/tool/*.c)
 
 LIB_OBJECTS  = $(LIB_SOURCES:src/%.c=$(B)/obj/%.o) $(GEN_SOURCES:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 PIC_OBJECTS  = $(LIB_OBJECTS:$(B)/obj/%.o=$(B)/pic/%.o)
-TOOL_OBJECTS = $(TOOL_SOURCES:src/%.c=$(B)/obj/%.o)
+TOOL_OBJECTS = $(TOOL_SOURCES:src/%.c=$(B)/obj/%.o) $(B)/obj/toolgen/pci-devices.o
 
 STATIC_LIB = $(B)/libdomcompat.a
 SHARED_LIB = $(B)/libdomcompat.so.$(VERSION)
@@ -83,8 +83,15 @@ $(B)/gen/pci-kinds.rng: xslt/gen/pci-kinds-rng.xsl $(DATA)
 # Names go into C string literals unescaped, so they must be plain words.
 $(B)/gen/pci-kinds.c: xslt/gen/pci-kinds-c.xsl $(DATA)
 	@mkdir -p $(@D)
-	@if grep -E 'name="[^"]*[^"a-zA-Z0-9./-][^"]*"' $(DATA); then \
-	    echo "$(DATA): names may hold only letters, digits, '.', '/' and '-'" >&2; exit 1; fi
+	@if grep -E 'name="[^"]*[^"a-zA-Z0-9._/-][^"]*"' $(DATA); then \
+	    echo "$(DATA): names may hold only letters, digits, '.', '_', '/' and '-'" >&2; exit 1; fi
+	$(XSLTPROC) --nonet -o $@ $^
+
+# explain's table, part of the tool; its values go into C string literals too.
+$(B)/gen/pci-devices.c: xslt/gen/pci-devices-c.xsl $(DATA)
+	@mkdir -p $(@D)
+	@if grep -E 'value="[^"]*[^"a-zA-Z0-9/@_-][^"]*"' $(DATA); then \
+	    echo "$(DATA): values may hold only letters, digits, '/', '@', '_' and '-'" >&2; exit 1; fi
 	$(XSLTPROC) --nonet -o $@ $^
 
 $(B)/gen/qemu-caps.c: xslt/gen/qemu-caps-c.xsl $(CAPS_DATA)
@@ -156,6 +163,10 @@ $(B)/pic/gen/%.o: $(B)/gen/%.c src/lib/*.h src/domcompat.h
 	$(CC) $(LIB_CFLAGS) -fPIC -c -o $@ $<
 
 $(B)/obj/tool/%.o: src/tool/%.c src/tool/*.h src/domcompat.h
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/toolgen/%.o: $(B)/gen/%.c src/tool/*.h
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -c -o $@ $<
 

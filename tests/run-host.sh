@@ -184,6 +184,96 @@ echo "host: libvirt's choices: $chosen_docs distinct model-only documents; libvi
     "$chosen_agreed ($chosen_readdressed documents with their PCI addresses left to libvirt);" \
     "$chosen_not_converted not converted (refused or invalid), $chosen_topology refused by libvirt"
 
+# --- explain: libvirt's -device arguments and the devices QEMU shows ----------
+
+# For each distinct x86 document libvirt defines (its PCI controllers only,
+# tests/host/controllers-only.xsl, so that it starts here without disks or
+# networks):
+#   - explain of the document as written, reading model-only controllers as
+#     this libvirt chose (--from host --source-caps CACHE), gives libvirt's
+#     own -device argument for every controller whose values the document
+#     holds (domxml-to-native of the same document);
+#   - explain of libvirt's definition of it (every value filled in) gives
+#     libvirt's argument for every controller, and the guest started
+#     (paused, then run until its firmware has numbered the buses behind
+#     the bridges) shows, in QEMU's query-pci, each at the slot, function,
+#     behind the bridge and with the vendor:device ID explain prints.
+explain_docs=0
+explain_compared=0
+explain_args=0
+explain_written=0
+explain_written_args=0
+explain_ids=0
+explain_positions=0
+explain_refused=0
+declare -A explain_seen
+for doc in "${documents[@]}"; do
+    name=$(basename "$doc")
+    runs_here "$doc" || continue
+    xsltproc --nonet -o "$work/bare.xml" "$here/host/controllers-only.xsl" "$doc" 2>/dev/null || continue
+    sum=$(sha256sum <"$work/bare.xml" | cut -c1-16)
+    [ -z "${explain_seen[$sum]:-}" ] || continue
+    explain_seen[$sum]=1
+    guest=$(host_xpath 'string(/domain/name)' "$work/bare.xml")
+    if ! host_virsh define "$work/bare.xml" >"$work/define.out" 2>&1; then
+        explain_refused=$((explain_refused + 1))
+        continue
+    fi
+    case_begin "explain: $name"
+    host_virsh dumpxml --inactive "$guest" >"$work/defined.xml" 2>&1 || problem "virsh dumpxml failed" cat "$work/defined.xml"
+    # The document as written.
+    if host_virsh domxml-to-native qemu-argv "$work/bare.xml" >"$work/bare.argv" 2>&1; then
+        if "$domcompat" explain --format json --to "$here_version" --from "$here_version" \
+            --source-caps "$caps" --target-caps "$caps" "$work/bare.xml" >"$work/bare.json" 2>"$work/explain.err"; then
+            if python3 "$here/host/explain-oracle.py" --complete-only "$work/bare.json" "$work/bare.argv" \
+                >"$work/oracle.out" 2>"$work/oracle.err"; then
+                read -r count args _ <"$work/oracle.out"
+                explain_written=$((explain_written + count))
+                explain_written_args=$((explain_written_args + args))
+            else
+                problem "explain of the document as written disagrees with domxml-to-native" cat "$work/oracle.err"
+            fi
+        else
+            problem "explain of the document as written failed" cat "$work/explain.err" "$work/bare.json"
+        fi
+    fi
+    # libvirt's definition, against its command line and the running guest.
+    host_virsh domxml-to-native qemu-argv "$work/defined.xml" >"$work/defined.argv" 2>&1 ||
+        problem "domxml-to-native of libvirt's own definition failed" cat "$work/defined.argv"
+    "$domcompat" explain --format json --to "$here_version" --target-caps "$caps" "$work/defined.xml" \
+        >"$work/defined.json" 2>"$work/explain.err" ||
+        problem "explain of libvirt's definition failed" cat "$work/explain.err"
+    if host_virsh start --paused "$guest" >"$work/start.out" 2>&1 &&
+        host_virsh resume "$guest" >>"$work/start.out" 2>&1; then
+        for try in $(seq 20); do
+            sleep 0.25
+            host_virsh qemu-monitor-command "$guest" '{"execute":"query-pci"}' >"$work/query-pci.json" 2>&1
+            python3 "$here/host/explain-oracle.py" "$work/defined.json" "$work/defined.argv" "$work/query-pci.json" \
+                >"$work/oracle.out" 2>"$work/oracle.err" && break
+        done
+        if [ -s "$work/oracle.err" ]; then
+            problem "explain disagrees with libvirt's command line or QEMU's query-pci" cat "$work/oracle.err"
+        else
+            read -r count args ids positions <"$work/oracle.out"
+            explain_docs=$((explain_docs + 1))
+            explain_compared=$((explain_compared + count))
+            explain_args=$((explain_args + args))
+            explain_ids=$((explain_ids + ids))
+            explain_positions=$((explain_positions + positions))
+        fi
+        host_virsh destroy "$guest" >/dev/null 2>&1
+    else
+        problem "the guest does not start" cat "$work/start.out"
+    fi
+    host_virsh undefine "$guest" >/dev/null 2>&1
+    case_end
+done
+echo "host: explain: $explain_docs distinct documents started, $explain_compared PCI controllers:" \
+    "$explain_args -device arguments as libvirt $HOST_LIBVIRT_VERSION wrote them, $explain_ids PCI IDs and" \
+    "$explain_positions positions (slot, function, bridge) as QEMU's query-pci shows them; as written:" \
+    "$explain_written_args of $explain_written complete controllers' arguments agreed;" \
+    "$explain_refused documents refused by libvirt"
+
 # --- upgrade --to host: libvirt reads what domcompat writes ------------------
 
 to_host_defined=0

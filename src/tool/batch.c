@@ -78,6 +78,7 @@ struct work {
     char *diff;
     size_t diff_len;
     char backup_made[NAME_MAX + 1]; /* the backup's name, beside the file */
+    int explained;                  /* explain wrote the document's own JSON object */
 };
 
 /*
@@ -647,6 +648,54 @@ static void check_document(struct work *w)
     }
 }
 
+/*
+ * explain: the library reads the document (its upgrade to the explicit form
+ * under the user's options names each implementation, and refuses what is
+ * invalid as every command does), check's question is asked for --to, and
+ * tool_explain_document() says what the guest gets.
+ */
+static void explain_document(struct work *w)
+{
+    domcompat_result *reading = NULL;
+    domcompat_error check_err;
+    int rc = domcompat_convert(&reading, w->batch->ctx, w->batch->reading, w->data, w->len, &w->err);
+    int status;
+
+    if (skipped_other_object(w, rc)) {
+        domcompat_result_free(reading);
+        return;
+    }
+    if (rc != DOMCOMPAT_OK && rc != DOMCOMPAT_EREFUSED) {
+        report_library_error(w, rc);
+        domcompat_result_free(reading);
+        return;
+    }
+    if (w->batch->explain_checks) {
+        rc = domcompat_convert(&w->result, w->batch->ctx, w->batch->opts, w->data, w->len,
+                               &check_err);
+        if (rc != DOMCOMPAT_OK && rc != DOMCOMPAT_EREFUSED) {
+            w->err = check_err;
+            report_library_error(w, rc);
+            domcompat_result_free(reading);
+            return;
+        }
+    }
+    if (output_of(w) == NULL) {
+        domcompat_result_free(reading);
+        return;
+    }
+    status = tool_explain_document(w->batch->explain, w->name, w->data, w->len, reading, w->result,
+                                   0, w->output);
+    domcompat_result_free(reading);
+    if (status < 0) {
+        fail_with(w, EXIT_FAILURE_IO, "internal error: %s", strerror(ENOMEM));
+        return;
+    }
+    w->job->status = status;
+    w->job->outcome = status == 0 ? OUTCOME_OK : OUTCOME_REFUSED;
+    w->explained = 1;
+}
+
 static void validate_document(struct work *w)
 {
     domcompat_form detected;
@@ -690,7 +739,7 @@ static void write_json(struct work *w)
                          ? w->name
                          : NULL;
     doc.written = w->written;
-    doc.with_changes = b->task != TOOL_TASK_VALIDATE;
+    doc.with_changes = b->task == TOOL_TASK_CONVERT || b->task == TOOL_TASK_CHECK;
     doc.with_replacements = b->replacing;
     doc.result = w->result;
     doc.error = w->has_error ? &w->err : NULL;
@@ -761,10 +810,12 @@ static void process(const struct tool_batch *b, const struct tool_inputs *inputs
             convert_document(&w);
         else if (b->task == TOOL_TASK_CHECK)
             check_document(&w);
+        else if (b->task == TOOL_TASK_EXPLAIN)
+            explain_document(&w);
         else
             validate_document(&w);
     }
-    if (b->json)
+    if (b->json && !w.explained)
         write_json(&w);
     if ((w.messages != NULL && fclose(w.messages) != 0) |
         (w.output != NULL && fclose(w.output) != 0) | w.streams_failed) {
@@ -953,9 +1004,9 @@ static void tally_for(const struct tool_batch *b, const char **names, int *alway
                                          OUTCOME_INVALID, OUTCOME_FAILED, OUTCOME_SKIPPED};
     static const enum outcome validate[] = {OUTCOME_VALID, OUTCOME_INVALID, OUTCOME_FAILED,
                                             OUTCOME_SKIPPED};
-    const enum outcome *order = b->task == TOOL_TASK_CONVERT ? convert
-                                : b->task == TOOL_TASK_CHECK ? check
-                                                             : validate;
+    const enum outcome *order = b->task == TOOL_TASK_CONVERT  ? convert
+                                : b->task == TOOL_TASK_VALIDATE ? validate
+                                                                : check;
     size_t n = b->task == TOOL_TASK_VALIDATE ? 4 : 6, i;
 
     for (i = 0; i < n; i++) {

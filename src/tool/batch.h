@@ -10,10 +10,11 @@
 #include <sys/types.h>
 
 #include "domcompat.h"
+#include "explain.h"
 #include "walk.h"
 #include "write.h"
 
-enum tool_task { TOOL_TASK_CONVERT, TOOL_TASK_CHECK, TOOL_TASK_VALIDATE };
+enum tool_task { TOOL_TASK_CONVERT, TOOL_TASK_CHECK, TOOL_TASK_VALIDATE, TOOL_TASK_EXPLAIN };
 
 /* Where converted documents go. */
 enum tool_destination {
@@ -29,6 +30,11 @@ struct tool_batch {
     const char *command; /* "upgrade", "downgrade", "check", "validate" */
     const domcompat_context *ctx;
     const domcompat_options *opts;
+    /* explain: what it shows, the upgrade to the explicit form that reads the document, and
+     * whether `opts` (with --to) is asked check's question too */
+    const struct tool_explain *explain;
+    const domcompat_options *reading;
+    int explain_checks;
     domcompat_form form; /* validate */
     size_t max_size;
 

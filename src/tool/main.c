@@ -19,6 +19,7 @@
 #include "domcompat.h"
 #include "batch.h"
 #include "caps.h"
+#include "explain.h"
 #include "hook.h"
 #include "host.h"
 #include "report.h"
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "                           [CAPS] [OUTPUT] [FILE...]\n"
     "       domcompat check --to PEER [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
     "                       [CAPS] [FILE...]\n"
+    "       domcompat explain [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
+    "                         [CAPS] [--tree] [FILE...]\n"
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
     "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n"
@@ -68,6 +71,10 @@ static const char help_text[] =
     "              cannot represent\n"
     "  check       would each FILE mean the same hardware on PEER?  Converts\n"
     "              nothing; lists every problem\n"
+    "  explain     what each PCI controller gives the guest: implementation and\n"
+    "              where it comes from, PCI ID, address, buses, and the QEMU\n"
+    "              -device argument libvirt PEER writes for it (--tree: the\n"
+    "              topology)\n"
     "  validate    check documents against the schema of a form\n"
     "  hook        run as libvirt's /etc/libvirt/hooks/qemu: convert the domain\n"
     "              of a migration or restore on standard input (see the README)\n"
@@ -193,7 +200,7 @@ static void print_help(void)
     fputs(help_text_inputs, stdout);
 }
 
-enum command { CMD_UPGRADE, CMD_DOWNGRADE, CMD_CHECK, CMD_VALIDATE };
+enum command { CMD_UPGRADE, CMD_DOWNGRADE, CMD_CHECK, CMD_VALIDATE, CMD_EXPLAIN };
 
 /* How --color was given. */
 enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -201,6 +208,12 @@ enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 struct invocation {
     enum command command;
     domcompat_options *opts;
+    domcompat_options *reading; /* explain: the upgrade to the explicit form that reads FILE */
+    struct tool_explain explain;
+    char **assumed_kinds;   /* explain: the KIND of each --assume, room for every argument */
+    char target_peer[32];   /* explain: --to as a peer */
+    char source_peer[32];   /* explain: --from as a peer */
+    char *target_qemu;      /* explain: --target-caps' QEMU version */
     domcompat_form form;
     int quiet, verbose;
     int json;
@@ -273,7 +286,7 @@ static int parse_form(const char *name, domcompat_form *out)
 
 static const char *command_name(enum command command)
 {
-    static const char *const names[] = {"upgrade", "downgrade", "check", "validate"};
+    static const char *const names[] = {"upgrade", "downgrade", "check", "validate", "explain"};
 
     return names[command];
 }
@@ -302,7 +315,8 @@ enum {
     OPT_OUTPUT,
     OPT_SOURCE_CAPS,
     OPT_TARGET_CAPS,
-    OPT_NO_CACHE
+    OPT_NO_CACHE,
+    OPT_TREE
 };
 
 /* A limit's value: a positive number of bytes or items. */
@@ -335,6 +349,7 @@ static int takes(enum command command, int opt)
     case OPT_ALLOW_LOSS:
     case OPT_REPLACE: return command == CMD_DOWNGRADE;
     case OPT_FORM: return command == CMD_VALIDATE;
+    case OPT_TREE: return command == CMD_EXPLAIN;
     case 'i':
     case 'o':
     case OPT_OUTPUT:
@@ -355,6 +370,7 @@ static const char *peers_of(enum command command)
     switch (command) {
     case CMD_UPGRADE: return "explicit, libvirt-X.Y.Z or host";
     case CMD_DOWNGRADE: return "legacy, libvirt-X.Y.Z or host";
+    case CMD_EXPLAIN: return "libvirt-X.Y.Z or host";
     default: return "explicit, legacy, libvirt-X.Y.Z or host";
     }
 }
@@ -382,6 +398,14 @@ static int set_target(struct invocation *inv, const char *target)
                         : "");
         return EXIT_USAGE;
     }
+    /* A form is no QEMU driver: explain needs a libvirt version's command line. */
+    if (inv->command == CMD_EXPLAIN &&
+        (strcmp(name, "legacy") == 0 || strcmp(name, "explicit") == 0)) {
+        usage_error("explain shows what a libvirt version gives the guest: --to takes %s, not "
+                    "the form '%s'",
+                    peers_of(CMD_EXPLAIN), name);
+        return EXIT_USAGE;
+    }
     if (domcompat_options_set_target(inv->opts, name, NULL) != DOMCOMPAT_OK) {
         usage_error("unknown peer '%s'; %s %s %s (for example libvirt-9.0.0)", name,
                     command_name(inv->command),
@@ -391,6 +415,7 @@ static int set_target(struct invocation *inv, const char *target)
     }
     inv->have_target = 1;
     inv->to_explicit = strcmp(name, "explicit") == 0;
+    snprintf(inv->target_peer, sizeof(inv->target_peer), "%s", name);
     return -1;
 }
 
@@ -410,7 +435,12 @@ static int set_source(struct invocation *inv, const char *source)
                     name);
         return EXIT_USAGE;
     }
+    if (domcompat_options_set_source(inv->reading, name, NULL) != DOMCOMPAT_OK) {
+        fputs("domcompat: out of memory\n", stderr);
+        return EXIT_FAILURE_IO;
+    }
     inv->from_libvirt = strcmp(name, "legacy") != 0;
+    snprintf(inv->source_peer, sizeof(inv->source_peer), "%s", name);
     return -1;
 }
 
@@ -425,9 +455,15 @@ static int set_caps(struct invocation *inv, int opt, const char *path)
         return status;
     if (opt == OPT_SOURCE_CAPS) {
         domcompat_options_set_source_caps(inv->opts, caps, NULL);
+        domcompat_options_set_source_caps(inv->reading, caps, NULL);
         inv->source_caps = path;
     } else {
         domcompat_options_set_target_caps(inv->opts, caps, NULL);
+        free(inv->target_qemu);
+        inv->target_qemu = domcompat_caps_qemu_version(caps) != NULL
+                               ? strdup(domcompat_caps_qemu_version(caps))
+                               : NULL;
+        inv->explain.target_caps = path;
     }
     domcompat_caps_free(caps);
     return -1;
@@ -696,6 +732,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         {"source-caps", required_argument, NULL, OPT_SOURCE_CAPS},
         {"target-caps", required_argument, NULL, OPT_TARGET_CAPS},
         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+        {"tree", no_argument, NULL, OPT_TREE},
         {NULL, 0, NULL, 0},
     };
     domcompat_error err;
@@ -716,10 +753,12 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         which = -1;
         switch (opt) {
         case OPT_ASSUME:
-            if (domcompat_options_assume(inv->opts, optarg, &err) != DOMCOMPAT_OK) {
+            if (domcompat_options_assume(inv->opts, optarg, &err) != DOMCOMPAT_OK ||
+                domcompat_options_assume(inv->reading, optarg, &err) != DOMCOMPAT_OK) {
                 usage_error("%s", err.message);
                 return EXIT_USAGE;
             }
+            inv->assumed_kinds[inv->explain.assumed_count++] = optarg;
             break;
         case OPT_TO:
             if ((status = set_target(inv, optarg)) >= 0)
@@ -814,6 +853,7 @@ static int parse_arguments(struct invocation *inv, int argc, char **argv)
         case 'q': inv->quiet = 1; break;
         case 'v': inv->verbose = 1; break;
         case OPT_NO_CACHE: inv->no_cache = 1; break;
+        case OPT_TREE: inv->explain.tree = 1; break;
         case 'h': print_help(); return EXIT_DONE;
         case OPT_VERSION: print_version(); return EXIT_DONE;
         default: report_bad_option(inv->command, argc, argv, options); return EXIT_USAGE;
@@ -893,7 +933,7 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
 {
     char libvirt_to_buf[80];
     static const enum tool_task tasks[] = {TOOL_TASK_CONVERT, TOOL_TASK_CONVERT, TOOL_TASK_CHECK,
-                                           TOOL_TASK_VALIDATE};
+                                           TOOL_TASK_VALIDATE, TOOL_TASK_EXPLAIN};
     struct tool_inputs inputs;
     struct tool_batch batch;
     domcompat_error err;
@@ -916,6 +956,9 @@ static int run(domcompat_context **ctx, const struct invocation *inv)
     batch.command = command_name(inv->command);
     batch.ctx = *ctx;
     batch.opts = inv->opts;
+    batch.reading = inv->reading;
+    batch.explain = &inv->explain;
+    batch.explain_checks = inv->have_target;
     batch.form = inv->form;
     batch.max_size = inv->limits.max_size;
     /* A dry run still checks what --in-place or --output-dir would refuse. */
@@ -961,7 +1004,7 @@ static int parse_command(const char *word, enum command *out)
 {
     enum command command;
 
-    for (command = CMD_UPGRADE; command <= CMD_VALIDATE; command++) {
+    for (command = CMD_UPGRADE; command <= CMD_EXPLAIN; command++) {
         if (strcmp(word, command_name(command)) == 0) {
             *out = command;
             return 0;
@@ -999,26 +1042,38 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "hook") == 0)
         return tool_hook_main(argc - 1, argv + 1);
     if (parse_command(argv[1], &inv.command) != 0) {
-        usage_error("unknown command '%s'; expected upgrade, downgrade, check, validate or hook",
+        usage_error("unknown command '%s'; expected upgrade, downgrade, check, explain, validate or "
+                    "hook",
                     argv[1]);
         return EXIT_USAGE;
     }
     domcompat_limits_default(&inv.limits);
-    if (domcompat_options_new(&inv.opts) != DOMCOMPAT_OK) {
+    if (domcompat_options_new(&inv.opts) != DOMCOMPAT_OK ||
+        domcompat_options_new(&inv.reading) != DOMCOMPAT_OK) {
         fputs("domcompat: out of memory\n", stderr);
+        domcompat_options_free(inv.opts);
         return EXIT_FAILURE_IO;
     }
     if (inv.command == CMD_DOWNGRADE)
         domcompat_options_set_target(inv.opts, "legacy", NULL);
     inv.to_explicit = inv.command == CMD_UPGRADE;
 
-    /* Every argument could be an --exclude. */
-    if ((inv.excludes = calloc((size_t)argc, sizeof(*inv.excludes))) == NULL) {
+    /* Every argument could be an --exclude, or an --assume. */
+    if ((inv.excludes = calloc((size_t)argc, sizeof(*inv.excludes))) == NULL ||
+        (inv.assumed_kinds = calloc((size_t)argc, sizeof(*inv.assumed_kinds))) == NULL) {
         fputs("domcompat: out of memory\n", stderr);
         domcompat_options_free(inv.opts);
+        domcompat_options_free(inv.reading);
+        free(inv.excludes);
         return EXIT_FAILURE_IO;
     }
     status = parse_arguments(&inv, argc - 1, argv + 1);
+    inv.explain.assumed_kinds = (const char *const *)inv.assumed_kinds;
+    inv.explain.source = inv.from_libvirt ? inv.source_peer : NULL;
+    inv.explain.source_caps = inv.source_caps != NULL;
+    inv.explain.target = inv.have_target ? inv.target_peer : NULL;
+    inv.explain.target_qemu = inv.target_qemu;
+    inv.explain.json = inv.json;
     if (status < 0 && prepare_output_file(&inv) != 0) {
         fputs("domcompat: out of memory\n", stderr);
         status = EXIT_FAILURE_IO;
@@ -1027,7 +1082,10 @@ int main(int argc, char **argv)
         status = run(&ctx, &inv);
     domcompat_context_free(ctx);
     domcompat_options_free(inv.opts);
+    domcompat_options_free(inv.reading);
     free(inv.excludes);
+    free(inv.assumed_kinds);
+    free(inv.target_qemu);
     free(inv.output_path);
     if (status == TOOL_STDOUT_CLOSED) {
         /* A reader that went away ends the run as it ends the standard tools: SIGPIPE. */

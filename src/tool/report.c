@@ -192,7 +192,7 @@ void report_replacements(FILE *to, const char *file, const domcompat_result *res
  * report read by a person shows what messages show; bytes that are not
  * UTF-8 replaced by U+FFFD.
  */
-static void json_string(FILE *to, const char *s)
+void report_json_string(FILE *to, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
 
@@ -233,7 +233,7 @@ static void json_position(FILE *to, unsigned long value)
 static void json_member(FILE *to, int first, const char *name, const char *value)
 {
     fprintf(to, "%s\"%s\": ", first ? "" : ", ", name);
-    json_string(to, value);
+    report_json_string(to, value);
 }
 
 static void json_loss(FILE *to, const domcompat_loss *loss)

@@ -53,6 +53,13 @@ void report_put_text(FILE *to, const char *text);
  */
 const char *report_display_name(const char *path, char *buf, size_t size);
 
+/*
+ * `s` as a JSON string (null for NULL): quotes, backslashes and the
+ * characters report_put_text() escapes are escaped, bytes that are not
+ * UTF-8 replaced by U+FFFD.
+ */
+void report_json_string(FILE *to, const char *s);
+
 /* One document of a JSON report. */
 struct report_document {
     const char *path;    /* as report_display_name shows it */
