@@ -28,7 +28,13 @@
 #                       stopped (in place, then a restart keeps every
 #                       domain); upgrade -i in the explicit form is refused
 #                       there and leaves the files untouched;
-#   the hook            target-caps = auto finds the daemon's cache.
+#   the hook            target-caps = auto finds the daemon's cache;
+#   explain             each distinct x86 document (PCI controllers only) is
+#                       defined; explain's -device arguments are those of
+#                       virsh domxml-to-native, and the started guest's
+#                       query-pci shows each controller with explain's
+#                       vendor:device ID, slot, function and parent bus
+#                       (tests/host/explain-oracle.py).
 #
 # libvirt here has no KVM, so each document is given to both with its
 # <domain type='kvm'> read as type='qemu' (QEMU's emulation), which neither

@@ -31,6 +31,7 @@ struct device_property {
 
 struct device_implementation {
     const char *name;
+    const char *since;  /* first libvirt version that accepts it in <model name> */
     const char *pci_id; /* vendor:device, or NULL (a host bridge) */
 };
 

@@ -116,7 +116,7 @@ static const char *const provenance_words[] = {
     "assumed (--assume)",
     "chosen from the source's QEMU capabilities (--from, --source-caps)",
     "none: a root bus, provided by the machine",
-    "unknown",
+    "unknown (see the problem below)",
 };
 static const char *const provenance_names[] = {"written", "implied",      "assumed",
                                                "capabilities", "root-bus", "unknown"};
@@ -318,7 +318,22 @@ static void take_implementations(struct document *d, const domcompat_result *rea
     xmlFreeDoc(doc);
 }
 
-static void decide_provenance(const struct tool_explain *e, struct document *d, int read_ok)
+/* Whether the reading refused controller `k` (its implementation is then not known). */
+static bool refused_in(const domcompat_result *reading, const struct controller *k)
+{
+    size_t i, n = reading != NULL ? domcompat_result_refusal_count(reading) : 0;
+
+    for (i = 0; i < n; i++) {
+        const char *index = domcompat_result_refusal(reading, i)->index;
+
+        if (index != NULL && k->index_text != NULL && strcmp(index, k->index_text) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void decide_provenance(const struct tool_explain *e, struct document *d,
+                              const domcompat_result *reading, int read_ok)
 {
     size_t i;
 
@@ -340,7 +355,7 @@ static void decide_provenance(const struct tool_explain *e, struct document *d, 
             k->provenance = PROV_ROOT;
             continue;
         }
-        if (!read_ok && k->implementation == NULL) {
+        if (!read_ok && refused_in(reading, k)) {
             k->provenance = PROV_UNKNOWN;
             continue;
         }
@@ -621,6 +636,7 @@ static void put_shell_word(FILE *out, const char *word)
 
 struct problem {
     const domcompat_refusal *refusal;
+    char reason[1024];
     char text[2048];
 };
 
@@ -629,7 +645,12 @@ struct problems {
     size_t count;
 };
 
-static int gather(struct problems *p, const domcompat_result *result)
+/*
+ * The refusals of `result`: the reading's (`reading`: its implementation is
+ * not known) or check's for --to.  A reason already listed for the same
+ * controller is not listed again.
+ */
+static int gather(struct problems *p, const domcompat_result *result, bool reading)
 {
     size_t n = result != NULL ? domcompat_result_refusal_count(result) : 0, i, j;
     struct problem *grown;
@@ -647,14 +668,22 @@ static int gather(struct problems *p, const domcompat_result *result)
         size_t len;
         bool same = false;
 
-        domcompat_refusal_describe(r, item->text, sizeof(item->text));
+        if (reading)
+            snprintf(item->text, sizeof(item->text), "its implementation is unknown: %s",
+                     r->reason);
+        else
+            domcompat_refusal_describe(r, item->text, sizeof(item->text));
         len = strlen(item->text);
         if (r->hint != NULL)
-            snprintf(item->text + len, sizeof(item->text) - len, "; to convert it: %s", r->hint);
+            snprintf(item->text + len, sizeof(item->text) - len, "; %s: %s",
+                     reading ? "to know it" : "to convert it", r->hint);
+        snprintf(item->reason, sizeof(item->reason), "%s", r->reason);
         item->refusal = domcompat_result_refusal(result, i);
-        /* The reading and the check may refuse the same controller alike: once is enough. */
         for (j = 0; j < p->count && !same; j++)
-            same = strcmp(p->items[j].text, item->text) == 0;
+            same = strcmp(p->items[j].reason, item->reason) == 0 &&
+                   (p->items[j].refusal->index == NULL) == (item->refusal->index == NULL) &&
+                   (item->refusal->index == NULL ||
+                    strcmp(p->items[j].refusal->index, item->refusal->index) == 0);
         if (!same)
             p->count++;
     }
@@ -748,7 +777,7 @@ static void text_controller(const struct view *v, const struct controller *k)
             fprintf(out, "      without %s: libvirt chooses when it defines the domain\n",
                     a.unknown);
     } else if (k->implementation == NULL && k->provenance == PROV_UNKNOWN)
-        fputs("unknown: the implementation is\n", out);
+        fputs("unknown until the implementation is\n", out);
     else
         fputs("none: QEMU's machine provides it\n", out);
     for (i = 0; i < v->problems->count; i++) {
@@ -764,7 +793,7 @@ static void text_header(const struct view *v)
 {
     fputs(v->name, v->out);
     fprintf(v->out, ": for libvirt %s (%s)", v->target + 8,
-            v->target_given ? "--to" : "the oldest that reads this document; --to names another");
+            v->target_given ? "--to" : "the oldest that reads its PCI controllers; --to names another");
     if (v->e->target_qemu != NULL)
         fprintf(v->out, " with QEMU %s", v->e->target_qemu);
     fprintf(v->out, "; -device in %s\n", syntax_why(v->syntax, v->libvirt, v->qemu));
@@ -986,6 +1015,7 @@ static unsigned long oldest_reader(const struct document *d)
 
     for (i = 0; i < d->count; i++) {
         const struct controller *k = &d->controllers[i];
+        const struct device_implementation *impl;
         xmlAttrPtr a;
 
         if (k->kind == NULL)
@@ -994,13 +1024,17 @@ static unsigned long oldest_reader(const struct document *d)
             oldest = v;
         if (k->written != NULL && (v = version_value(device_model_name_since)) > oldest)
             oldest = v;
-        if (k->written != NULL && k->kind->implementation_count > 0) {
-            /* An implementation's own version: the pSeries PHB's and the generic root port's. */
-            if (strcmp(k->written, "spapr-pci-host-bridge") == 0 && VERSION(3, 6, 0) > oldest)
-                oldest = VERSION(3, 6, 0);
-            if (strcmp(k->written, "pcie-root-port") == 0 && VERSION(3, 2, 0) > oldest)
-                oldest = VERSION(3, 2, 0);
-        }
+        /*
+         * An implementation the legacy form does not imply (written, assumed
+         * or chosen) needs a libvirt that names it, or gives it to a
+         * model-only controller.
+         */
+        if (k->implementation != NULL &&
+            (k->written != NULL || k->kind->implied == NULL ||
+             strcmp(k->implementation, k->kind->implied) != 0) &&
+            (impl = device_implementation_find(k->kind, k->implementation)) != NULL &&
+            (v = version_value(impl->since)) > oldest)
+            oldest = v;
         for (a = k->target != NULL ? k->target->properties : NULL; a != NULL; a = a->next)
             for (j = 0; j < k->kind->target_count; j++)
                 if (strcmp(k->kind->targets[j].name, (const char *)a->name) == 0 &&
@@ -1041,8 +1075,8 @@ int tool_explain_document(const struct tool_explain *e, const char *name, const 
         goto out;
     count_other_devices(&d, devices != NULL ? devices->children : NULL);
     take_implementations(&d, reading);
-    decide_provenance(e, &d, reading != NULL && domcompat_result_output(reading, &i) != NULL);
-    if (gather(&problems, reading) != 0 || gather(&problems, checked) != 0)
+    decide_provenance(e, &d, reading, reading != NULL && domcompat_result_output(reading, &i) != NULL);
+    if (gather(&problems, reading, true) != 0 || gather(&problems, checked, false) != 0)
         goto out;
 
     memset(&v, 0, sizeof(v));

@@ -18,7 +18,8 @@
         <xsl:value-of select="$n"/>
         <xsl:text>[] = {&#10;</xsl:text>
         <xsl:for-each select="implementation">
-          <xsl:text>    { "</xsl:text><xsl:value-of select="@name"/><xsl:text>", </xsl:text>
+          <xsl:text>    { "</xsl:text><xsl:value-of select="@name"/>
+          <xsl:text>", "</xsl:text><xsl:value-of select="@since"/><xsl:text>", </xsl:text>
           <xsl:call-template name="string-or-null">
             <xsl:with-param name="value" select="@pci-id"/>
           </xsl:call-template>
