@@ -658,7 +658,8 @@ static void explain_document(struct work *w)
 {
     domcompat_result *reading = NULL;
     domcompat_error check_err;
-    int rc = domcompat_convert(&reading, w->batch->ctx, w->batch->reading, w->data, w->len, &w->err);
+    int rc =
+        domcompat_convert(&reading, w->batch->ctx, w->batch->reading, w->data, w->len, &w->err);
     int status;
 
     if (skipped_other_object(w, rc)) {
@@ -1004,7 +1005,7 @@ static void tally_for(const struct tool_batch *b, const char **names, int *alway
                                          OUTCOME_INVALID, OUTCOME_FAILED, OUTCOME_SKIPPED};
     static const enum outcome validate[] = {OUTCOME_VALID, OUTCOME_INVALID, OUTCOME_FAILED,
                                             OUTCOME_SKIPPED};
-    const enum outcome *order = b->task == TOOL_TASK_CONVERT  ? convert
+    const enum outcome *order = b->task == TOOL_TASK_CONVERT    ? convert
                                 : b->task == TOOL_TASK_VALIDATE ? validate
                                                                 : check;
     size_t n = b->task == TOOL_TASK_VALIDATE ? 4 : 6, i;

@@ -52,7 +52,7 @@ static unsigned long version_value(const char *text)
     return part[0] * 1000000 + part[1] * 1000 + part[2];
 }
 
-#define VERSION(a, b, c) ((a) * 1000000UL + (b) * 1000UL + (c))
+#define VERSION(a, b, c) ((a)*1000000UL + (b)*1000UL + (c))
 
 /*
  * How libvirt writes -device arguments (facts from libvirt/libvirt):
@@ -118,7 +118,7 @@ static const char *const provenance_words[] = {
     "none: a root bus, provided by the machine",
     "unknown (see the problem below)",
 };
-static const char *const provenance_names[] = {"written", "implied",      "assumed",
+static const char *const provenance_names[] = {"written",      "implied",  "assumed",
                                                "capabilities", "root-bus", "unknown"};
 
 struct controller {
@@ -793,22 +793,30 @@ static void text_header(const struct view *v)
 {
     fputs(v->name, v->out);
     fprintf(v->out, ": for libvirt %s (%s)", v->target + 8,
-            v->target_given ? "--to" : "the oldest that reads its PCI controllers; --to names another");
+            v->target_given ? "--to"
+                            : "the oldest that reads its PCI controllers; --to names another");
     if (v->e->target_qemu != NULL)
         fprintf(v->out, " with QEMU %s", v->e->target_qemu);
     fprintf(v->out, "; -device in %s\n", syntax_why(v->syntax, v->libvirt, v->qemu));
 }
 
+/* Whether problem `p` concerns one of the document's controllers (it is shown there). */
+static bool placed(const struct view *v, const struct problem *p)
+{
+    size_t j;
+
+    for (j = 0; j < v->d->count; j++)
+        if (concerns(p, &v->d->controllers[j]))
+            return true;
+    return false;
+}
+
 static void text_unplaced_problems(const struct view *v)
 {
-    size_t i, j;
+    size_t i;
 
     for (i = 0; i < v->problems->count; i++) {
-        bool placed = false;
-
-        for (j = 0; j < v->d->count && !placed; j++)
-            placed = concerns(&v->problems->items[i], &v->d->controllers[j]);
-        if (placed)
+        if (placed(v, &v->problems->items[i]))
             continue;
         fputs("  problem: ", v->out);
         report_put_text(v->out, v->problems->items[i].text);
@@ -924,7 +932,9 @@ static void json_controller(const struct view *v, const struct controller *k, bo
     if (k->has_address)
         fprintf(out, "{\"bus\": %lu, \"slot\": %lu, \"function\": %lu, \"multifunction\": %s}",
                 k->bus, k->slot, k->function,
-                k->multifunction < 0 ? "null" : k->multifunction ? "true" : "false");
+                k->multifunction < 0 ? "null"
+                : k->multifunction   ? "true"
+                                     : "false");
     else
         fputs("null", out);
     json_key(out, "provides_bus");
@@ -976,7 +986,7 @@ static void json_controller(const struct view *v, const struct controller *k, bo
 static void json_document(const struct view *v, int status)
 {
     FILE *out = v->out;
-    size_t i, j;
+    size_t i;
     bool first = true;
 
     fputs("  {\"path\": ", out);
@@ -988,17 +998,12 @@ static void json_document(const struct view *v, int status)
     json_key(out, "qemu");
     report_json_string(out, v->e->target_qemu);
     fprintf(out, ", \"syntax\": \"%s\", \"controllers\": [", syntax_name(v->syntax));
-    for (i = 0; i < v->d->count; i++) {
+    for (i = 0; i < v->d->count; i++)
         json_controller(v, &v->d->controllers[i], i == 0);
-    }
     fputs(v->d->count ? "\n  ]" : "]", out);
     fputs(", \"problems\": [", out);
     for (i = 0; i < v->problems->count; i++) {
-        bool placed = false;
-
-        for (j = 0; j < v->d->count && !placed; j++)
-            placed = concerns(&v->problems->items[i], &v->d->controllers[j]);
-        if (placed)
+        if (placed(v, &v->problems->items[i]))
             continue;
         fputs(first ? "" : ", ", out);
         report_json_string(out, v->problems->items[i].text);
@@ -1075,7 +1080,8 @@ int tool_explain_document(const struct tool_explain *e, const char *name, const 
         goto out;
     count_other_devices(&d, devices != NULL ? devices->children : NULL);
     take_implementations(&d, reading);
-    decide_provenance(e, &d, reading, reading != NULL && domcompat_result_output(reading, &i) != NULL);
+    decide_provenance(e, &d, reading,
+                      reading != NULL && domcompat_result_output(reading, &i) != NULL);
     if (gather(&problems, reading, true) != 0 || gather(&problems, checked, false) != 0)
         goto out;
 
@@ -1106,8 +1112,7 @@ int tool_explain_document(const struct tool_explain *e, const char *name, const 
             report_put_text(out, problems.items[i].text);
             fputc('\n', out);
         }
-    }
-    else {
+    } else {
         text_header(&v);
         if (d.count == 0)
             fputs("  no PCI controllers\n", out);

@@ -215,10 +215,10 @@ struct invocation {
     domcompat_options *opts;
     domcompat_options *reading; /* explain: the upgrade to the explicit form that reads FILE */
     struct tool_explain explain;
-    char **assumed_kinds;   /* explain: the KIND of each --assume, room for every argument */
-    char target_peer[32];   /* explain: --to as a peer */
-    char source_peer[32];   /* explain: --from as a peer */
-    char *target_qemu;      /* explain: --target-caps' QEMU version */
+    char **assumed_kinds; /* explain: the KIND of each --assume, room for every argument */
+    char target_peer[32]; /* explain: --to as a peer */
+    char source_peer[32]; /* explain: --from as a peer */
+    char *target_qemu;    /* explain: --target-caps' QEMU version */
     domcompat_form form;
     int quiet, verbose;
     int json;
@@ -1047,9 +1047,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "hook") == 0)
         return tool_hook_main(argc - 1, argv + 1);
     if (parse_command(argv[1], &inv.command) != 0) {
-        usage_error("unknown command '%s'; expected upgrade, downgrade, check, explain, validate or "
-                    "hook",
-                    argv[1]);
+        usage_error(
+            "unknown command '%s'; expected upgrade, downgrade, check, explain, validate or "
+            "hook",
+            argv[1]);
         return EXIT_USAGE;
     }
     domcompat_limits_default(&inv.limits);
