@@ -265,7 +265,7 @@ ANSIBLE_LIBRARY=$module_dir playbook refused -i localhost, -c local \
     -e "$(extra_vars downgrade legacy "$o" 2 "$o/pcie.xml")" "$root/tests/ansible/module.yml"
 [ "$status" -eq 2 ] || problem "ansible-playbook exited $status, not 2 (a failed task)"
 expect_recap failed=1 refused
-expect_in_log refused "\"msg\": \"domcompat downgrade: 1 refused\\n$o/generic.xml:28:5: PCI controller index 1 (pcie-root-port implemented by pcie-root-port): the legacy form of pcie-root-port implies ioh3420; to convert it: "
+expect_in_log refused "\"msg\": \"domcompat downgrade: 1 refused\\n$o/generic.xml:28:5: PCI controller index 1 (pcie-root-port implemented by pcie-root-port): the legacy form of pcie-root-port implies ioh3420: the guest would see 8086:3420 (ioh3420) instead of 1b36:000c (pcie-root-port); to convert it: "
 expect_in_log refused '"changed": true'
 grep -E '^generic\.xml ' "$work/old-before" >"$work/refused-before"
 snapshot "$o" | grep -E '^generic\.xml ' >"$work/refused-after"

@@ -177,6 +177,9 @@ static void test_convert__refuses_generic_root_port_for_legacy_peer(void **state
     assert_string_equal(refusal->kind, "pcie-root-port");
     assert_string_equal(refusal->implementation, "pcie-root-port");
     assert_non_null(strstr(refusal->reason, "implies ioh3420"));
+    /* The hardware the guest would get instead, by PCI ID (data/pci-kinds.xml). */
+    assert_non_null(strstr(refusal->reason, "the guest would see 8086:3420 (ioh3420) instead of "
+                                            "1b36:000c (pcie-root-port)"));
     /* What would fix it, as data, and in words a caller chooses. */
     assert_string_equal(refusal->hint, "if the target host's model-only pcie-root-port controllers "
                                        "mean pcie-root-port, say so with the assumption "
