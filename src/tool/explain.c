@@ -133,8 +133,9 @@ struct controller {
     enum provenance provenance;
     bool has_address;
     unsigned long bus, slot, function;
-    int multifunction; /* -1 absent, 0 off, 1 on */
-    const char *alias; /* a user alias (ua-...), or NULL */
+    int multifunction;     /* -1 absent, 0 off, 1 on */
+    bool multi_by_libvirt; /* on because other functions of its slot are in use */
+    const char *alias;     /* a user alias (ua-...), or NULL */
     xmlNodePtr target;
     bool shown; /* in the tree already */
 };
@@ -262,6 +263,37 @@ static int collect(struct document *d, xmlNodePtr devices)
             k->alias = attr(alias, "name");
     }
     return 0;
+}
+
+/*
+ * libvirt sets multifunction='on' on function 0 of every slot with other
+ * functions in use, where the document does not say (src/conf/domain_addr.c,
+ * virDomainPCIAddressSetAllMulti, called when it assigns addresses).
+ */
+static void mark_multifunction(struct document *d, xmlNodePtr n)
+{
+    size_t i;
+
+    for (; n != NULL; n = n->next) {
+        unsigned long bus, slot, function;
+
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_element(n, "address") && attr(n, "type") != NULL &&
+            strcmp(attr(n, "type"), "pci") == 0 && number(attr(n, "bus"), &bus) == 0 &&
+            number(attr(n, "slot"), &slot) == 0 && number(attr(n, "function"), &function) == 0 &&
+            function != 0)
+            for (i = 0; i < d->count; i++) {
+                struct controller *k = &d->controllers[i];
+
+                if (k->has_address && k->bus == bus && k->slot == slot && k->function == 0 &&
+                    k->multifunction < 0) {
+                    k->multifunction = 1;
+                    k->multi_by_libvirt = true;
+                }
+            }
+        mark_multifunction(d, n->children);
+    }
 }
 
 /* Counts, per bus, the devices with a PCI address that are not PCI controllers. */
@@ -757,7 +789,10 @@ static void text_controller(const struct view *v, const struct controller *k)
     fputs("    address: ", out);
     if (k->has_address)
         fprintf(out, "%02lx:%02lx.%lx%s\n", k->bus, k->slot, k->function,
-                k->multifunction == 1 ? " (multifunction)" : "");
+                k->multi_by_libvirt     ? " (multifunction, as libvirt sets it: other functions "
+                                          "of the slot are in use)"
+                : k->multifunction == 1 ? " (multifunction)"
+                                        : "");
     else if (k->kind != NULL && k->kind->root)
         fputs("none: a root bus\n", out);
     else
@@ -1079,6 +1114,7 @@ int tool_explain_document(const struct tool_explain *e, const char *name, const 
     if ((d.other_on_bus = calloc(d.max_bus + 1, sizeof(*d.other_on_bus))) == NULL)
         goto out;
     count_other_devices(&d, devices != NULL ? devices->children : NULL);
+    mark_multifunction(&d, devices != NULL ? devices->children : NULL);
     take_implementations(&d, reading);
     decide_provenance(e, &d, reading,
                       reading != NULL && domcompat_result_output(reading, &i) != NULL);
