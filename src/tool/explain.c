@@ -145,6 +145,7 @@ struct document {
     struct controller *controllers;
     size_t count;
     bool pseries;
+    bool q35;                    /* a PCI Express machine: its bus 0 is pcie.0 */
     unsigned long *other_on_bus; /* devices other than PCI controllers, by bus, up to max_bus */
     unsigned long max_bus;
 };
@@ -405,6 +406,14 @@ static void decide_provenance(const struct tool_explain *e, struct document *d,
     }
 }
 
+static bool is_q35(xmlNodePtr domain)
+{
+    xmlNodePtr type = child(child(domain, "os"), "type");
+    const char *machine = type != NULL ? attr(type, "machine") : NULL;
+
+    return machine != NULL && strstr(machine, "q35") != NULL;
+}
+
 static bool is_pseries(xmlNodePtr domain)
 {
     xmlNodePtr type = child(child(domain, "os"), "type");
@@ -554,6 +563,10 @@ static void add_property(struct argument *a, const struct document *d, const str
     char alias[64];
 
     if (strcmp(p->value, "alias") == 0) {
+        if (k->alias == NULL && k->index < 0) {
+            note_unknown(a, p->name); /* libvirt numbers the controller, and names it after that */
+            return;
+        }
         if (k->alias != NULL)
             snprintf(alias, sizeof(alias), "%s", k->alias);
         else
@@ -607,6 +620,9 @@ static void add_address(struct argument *a, const struct document *d, const stru
     parent = controller_with_index(d, k->bus);
     if (parent != NULL)
         bus_name(d, parent, bus, sizeof(bus));
+    else if (k->bus == 0)
+        /* The root bus libvirt adds to a domain that has none. */
+        snprintf(bus, sizeof(bus), "%s", d->q35 ? "pcie.0" : "pci.0");
     else
         snprintf(bus, sizeof(bus), "pci.%lu", k->bus);
     string_value(a, "bus", bus);
@@ -1106,6 +1122,7 @@ int tool_explain_document(const struct tool_explain *e, const char *name, const 
     domain = xmlDocGetRootElement(d.doc);
     devices = child(domain, "devices");
     d.pseries = is_pseries(domain);
+    d.q35 = is_q35(domain);
     if (collect(&d, devices) != 0)
         goto out;
     for (i = 0; i < d.count; i++)

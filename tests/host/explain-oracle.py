@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """explain against real libvirt and QEMU, for one domain (tests/run-host.sh).
 
-    explain-oracle.py [--complete-only] EXPLAIN_JSON ARGV_FILE [QUERY_PCI_JSON]
+    explain-oracle.py [--complete-only] EXPLAIN_JSON ARGV_FILE [QUERY_PCI_JSON [TREE]]
 
 EXPLAIN_JSON: `domcompat explain --format json --to libvirt-V --target-caps
 CACHE` of the domain libvirt defined (its inactive definition); ARGV_FILE:
@@ -14,6 +14,8 @@ Checks, for each PCI controller explain lists:
   - QEMU shows a device with that id at the slot and function explain
     prints, with the vendor:device ID explain prints, behind the bridge
     (or on the root bus) explain's address names: the tree.
+TREE: `explain --tree` of the same definition; each controller it shows
+must hang below the controller (or root bus) that QEMU shows it behind.
 With --complete-only, controllers whose argument lacks what libvirt
 chooses when it defines the domain (chosen_by_libvirt) are left out.
 Every PCI bridge and host bridge QEMU shows (by id) must be one of explain's
@@ -49,6 +51,26 @@ def walk(devices, parent, out):
             walk(bridge["devices"], ("bridge", qid), out)
 
 
+def tree_parents(text):
+    """index -> the index of the line it hangs below, from explain --tree's indentation."""
+    parents, stack = {}, []
+    for line in text.splitlines()[1:]:
+        depth = len(line) - len(line.lstrip(" "))
+        words = line.split()
+        if words[:1] == ["bus"]:
+            index = str(int(words[1], 16))
+        elif "index" in words:
+            index = words[words.index("index") + 1]
+        else:
+            continue
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if words[:1] != ["bus"] and stack:
+            parents[index] = stack[-1][1]
+        stack.append((depth, index))
+    return parents
+
+
 def main():
     argv = sys.argv[1:]
     complete_only = argv[:1] == ["--complete-only"]
@@ -65,9 +87,11 @@ def main():
         qemu = {}
         for bus in json.load(open(argv[2]))["return"]:
             walk(bus["devices"], ("root", bus["bus"]), qemu)
+    tree = tree_parents(open(argv[3]).read()) if len(argv) > 3 else None
 
-    controllers = [c for c in explained["controllers"]
-                   if not (complete_only and c.get("chosen_by_libvirt"))]
+    # A controller whose implementation explain cannot tell (it says why) has nothing to compare.
+    controllers = [c for c in explained["controllers"] if c["provenance"] != "unknown" and
+                   not (complete_only and c.get("chosen_by_libvirt"))]
     by_index = {c["index"]: c for c in explained["controllers"]}
     failures = []
     agreed_args = agreed_ids = agreed_positions = 0
@@ -105,6 +129,9 @@ def main():
             want = ("root", bus_nr)
         else:
             want = ("bridge", device_id(parent["device"]))
+        if tree is not None and parent is not None and tree.get(c["index"]) != parent["index"]:
+            failures.append("index %s: explain --tree hangs it below index %s, QEMU behind index %s"
+                            % (c["index"], tree.get(c["index"]), parent["index"]))
         got = (seen[1], seen[2], seen[3])
         if got != (c["address"]["slot"], c["address"]["function"], want):
             failures.append("index %s: explain places it at slot %d function %d under %s, QEMU at %s"
