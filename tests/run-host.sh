@@ -53,7 +53,7 @@ host_enter "$0" "$@"
 . "$here/runner-lib.sh"
 runner_setup "$@"
 
-for tool in xmllint xsltproc virsh cmp awk sha256sum; do
+for tool in xmllint xsltproc virsh cmp awk sha256sum python3; do
     command -v "$tool" >/dev/null 2>&1 || host_die "$tool is needed (tests/host/install.sh)"
 done
 
@@ -208,6 +208,12 @@ echo "host: libvirt's choices: $chosen_docs distinct model-only documents; libvi
 #     guest is started once per distinct set of PCI controllers libvirt
 #     defined (documents that differ only in spelling are one guest).
 explain_started=$SECONDS
+# The system's python3 (a per-user shim in front of it costs seconds a call).
+oracle() {
+    local python=/usr/bin/python3
+    [ -x "$python" ] || python=python3
+    "$python" "$here/host/explain-oracle.py" "$@"
+}
 explain_docs=0
 explain_guests_started=0
 explain_compared=0
@@ -248,7 +254,7 @@ for doc in "${documents[@]}"; do
     fi
     if host_virsh domxml-to-native qemu-argv "$work/bare.xml" >"$work/bare.argv" 2>&1; then
         if [ $status = 0 ] || [ $status = 1 ]; then
-            if python3 "$here/host/explain-oracle.py" --complete-only "$work/bare.json" "$work/bare.argv" \
+            if oracle --complete-only "$work/bare.json" "$work/bare.argv" \
                 >"$work/oracle.out" 2>"$work/oracle.err"; then
                 read -r count args _ <"$work/oracle.out"
                 explain_written=$((explain_written + count))
@@ -273,7 +279,7 @@ for doc in "${documents[@]}"; do
     # Root buses alone: QEMU shows no device of libvirt's to compare.
     grep -q '"device": "' "$work/defined.json" || topology=none
     if [ -n "${explain_guests[$topology]:-}" ] || [ "$topology" = none ]; then
-        if python3 "$here/host/explain-oracle.py" "$work/defined.json" "$work/defined.argv" \
+        if oracle "$work/defined.json" "$work/defined.argv" \
             >"$work/oracle.out" 2>"$work/oracle.err"; then
             read -r count args _ <"$work/oracle.out"
             explain_docs=$((explain_docs + 1))
@@ -307,7 +313,7 @@ for doc in "${documents[@]}"; do
             fi
             [ "$try" = 1 ] || sleep 0.25
             host_virsh qemu-monitor-command "$guest" '{"execute":"query-pci"}' >"$work/query-pci.json" 2>&1
-            python3 "$here/host/explain-oracle.py" "$work/defined.json" "$work/defined.argv" "$work/query-pci.json" \
+            oracle "$work/defined.json" "$work/defined.argv" "$work/query-pci.json" \
                 "$work/defined.tree" >"$work/oracle.out" 2>"$work/oracle.err" && break
         done
         if [ -s "$work/oracle.err" ]; then

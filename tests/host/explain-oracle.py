@@ -124,9 +124,10 @@ def main():
         if parent is None or parent["implementation"] is None:
             want = ("root", 0)
         elif parent["kind"] in ("pci-expander-bus", "pcie-expander-bus"):
-            bus_nr = json.loads(parent["device"])["bus_nr"] if parent["device"].startswith("{") \
-                else int(dict(p.split("=", 1) for p in parent["device"].split(",")[1:])["bus_nr"], 0)
-            want = ("root", bus_nr)
+            # The expander's own bus is a root bus, numbered bus_nr.
+            props = json.loads(parent["device"]) if parent["device"].startswith("{") \
+                else dict(p.split("=", 1) for p in parent["device"].split(",")[1:])
+            want = ("root", int(str(props.get("bus_nr", -1)), 0))
         else:
             want = ("bridge", device_id(parent["device"]))
         if tree is not None and parent is not None and tree.get(c["index"]) != parent["index"]:
