@@ -313,9 +313,10 @@ controllers_kept "$work/written" "$work/defined" ||
 case_end
 
 # A definition an old libvirt left model-only (its root ports ioh3420s, as
-# the legacy form implies) would get libvirt 9.0's choice at its next start:
-# the generic device.  Pinned in place while the daemon is stopped, it keeps
-# its hardware and its domain.
+# the legacy form implies) would get this libvirt's choice at its next
+# start: the generic device, which its QEMU has (a case above checks that).
+# Pinned in place while the daemon is stopped, it keeps its hardware and its
+# domain.
 case_begin "libvirtd stopped: in place, and a restart keeps every domain"
 host_virsh undefine "$example_name" >/dev/null 2>&1
 host_virsh list --all --name | sed '/^$/d' | sort >"$work/domains.before"
