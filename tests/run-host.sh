@@ -58,11 +58,13 @@ echo "host: libvirt $HOST_LIBVIRT_VERSION, $(qemu-system-x86_64 --version | head
 work=$HOST_SCRATCH/work
 mkdir -p "$work/docs"
 
-# The documents: every input.xml and expected.xml of the fixtures, and the
-# example, once each (by content); with type='qemu' for type='kvm'.
+# The documents: the example and every input.xml and expected.xml of the
+# fixtures, once each (by content); with type='qemu' for type='kvm'.  The
+# example comes first, so that it keeps its name (the cases below use it)
+# when a fixture is a copy of it.
 documents=()
 declare -A seen
-for file in "$fixtures"/*/input.xml "$fixtures"/*/expected.xml "$here/../examples/q35-guest.xml"; do
+for file in "$here/../examples/q35-guest.xml" "$fixtures"/*/input.xml "$fixtures"/*/expected.xml; do
     [ -f "$file" ] || continue
     sum=$(sha256sum <"$file" | cut -c1-16)
     [ -z "${seen[$sum]:-}" ] || continue
