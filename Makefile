@@ -61,7 +61,7 @@ UNIT_TESTS = $(B)/tests/test_convert $(B)/tests/test_splice $(B)/tests/test_thre
              $(B)/tests/test_memo $(B)/tests/test_encoding $(B)/tests/test_caps
 
 .PHONY: all check sanitize unit-tests fixture-tests hostile-tests hook-tests law-tests batch-tests \
-        config-dir-tests docs-tests libvirt-files-tests \
+        config-dir-tests docs-tests libvirt-files-tests libvirt-schema-tests \
         readme-example install-test header-check install uninstall clean lint lint-rules example valgrind \
         nomem-test fuzz fuzz-build fuzz-replay fuzz-binaries bench ansible-test deb-test check-host FORCE
 .DELETE_ON_ERROR:
@@ -229,6 +229,11 @@ hostile-tests: $(TOOL)
 libvirt-files-tests: $(TOOL)
 	tests/run-libvirt-files.sh $(TOOL)
 
+# data/pci-kinds.xml knows every kind, implementation and <target> item of
+# the installed libvirt's schema, and claims no other for that version.
+libvirt-schema-tests:
+	tests/run-libvirt-schema.sh
+
 # domcompat hook called as libvirt calls it, and the README's install lines.
 hook-tests: $(TOOL)
 	tests/run-hook.sh $(TOOL)
@@ -302,7 +307,7 @@ deb-test:
 	tests/run-deb.sh
 
 check: all lint-rules header-check unit-tests nomem-test fixture-tests hostile-tests hook-tests law-tests batch-tests \
-       config-dir-tests docs-tests libvirt-files-tests \
+       config-dir-tests docs-tests libvirt-files-tests libvirt-schema-tests \
        readme-example install-test
 
 # Real libvirt and QEMU as oracles (tests/run-host.sh): a libvirt daemon

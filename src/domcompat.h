@@ -152,9 +152,10 @@ size_t domcompat_limits_size_cap(size_t max_size);
  * other, for the whole process: routes libxml2's allocation functions
  * (xmlMemSetup) through the library's own, which call the ones installed
  * before and, during a domcompat call only, serve a failed allocation from
- * a small reserve.  libxml2 2.9's RelaxNG validator and libxslt crash on
- * some failed allocations; with the reserve, the call fails with
- * DOMCOMPAT_ENOMEM instead.  Outside domcompat's calls nothing changes.
+ * a small reserve.  libxml2's RelaxNG validator (2.9.14 and 2.15.4 alike)
+ * and libxslt crash on some failed allocations; with the reserve, the call
+ * fails with DOMCOMPAT_ENOMEM instead.  Outside domcompat's calls nothing
+ * changes.
  * Optional, and not done by anything else: call it once, at start-up, as
  * xmlMemSetup() asks, before any thread uses libxml2 and after installing
  * any allocation functions of your own.  The domcompat tool does.

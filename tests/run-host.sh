@@ -64,11 +64,13 @@ echo "host: libvirt $HOST_LIBVIRT_VERSION, $(qemu-system-x86_64 --version | head
 work=$HOST_SCRATCH/work
 mkdir -p "$work/docs"
 
-# The documents: every input.xml and expected.xml of the fixtures, and the
-# example, once each (by content); with type='qemu' for type='kvm'.
+# The documents: the example and every input.xml and expected.xml of the
+# fixtures, once each (by content); with type='qemu' for type='kvm'.  The
+# example comes first, so that it keeps its name (the cases below use it)
+# when a fixture is a copy of it.
 documents=()
 declare -A seen
-for file in "$fixtures"/*/input.xml "$fixtures"/*/expected.xml "$here/../examples/q35-guest.xml"; do
+for file in "$here/../examples/q35-guest.xml" "$fixtures"/*/input.xml "$fixtures"/*/expected.xml; do
     [ -f "$file" ] || continue
     sum=$(sha256sum <"$file" | cut -c1-16)
     [ -z "${seen[$sum]:-}" ] || continue
@@ -469,9 +471,10 @@ controllers_kept "$work/written" "$work/defined" ||
 case_end
 
 # A definition an old libvirt left model-only (its root ports ioh3420s, as
-# the legacy form implies) would get libvirt 9.0's choice at its next start:
-# the generic device.  Pinned in place while the daemon is stopped, it keeps
-# its hardware and its domain.
+# the legacy form implies) would get this libvirt's choice at its next
+# start: the generic device, which its QEMU has (a case above checks that).
+# Pinned in place while the daemon is stopped, it keeps its hardware and its
+# domain.
 case_begin "libvirtd stopped: in place, and a restart keeps every domain"
 host_virsh undefine "$example_name" >/dev/null 2>&1
 host_virsh list --all --name | sed '/^$/d' | sort >"$work/domains.before"

@@ -11,7 +11,10 @@
 #   check      make check;
 #   sanitize   make sanitize;
 #   compilers  make all and the unit tests again with each gcc-N (N >= 12)
-#              the suite ships, each in its own build directory.
+#              the suite ships, each in its own build directory;
+#   host       make check-host: the suite's own libvirt daemon and QEMU as
+#              oracles (tests/run-host.sh), installed into the system by
+#              tests/host/install.sh when this step is asked for.
 #
 # The system is made once under the cache directory (default
 # /var/cache/domcompat-ci), named after the suite and a hash of what goes
@@ -40,7 +43,7 @@ while [ $# -gt 0 ]; do
     --cache) cache=$2; shift 2 ;;
     --mirror) mirror=$2; shift 2 ;;
     --inside) break ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) usage ;;
     *) break ;;
     esac
@@ -171,7 +174,6 @@ unmount_all() {
         umount -R "${mounted[$i]}" 2>/dev/null || umount -R -l "${mounted[$i]}" || true
     done
     mounted=()
-cc_built=""
 }
 
 # mount ARGS... TARGET, remembered for unmount_all.
@@ -182,6 +184,9 @@ mount_one() {
 
 mount_for_chroot() {
     local root=$1
+    # The system's root a mount point of its own: inside, unshare
+    # --propagation (make check-host) changes the propagation of "/".
+    mount_one --bind "$root" "$root"
     mount_one -t proc proc "$root/proc"
     mount_one -t sysfs sysfs "$root/sys"
     mount_one --rbind /dev "$root/dev"
@@ -227,6 +232,14 @@ step() {
             in_root "make -j2 CC=$compiler B=build-$compiler all header-check >/dev/null &&
                      make CC=$compiler B=build-$compiler unit-tests" || return 1
         done
+        ;;
+    host)
+        # The daemon, QEMU and the user libvirt's QEMU driver looks up: kept
+        # in the cached system from then on, and upgraded with it.
+        in_root 'sh tests/host/install.sh >/dev/null && apt-get clean' || return 1
+        log "-- $(chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' \
+            libvirt-daemon qemu-system-x86 | tr '\n' ';') in $((SECONDS - start)) s"
+        in_root 'make -j2 all >/dev/null && make check-host' || return 1
         ;;
     *) log "unknown step $name"; return 2 ;;
     esac

@@ -2,7 +2,11 @@
  * Bounds on what one document may hold, checked on the raw bytes before
  * libxml2 sees them.  libxml2 2.9.14 spends quadratic time on an element
  * with tens of thousands of attributes before any callback could stop it,
- * so the guard has to run first; it is one linear pass.
+ * so the guard has to run first; it is one linear pass.  libxml2 2.12.0
+ * made that linear ("parser: Use hash tables to avoid quadratic
+ * behavior"; measured with xmllint: 80 000 attributes take 34 s with
+ * 2.9.14, 0.2 s with 2.15.4), but the bounds are limits on every version,
+ * so nothing here depends on it.
  */
 #ifndef DOMCOMPAT_BOUNDS_H
 #define DOMCOMPAT_BOUNDS_H
