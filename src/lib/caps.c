@@ -40,58 +40,6 @@ static const char expected_caps[] =
     "expected libvirt's QEMU capabilities cache (a file of /var/cache/libvirt/qemu/capabilities, "
     "root <qemuCaps>) or the output of qemu-system-ARCH -device help";
 
-/* The first error a parse reports, and whether it met a DOCTYPE. */
-struct xml_state {
-    bool doctype;
-    bool failed;
-    int code;
-    int line;
-    int column;
-    char message[400];
-};
-
-static void record_error(struct xml_state *st, libxml_error error)
-{
-    size_t len;
-
-    if (error->level < XML_ERR_ERROR || st->failed)
-        return;
-    if (st->doctype && error->code == XML_ERR_USER_STOP)
-        return;
-    st->failed = true;
-    st->code = error->code;
-    st->line = error->line;
-    st->column = error->int2;
-    snprintf(st->message, sizeof(st->message), "%s", error->message ? error->message : "");
-    st->message[strcspn(st->message, "\n")] = '\0';
-    len = strlen(st->message);
-    while (len > 0 && st->message[len - 1] == ' ')
-        st->message[--len] = '\0';
-}
-
-static void on_parser_error(void *ctx, libxml_error error)
-{
-    record_error(((xmlParserCtxtPtr)ctx)->_private, error);
-}
-
-static void on_thread_error(void *state, libxml_error error)
-{
-    record_error(state, error);
-}
-
-/* Any DOCTYPE is refused before its declarations are read (see parse.c). */
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
-                               const xmlChar *system_id)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-
-    (void)name;
-    (void)external_id;
-    (void)system_id;
-    ((struct xml_state *)ctxt->_private)->doctype = true;
-    xmlStopParser(ctxt);
-}
-
 /*
  * Reads `data` into a whole tree the hardened way: the default limits
  * checked first on the raw bytes, no DOCTYPE, no network, no entity
@@ -103,7 +51,7 @@ static int read_tree(xmlDocPtr *out, const char *data, size_t len, domcompat_err
     void *saved_handler_ctx = xmlStructuredErrorContext;
     xmlParserCtxtPtr ctxt = NULL;
     domcompat_limits limits;
-    struct xml_state st;
+    struct parse_errors st;
     xmlDocPtr doc = NULL;
     int rc;
 
@@ -114,15 +62,13 @@ static int read_tree(xmlDocPtr *out, const char *data, size_t len, domcompat_err
     if ((rc = bounds_check(&limits, data, len, NULL, err)) != DOMCOMPAT_OK)
         return rc;
     memset(&st, 0, sizeof(st));
-    xmlSetStructuredErrorFunc(&st, on_thread_error);
+    xmlSetStructuredErrorFunc(&st, parse_errors_record);
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL) {
         rc = error_nomem(err);
         goto out;
     }
-    ctxt->_private = &st;
-    ctxt->sax->serror = on_parser_error;
-    ctxt->sax->internalSubset = on_internal_subset;
+    parse_errors_attach(ctxt, &st);
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
     if (st.doctype) {
