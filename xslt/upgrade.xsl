@@ -45,12 +45,12 @@
 
   <xsl:template match="controller[not(@subType) and not(model)]" mode="upgrade">
     <xsl:variable name="kind" select="string(@model)"/>
-    <!-- "NUMBER=DOTTED": the first libvirt version that knows the kind. -->
-    <xsl:variable name="kind-since"
-        select="substring-before(substring-after($dc:kind-since, concat('|', $kind, '=')), '|')"/>
     <xsl:choose>
       <!-- A model-only controller the source version (from) could not have written. -->
-      <xsl:when test="$from-version > 0 and number(substring-before($kind-since, '=')) > $from-version">
+      <xsl:when test="$from-version > 0 and number(substring-before(substring-after($dc:kind-since, concat('|', $kind, '=')), '=')) > $from-version">
+        <!-- "NUMBER=DOTTED": the first libvirt version that knows the kind. -->
+        <xsl:variable name="kind-since"
+            select="substring-before(substring-after($dc:kind-since, concat('|', $kind, '=')), '|')"/>
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'source-version'"/>
           <xsl:with-param name="kind" select="$kind"/>

@@ -35,62 +35,11 @@
 #include "kinds.h"
 #include "libxml_compat.h"
 #include "parse.h"
+#include "tree.h"
 
 static const char expected_caps[] =
     "expected libvirt's QEMU capabilities cache (a file of /var/cache/libvirt/qemu/capabilities, "
     "root <qemuCaps>) or the output of qemu-system-ARCH -device help";
-
-/* The first error a parse reports, and whether it met a DOCTYPE. */
-struct xml_state {
-    bool doctype;
-    bool failed;
-    int code;
-    int line;
-    int column;
-    char message[400];
-};
-
-static void record_error(struct xml_state *st, libxml_error error)
-{
-    size_t len;
-
-    if (error->level < XML_ERR_ERROR || st->failed)
-        return;
-    if (st->doctype && error->code == XML_ERR_USER_STOP)
-        return;
-    st->failed = true;
-    st->code = error->code;
-    st->line = error->line;
-    st->column = error->int2;
-    snprintf(st->message, sizeof(st->message), "%s", error->message ? error->message : "");
-    st->message[strcspn(st->message, "\n")] = '\0';
-    len = strlen(st->message);
-    while (len > 0 && st->message[len - 1] == ' ')
-        st->message[--len] = '\0';
-}
-
-static void on_parser_error(void *ctx, libxml_error error)
-{
-    record_error(((xmlParserCtxtPtr)ctx)->_private, error);
-}
-
-static void on_thread_error(void *state, libxml_error error)
-{
-    record_error(state, error);
-}
-
-/* Any DOCTYPE is refused before its declarations are read (see parse.c). */
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
-                               const xmlChar *system_id)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-
-    (void)name;
-    (void)external_id;
-    (void)system_id;
-    ((struct xml_state *)ctxt->_private)->doctype = true;
-    xmlStopParser(ctxt);
-}
 
 /*
  * Reads `data` into a whole tree the hardened way: the default limits
@@ -103,7 +52,7 @@ static int read_tree(xmlDocPtr *out, const char *data, size_t len, domcompat_err
     void *saved_handler_ctx = xmlStructuredErrorContext;
     xmlParserCtxtPtr ctxt = NULL;
     domcompat_limits limits;
-    struct xml_state st;
+    struct parse_errors st;
     xmlDocPtr doc = NULL;
     int rc;
 
@@ -114,15 +63,13 @@ static int read_tree(xmlDocPtr *out, const char *data, size_t len, domcompat_err
     if ((rc = bounds_check(&limits, data, len, NULL, err)) != DOMCOMPAT_OK)
         return rc;
     memset(&st, 0, sizeof(st));
-    xmlSetStructuredErrorFunc(&st, on_thread_error);
+    xmlSetStructuredErrorFunc(&st, parse_errors_record);
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL) {
         rc = error_nomem(err);
         goto out;
     }
-    ctxt->_private = &st;
-    ctxt->sax->serror = on_parser_error;
-    ctxt->sax->internalSubset = on_internal_subset;
+    parse_errors_attach(ctxt, &st);
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
     if (st.doctype) {
@@ -146,12 +93,6 @@ out:
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
     return rc;
-}
-
-static bool is_named(const xmlNode *node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-           xmlStrEqual(node->name, BAD_CAST name);
 }
 
 static unsigned long line_of(const xmlNode *node)
@@ -226,7 +167,7 @@ static int read_cache(domcompat_caps *caps, const char *data, size_t len, domcom
         return rc == DOMCOMPAT_ENOMEM ? rc : DOMCOMPAT_EUSAGE;
     }
     root = xmlDocGetRootElement(doc);
-    if (!is_named(root, "qemuCaps")) {
+    if (!tree_is(root, "qemuCaps")) {
         const char *why = xmlStrEqual(root->name, BAD_CAST "domainCapabilities")
                               ? " (virsh domcapabilities prints that; it lists no QEMU devices)"
                           : xmlStrEqual(root->name, BAD_CAST "capabilities")
@@ -240,23 +181,22 @@ static int read_cache(domcompat_caps *caps, const char *data, size_t len, domcom
     }
     caps->implementations[0] = '|';
     for (child = root->children; child != NULL; child = child->next) {
-        if (is_named(child, "version")) {
+        if (tree_is(child, "version")) {
             version = child;
-        } else if (is_named(child, "arch")) {
+        } else if (tree_is(child, "arch")) {
             arch = child;
-        } else if (is_named(child, "emulator")) {
+        } else if (tree_is(child, "emulator")) {
             if (!word_of(child,
                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+",
                          caps->emulator, sizeof(caps->emulator)))
                 caps->emulator[0] = '\0';
-        } else if (is_named(child, "flag")) {
-            xmlChar *name = xmlGetNoNsProp(child, BAD_CAST "name");
+        } else if (tree_is(child, "flag")) {
+            const char *name = tree_attr(child, "name");
             size_t i;
 
             for (i = 0; name != NULL && i < caps_flag_count; i++)
-                if (strcmp((const char *)name, caps_flags[i].name) == 0)
+                if (strcmp(name, caps_flags[i].name) == 0)
                     add_implementation(caps, caps_flags[i].implementation);
-            xmlFree(name);
         }
     }
     if (version == NULL || arch == NULL) {
@@ -501,23 +441,22 @@ static bool serves(const char *arch, const char *guest)
 static const xmlNode *guest_arch(xmlDocPtr doc, char *arch, size_t size)
 {
     const xmlNode *os, *type;
-    xmlChar *value;
+    const char *value;
 
     arch[0] = '\0';
     for (os = xmlDocGetRootElement(doc)->children; os != NULL; os = os->next) {
-        if (!is_named(os, "os"))
+        if (!tree_is(os, "os"))
             continue;
         for (type = os->children; type != NULL; type = type->next) {
-            if (!is_named(type, "type"))
+            if (!tree_is(type, "type"))
                 continue;
-            if ((value = xmlGetNoNsProp(type, BAD_CAST "arch")) != NULL) {
-                snprintf(arch, size, "%s", (const char *)value);
-            } else if ((value = xmlGetNoNsProp(type, BAD_CAST "machine")) != NULL) {
+            if ((value = tree_attr(type, "arch")) != NULL) {
+                snprintf(arch, size, "%s", value);
+            } else if ((value = tree_attr(type, "machine")) != NULL) {
                 /* Only ppc64 has pseries machines (see common.xsl). */
-                if (strncmp((const char *)value, "pseries", 7) == 0)
+                if (strncmp(value, "pseries", 7) == 0)
                     snprintf(arch, size, "ppc64");
             }
-            xmlFree(value);
             return type;
         }
     }
@@ -555,15 +494,15 @@ int domcompat_caps_fits(const domcompat_caps *caps, const char *data, size_t len
         return error_set(err, DOMCOMPAT_EUSAGE, 0, 0, "domcompat_caps_fits: missing argument");
     if ((rc = read_tree(&doc, data, len, err)) != DOMCOMPAT_OK)
         return rc;
-    if (!is_named(xmlDocGetRootElement(doc), "domain")) {
+    if (!tree_is(xmlDocGetRootElement(doc), "domain")) {
         xmlFreeDoc(doc);
         return error_set(err, DOMCOMPAT_EINVALID, 0, 0, "expected a <domain> element");
     }
     emulator[0] = '\0';
     for (devices = xmlDocGetRootElement(doc)->children; devices != NULL; devices = devices->next)
-        if (is_named(devices, "devices"))
+        if (tree_is(devices, "devices"))
             for (child = devices->children; child != NULL; child = child->next)
-                if (is_named(child, "emulator") && emulator[0] == '\0')
+                if (tree_is(child, "emulator") && emulator[0] == '\0')
                     word_of(child,
                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+",
                             emulator, sizeof(emulator));

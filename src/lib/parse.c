@@ -31,18 +31,13 @@ struct pruning {
 };
 
 struct parse_state {
+    struct parse_errors errors; /* first: the parser context's _private is both */
     struct pruning pruning;
-    bool doctype;
-    bool failed; /* an error of level XML_ERR_ERROR or worse was seen */
-    int code;
-    int line;
-    int column;
-    char detail[160]; /* error->str1, e.g. the redefined attribute's name */
-    char message[512];
 };
 
-static void record_error(struct parse_state *st, const xmlError *error)
+void parse_errors_record(void *state, libxml_error error)
 {
+    struct parse_errors *st = state;
     size_t len;
 
     if (error->level < XML_ERR_ERROR || st->failed)
@@ -58,7 +53,7 @@ static void record_error(struct parse_state *st, const xmlError *error)
     /* libxml2 sometimes adds a second line (the offending bytes): one line is the contract. */
     st->message[strcspn(st->message, "\n")] = '\0';
     len = strlen(st->message);
-    while (len > 0 && (st->message[len - 1] == '\n' || st->message[len - 1] == ' '))
+    while (len > 0 && st->message[len - 1] == ' ')
         st->message[--len] = '\0';
     snprintf(st->detail, sizeof(st->detail), "%s", error->str1 ? error->str1 : "");
 }
@@ -66,15 +61,7 @@ static void record_error(struct parse_state *st, const xmlError *error)
 /* Errors raised through the parser context carry the context as `ctx`. */
 static void on_parser_error(void *ctx, libxml_error error)
 {
-    xmlParserCtxtPtr ctxt = ctx;
-
-    record_error(ctxt->_private, error);
-}
-
-/* Errors raised without the context (encoding, I/O) reach the thread's handler. */
-static void on_thread_error(void *state, libxml_error error)
-{
-    record_error(state, error);
+    parse_errors_record(((xmlParserCtxtPtr)ctx)->_private, error);
 }
 
 /*
@@ -85,13 +72,19 @@ static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ex
                                const xmlChar *system_id)
 {
     xmlParserCtxtPtr ctxt = ctx;
-    struct parse_state *st = ctxt->_private;
 
     (void)name;
     (void)external_id;
     (void)system_id;
-    st->doctype = true;
+    ((struct parse_errors *)ctxt->_private)->doctype = true;
     xmlStopParser(ctxt);
+}
+
+void parse_errors_attach(xmlParserCtxtPtr ctxt, struct parse_errors *errors)
+{
+    ctxt->_private = errors;
+    ctxt->sax->serror = on_parser_error;
+    ctxt->sax->internalSubset = on_internal_subset;
 }
 
 /* Names libxml2 may record for an input that is UTF-8 byte for byte. */
@@ -195,7 +188,7 @@ static unsigned long repeated_attribute_column(const char *data, size_t len, uns
  * character encoding", "Invalid character: Char 0x0 out of allowed
  * range"), and even reports them with different codes.
  */
-static bool report_bad_character(const struct parse_state *st, const char *data, size_t len,
+static bool report_bad_character(const struct parse_errors *st, const char *data, size_t len,
                                  domcompat_error *err)
 {
     struct source_cursor cursor;
@@ -287,7 +280,7 @@ static bool first_nul_is_at(const char *data, size_t len, unsigned long line, un
     return nul_line == line && nul_col == col;
 }
 
-static int report_parse_error(const struct parse_state *st, const char *data, size_t len,
+static int report_parse_error(const struct parse_errors *st, const char *data, size_t len,
                               domcompat_error *err)
 {
     unsigned long line = st->line > 0 ? (unsigned long)st->line : 0;
@@ -510,15 +503,13 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
         return rc;
 
     /* Errors raised outside the context's channel, its creation included, must not reach stderr. */
-    libxml_handler_install(&saved_handler, &st, on_thread_error);
+    libxml_handler_install(&saved_handler, &st.errors, parse_errors_record);
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL) {
         rc = error_nomem(err);
         goto out;
     }
-    ctxt->_private = &st;
-    ctxt->sax->serror = on_parser_error;
-    ctxt->sax->internalSubset = on_internal_subset;
+    parse_errors_attach(ctxt, &st.errors);
     ctxt->sax->characters = ctxt->sax->ignorableWhitespace = ctxt->sax->cdataBlock = skip_text;
     ctxt->sax->comment = skip_comment;
     ctxt->sax->processingInstruction = skip_processing_instruction;
@@ -532,7 +523,7 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
         doc = read_tree(ctxt, &st, false, data, len);
     }
 
-    if (st.doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
+    if (st.errors.doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
         struct source_cursor cursor;
         unsigned long line = 0, col = 0;
         size_t at = source_find_doctype(data, len);
@@ -546,8 +537,8 @@ int parse_document(xmlDocPtr *out, const char *data, size_t len, domcompat_error
                        "expected the <domain> element without a DOCTYPE");
         goto out;
     }
-    if (st.failed) {
-        rc = report_parse_error(&st, data, len, err);
+    if (st.errors.failed) {
+        rc = report_parse_error(&st.errors, data, len, err);
         goto out;
     }
     if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed) {

@@ -6,10 +6,39 @@
 #ifndef DOMCOMPAT_PARSE_H
 #define DOMCOMPAT_PARSE_H
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "domcompat.h"
+#include "libxml_compat.h"
+
+/*
+ * What one parse by libxml2 reported: its first error of level
+ * XML_ERR_ERROR or worse (not the stop that follows a DOCTYPE), and
+ * whether it met a DOCTYPE.
+ */
+struct parse_errors {
+    bool doctype;
+    bool failed;
+    int code;
+    int line;
+    int column;
+    char detail[160];  /* error->str1, e.g. the redefined attribute's name */
+    char message[512]; /* one line, trailing spaces trimmed */
+};
+
+/*
+ * Makes `ctxt` record its errors in `errors` and stop at any DOCTYPE
+ * before its declarations are read, so no entity is ever defined, expanded
+ * or loaded.  ctxt->_private becomes `errors` (a structure may begin with
+ * it and take its place).
+ */
+void parse_errors_attach(xmlParserCtxtPtr ctxt, struct parse_errors *errors);
+
+/* Records an error in the struct parse_errors `errors`: a thread's handler too. */
+void parse_errors_record(void *errors, libxml_error error);
 
 /*
  * Parses `data`.  Returns DOMCOMPAT_OK with *out holding the tree, or

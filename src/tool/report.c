@@ -236,9 +236,16 @@ static void json_member(FILE *to, int first, const char *name, const char *value
     report_json_string(to, value);
 }
 
+/* A record's position, its first members: "line": N, "column": N. */
+static void json_record_position(FILE *to, unsigned long line, unsigned long column)
+{
+    fprintf(to, "\"line\": %lu, \"column\": %lu, ", line, column);
+}
+
 static void json_loss(FILE *to, const domcompat_loss *loss)
 {
-    fprintf(to, "{\"line\": %lu, \"column\": %lu, ", loss->line, loss->column);
+    fputs("{", to);
+    json_record_position(to, loss->line, loss->column);
     json_member(to, 1, "what", loss->what);
     json_member(to, 0, "since", loss->since);
     json_member(to, 0, "why", loss->why);
@@ -250,75 +257,71 @@ static int same_index(const char *a, const char *b)
     return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
-/* Each change, with the losses made in the same controller. */
-static void json_changes(FILE *to, const domcompat_result *result)
+/* Change `i`, with the losses made in the same controller. */
+static void json_change(FILE *to, const domcompat_result *result, size_t i)
 {
-    size_t count = result ? domcompat_result_change_count(result) : 0, i, j;
+    const domcompat_change *c = domcompat_result_change(result, i);
+    int first_loss = 1;
+    size_t j;
 
-    fputs(", \"changes\": [", to);
-    for (i = 0; i < count; i++) {
-        const domcompat_change *c = domcompat_result_change(result, i);
-        int first_loss = 1;
+    json_record_position(to, c->line, c->column);
+    json_member(to, 1, "index", c->index);
+    json_member(to, 0, "kind", c->kind);
+    json_member(to, 0, "rule", c->rule);
+    json_member(to, 0, "before", c->before);
+    json_member(to, 0, "after", c->after);
+    fputs(", \"losses\": [", to);
+    for (j = 0; j < domcompat_result_loss_count(result); j++) {
+        const domcompat_loss *loss = domcompat_result_loss(result, j);
 
-        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", c->line, c->column);
-        json_member(to, 1, "index", c->index);
-        json_member(to, 0, "kind", c->kind);
-        json_member(to, 0, "rule", c->rule);
-        json_member(to, 0, "before", c->before);
-        json_member(to, 0, "after", c->after);
-        fputs(", \"losses\": [", to);
-        for (j = 0; j < domcompat_result_loss_count(result); j++) {
-            const domcompat_loss *loss = domcompat_result_loss(result, j);
-
-            if (!same_index(loss->index, c->index) || strcmp(loss->kind, c->kind) != 0)
-                continue;
-            fputs(first_loss ? "" : ", ", to);
-            json_loss(to, loss);
-            first_loss = 0;
-        }
-        fputs("]}", to);
+        if (!same_index(loss->index, c->index) || strcmp(loss->kind, c->kind) != 0)
+            continue;
+        fputs(first_loss ? "" : ", ", to);
+        json_loss(to, loss);
+        first_loss = 0;
     }
-    fputs(count ? "\n  ]" : "]", to);
+    fputs("]", to);
 }
 
-static void json_replacements(FILE *to, const domcompat_result *result)
+static void json_replacement(FILE *to, const domcompat_result *result, size_t i)
 {
-    size_t count = result ? domcompat_result_replacement_count(result) : 0, i;
+    const domcompat_replacement *r = domcompat_result_replacement(result, i);
 
-    fputs(", \"replacements\": [", to);
-    for (i = 0; i < count; i++) {
-        const domcompat_replacement *r = domcompat_result_replacement(result, i);
-
-        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", r->line, r->column);
-        json_member(to, 1, "index", r->index);
-        json_member(to, 0, "kind", r->kind);
-        json_member(to, 0, "from", r->from);
-        json_member(to, 0, "to", r->to);
-        json_member(to, 0, "from_pci_id", r->from_pci_id);
-        json_member(to, 0, "to_pci_id", r->to_pci_id);
-        fputs("}", to);
-    }
-    fputs(count ? "\n  ]" : "]", to);
+    json_record_position(to, r->line, r->column);
+    json_member(to, 1, "index", r->index);
+    json_member(to, 0, "kind", r->kind);
+    json_member(to, 0, "from", r->from);
+    json_member(to, 0, "to", r->to);
+    json_member(to, 0, "from_pci_id", r->from_pci_id);
+    json_member(to, 0, "to_pci_id", r->to_pci_id);
 }
 
-static void json_refusals(FILE *to, const domcompat_result *result)
+static void json_refusal(FILE *to, const domcompat_result *result, size_t i)
 {
-    size_t count = result ? domcompat_result_refusal_count(result) : 0, i;
+    struct words_refusal worded;
+    const domcompat_refusal *r = words_refusal(domcompat_result_refusal(result, i), &worded);
 
-    fputs(", \"refusals\": [", to);
+    json_record_position(to, r->line, r->column);
+    json_member(to, 1, "index", r->index);
+    json_member(to, 0, "kind", r->kind);
+    json_member(to, 0, "implementation", r->implementation);
+    json_member(to, 0, "rule", r->rule);
+    fprintf(to, ", \"loss\": %s", r->loss ? "true" : "false");
+    json_member(to, 0, "what", r->reason);
+    json_member(to, 0, "since", r->since);
+    json_member(to, 0, "hint", r->hint);
+}
+
+/* The member "name": [...] of a document, one record a line, each written by `record`. */
+static void json_records(FILE *to, const char *name, size_t count, const domcompat_result *result,
+                         void (*record)(FILE *, const domcompat_result *, size_t))
+{
+    size_t i;
+
+    fprintf(to, ", \"%s\": [", name);
     for (i = 0; i < count; i++) {
-        struct words_refusal worded;
-        const domcompat_refusal *r = words_refusal(domcompat_result_refusal(result, i), &worded);
-
-        fprintf(to, "%s\n    {\"line\": %lu, \"column\": %lu, ", i ? "," : "", r->line, r->column);
-        json_member(to, 1, "index", r->index);
-        json_member(to, 0, "kind", r->kind);
-        json_member(to, 0, "implementation", r->implementation);
-        json_member(to, 0, "rule", r->rule);
-        fprintf(to, ", \"loss\": %s", r->loss ? "true" : "false");
-        json_member(to, 0, "what", r->reason);
-        json_member(to, 0, "since", r->since);
-        json_member(to, 0, "hint", r->hint);
+        fputs(i ? ",\n    {" : "\n    {", to);
+        record(to, result, i);
         fputs("}", to);
     }
     fputs(count ? "\n  ]" : "]", to);
@@ -339,10 +342,14 @@ void report_json_document(FILE *to, const struct report_document *doc)
     if (doc->skipped != NULL)
         json_member(to, 0, "skipped", doc->skipped);
     if (doc->with_changes)
-        json_changes(to, doc->result);
+        json_records(to, "changes", doc->result ? domcompat_result_change_count(doc->result) : 0,
+                     doc->result, json_change);
     if (doc->with_replacements)
-        json_replacements(to, doc->result);
-    json_refusals(to, doc->result);
+        json_records(to, "replacements",
+                     doc->result ? domcompat_result_replacement_count(doc->result) : 0, doc->result,
+                     json_replacement);
+    json_records(to, "refusals", doc->result ? domcompat_result_refusal_count(doc->result) : 0,
+                 doc->result, json_refusal);
     if (doc->error != NULL) {
         fputs(", \"error\": {\"line\": ", to);
         json_position(to, doc->error->line);

@@ -216,7 +216,7 @@ const char *tool_write_step_describe(enum tool_write_step step)
  * counter, offset by the seed, go through splitmix64's mixing function, so
  * the writing threads share it without a lock and no two draws of a run
  * give the same 64 bits.  A name already taken, guessed or not, costs only a
- * retry: create_temp() uses O_EXCL.  The clock and the process id stand in
+ * retry: claim_temp_name() uses O_EXCL.  The clock and the process id stand in
  * for the seed when getrandom cannot give one.
  */
 static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
@@ -259,38 +259,9 @@ static void random_suffix(char out[TEMP_RANDOM + 1])
 }
 
 /*
- * Creates ".NAME.XXXXXX" in dir_fd, exclusively and without following a
- * planted symbolic link, published in `slot`; a long NAME is shortened so
- * the whole stays a legal file name.
- */
-static int create_temp(struct pending_temp *slot, int dir_fd, const char *name, char *temp,
-                       size_t size)
-{
-    int attempt;
-
-    for (attempt = 0; attempt < 100; attempt++) {
-        char suffix[TEMP_RANDOM + 1];
-        int fd;
-
-        random_suffix(suffix);
-        snprintf(temp, size, ".%.*s.%s", NAME_MAX - 8, name, suffix);
-        if (creation_begin(slot, dir_fd, temp) != 0)
-            return -1;
-        fd = openat(dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        creation_end();
-        if (fd >= 0)
-            return fd;
-        pending_withdraw(slot); /* not ours: someone else's file, or none */
-        if (errno != EEXIST)
-            return -1;
-    }
-    return -1;
-}
-
-/*
  * The new file of a replacement in place starts without a name
  * (O_TMPFILE): if the run is killed while writing it, nothing is left.
- * It is named only once complete (name_temp()), just before it takes the
+ * It is named only once complete (claim_temp_name()), just before it takes the
  * original's place.  -1 with errno EOPNOTSUPP where the file system cannot
  * (then a named temporary file it is), or the error that would stop a
  * named one too.
@@ -324,25 +295,34 @@ static int link_open_file(int fd, int dir_fd, const char *name)
     return linkat(fd, "", dir_fd, name, AT_EMPTY_PATH);
 }
 
-/* Gives the unnamed new file `fd` a temporary name ".NAME.XXXXXX", published in `slot`. */
-static int name_temp(struct pending_temp *slot, int fd, int dir_fd, const char *name, char *temp,
-                     size_t size)
+/*
+ * Gives a new file a free temporary name ".NAME.XXXXXX" in dir_fd,
+ * published in `slot` (a long NAME is shortened so the whole stays a legal
+ * file name): the unnamed file `fd` is linked under it, or, when `fd`
+ * is -1, the file is created there, exclusively and without following a
+ * planted symbolic link.  Returns the file's descriptor, or -1.
+ */
+static int claim_temp_name(struct pending_temp *slot, int dir_fd, int fd, const char *name,
+                           char *temp, size_t size)
 {
     int attempt;
 
     for (attempt = 0; attempt < 100; attempt++) {
         char suffix[TEMP_RANDOM + 1];
-        int linked;
+        int made;
 
         random_suffix(suffix);
         snprintf(temp, size, ".%.*s.%s", NAME_MAX - 8, name, suffix);
         if (creation_begin(slot, dir_fd, temp) != 0)
             return -1;
-        linked = link_open_file(fd, dir_fd, temp);
+        if (fd < 0)
+            made = openat(dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        else
+            made = link_open_file(fd, dir_fd, temp) == 0 ? fd : -1;
         creation_end();
-        if (linked == 0)
-            return 0;
-        pending_withdraw(slot);
+        if (made >= 0)
+            return made;
+        pending_withdraw(slot); /* not ours: someone else's file, or none */
         if (errno != EEXIST)
             return -1;
     }
@@ -817,8 +797,8 @@ static int make_ready(const struct tool_write_plan *plan, struct pending_temp *s
     enum tool_write_step step = TOOL_STEP_CREATE;
     int error;
 
-    if (file->temp[0] == '\0' &&
-        name_temp(slot, file->fd, plan->dir_fd, plan->name, file->temp, sizeof(file->temp)) != 0) {
+    if (file->temp[0] == '\0' && claim_temp_name(slot, plan->dir_fd, file->fd, plan->name,
+                                                 file->temp, sizeof(file->temp)) < 0) {
         file->temp[0] = '\0';
     } else {
         step = TOOL_STEP_CLOSE;
@@ -915,7 +895,7 @@ int tool_write_atomic(const struct tool_write_plan *plan, const char *data, size
         plan->backup_made[0] = '\0';
     file.fd = plan->original_fd >= 0 ? open_unnamed(plan->dir_fd) : -1;
     if (file.fd < 0 && (plan->original_fd < 0 || errno == EOPNOTSUPP))
-        file.fd = create_temp(slot, plan->dir_fd, plan->name, file.temp, sizeof(file.temp));
+        file.fd = claim_temp_name(slot, plan->dir_fd, -1, plan->name, file.temp, sizeof(file.temp));
     if (file.fd < 0) {
         file.temp[0] = '\0';
         goto failed;

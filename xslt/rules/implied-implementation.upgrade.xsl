@@ -20,17 +20,15 @@
         select="substring-before(substring-after($assume, concat('|', $kind, '=')), '|')"/>
     <!-- "implementation=NUMBER=DOTTED" when a newer host may have chosen another one. -->
     <xsl:variable name="rival" select="substring-before(substring-after($dc:may-be-implied-since, concat('|', $kind, '=')), '|')"/>
-    <xsl:variable name="rival-since" select="substring-before(substring-after($rival, '='), '=')"/>
-    <xsl:variable name="implied">
-      <xsl:choose>
-        <xsl:when test="$assumed != ''"><xsl:value-of select="$assumed"/></xsl:when>
-        <xsl:otherwise>
-          <xsl:value-of select="substring-before(substring-after($dc:implied, concat('|', $kind, '=')), '|')"/>
-        </xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
+    <!--
+      The assumed implementation, else the data file's: a string, built
+      without a result tree fragment, which costs a document per controller.
+      substring(S, 1 div B) is S when B is true and '' when it is false.
+    -->
+    <xsl:variable name="implied"
+        select="concat($assumed, substring(substring-before(substring-after($dc:implied, concat('|', $kind, '=')), '|'), 1 div ($assumed = '')))"/>
     <xsl:variable name="chosen-by-qemu"
-        select="$assumed = '' and $from-version > 0 and $rival != '' and $from-version >= number($rival-since)"/>
+        select="$assumed = '' and $from-version > 0 and $rival != '' and $from-version >= number(substring-before(substring-after($rival, '='), '='))"/>
     <xsl:choose>
       <!-- That host's libvirt chose by its QEMU: the rival when QEMU had it, else the implied one. -->
       <xsl:when test="$chosen-by-qemu and $source-caps != ''">
