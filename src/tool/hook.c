@@ -578,7 +578,11 @@ static int check_host_reading(const domcompat_context *ctx, const struct hook_ru
         if (a_len == b_len && memcmp(a, b, a_len) == 0)
             status = -1;
     }
-    if (status >= 0) {
+    if (status >= 0 && as_meant == NULL) {
+        /* The hook's own output, or the input it converted: nothing here refuses it. */
+        fprintf(stderr, "%s: internal error: cannot read back the XML for libvirt\n", run->label);
+        status = EXIT_FAILURE_IO;
+    } else if (status >= 0) {
         char shown[1024];
 
         fprintf(stderr, "%s: not converted, so libvirt cancels it: ", run->label);
@@ -677,13 +681,13 @@ out:
 }
 
 /*
- * The source a restore, or a migration with no from line, is read from:
- * this host's libvirt.  A restore's XML was written here.  A migration's
- * was parsed here before the hook sees it, so its model-only controllers
- * are of kinds this host's libvirt knows, and the source may run any
- * libvirt up to this one: where that libvirt chose the device by its QEMU,
- * the controller is refused unless assume says which.  Returns -1 when
- * done, else the exit status.
+ * This host's libvirt, which reads what the hook writes; and the source of
+ * a restore, or of a migration with no from line.  A restore's XML was
+ * written here.  A migration's was parsed here before the hook sees it, so
+ * its model-only controllers are of kinds this host's libvirt knows, and
+ * the source may run any libvirt up to this one: where that libvirt chose
+ * the device by its QEMU, the controller is refused unless assume says
+ * which.  Returns -1 when done, else the exit status.
  */
 static int set_source(domcompat_options *opts, struct hook_run *run)
 {
