@@ -457,7 +457,7 @@ restore_with() {
     restore_status=0
     host_virsh restore "$work/saved.img" "$@" >"$work/restore.out" 2>"$work/restore.err" || restore_status=$?
     hook_restores=$((hook_restores + 1))
-    echo "host: hook: restore, $what: $([ $restore_status = 0 ] && echo restored || echo "cancelled")"
+    echo "host: hook: restore, $what: $([ $restore_status = 0 ] && echo restored || echo "not restored")"
 }
 
 # expect_restored: the restore succeeded and the guest has its devices.
@@ -495,6 +495,8 @@ host_virsh start --paused "$saved" >"$work/start.out" 2>&1 || host_die "cannot s
 query_pci >"$work/pci.before" || host_die "query-pci failed: $(cat "$work/query-pci.json")"
 grep -q ' 1b36:000c$' "$work/pci.before" ||
     problem "the model-only root ports are not QEMU 7.2's generic device here" cat "$work/pci.before"
+echo "host: hook: the guest's PCI devices (query-pci) before the save:" \
+    "$(awk '{ print $2 }' "$work/pci.before" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
 host_virsh save "$saved" "$work/saved.img" >"$work/save.out" 2>&1 || host_die "virsh save failed: $(cat "$work/save.out")"
 saved_sum=$(sha256sum <"$work/saved.img")
 host_virsh save-image-dumpxml "$work/saved.img" >"$work/saved-image.xml"
