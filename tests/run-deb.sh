@@ -244,10 +244,17 @@ sed "s|/etc/domcompat/hook.conf|$work/etc/domcompat/hook.conf|" "$examples/qemu-
 chmod 755 "$work/etc/libvirt/hooks/qemu.d/domcompat"
 hook=$work/etc/libvirt/hooks/qemu.d/domcompat
 (cd / && env -i PATH=/usr/bin:/bin "$hook" guest01 migrate begin -) \
-    <"$fixtures/upgrade-q35-typical-guest/input.xml" >"$work/hook.out" 2>"$work/hook.err" ||
+    <"$fixtures/upgrade-dmi-to-pci-bridge/input.xml" >"$work/hook.out" 2>"$work/hook.err" ||
     problem "the example hook failed on migrate begin" cat "$work/hook.err"
-grep -q "<model name='ioh3420'/>" "$work/hook.out" ||
-    problem "the hook did not pin the implementations for libvirt 9.0.0" head -n 40 "$work/hook.out"
+grep -q "<model name='i82801b11-bridge'/>" "$work/hook.out" ||
+    problem "the hook did not pin the implementations for this host's libvirt" head -n 40 "$work/hook.out"
+# Model-only root ports from a source the configuration does not name: refused.
+(cd / && env -i PATH=/usr/bin:/bin "$hook" guest01 migrate begin -) \
+    <"$fixtures/upgrade-q35-typical-guest/input.xml" >"$work/hook.out" 2>"$work/hook.err"
+status=$?
+[ $status = 1 ] || problem "the example hook on model-only root ports: exit status $status, expected 1" cat "$work/hook.err"
+grep -q "^guest01 (migrate begin): not converted, so libvirt cancels it; with no 'from' line" "$work/hook.err" ||
+    problem "the example hook does not say what to configure" cat "$work/hook.err"
 (cd / && env -i PATH=/usr/bin:/bin "$hook" guest01 prepare begin -) \
     <"$fixtures/upgrade-q35-typical-guest/input.xml" >"$work/hook-prepare.out" 2>&1 ||
     problem "the example hook failed on prepare begin" cat "$work/hook-prepare.out"

@@ -28,7 +28,16 @@
 #                       stopped (in place, then a restart keeps every
 #                       domain); upgrade -i in the explicit form is refused
 #                       there and leaves the files untouched;
-#   the hook            target-caps = auto finds the daemon's cache;
+#   the hook            target-caps = auto finds the daemon's cache; and,
+#                       installed in the daemon's hooks directory (as qemu,
+#                       then in qemu.d/ behind another script), a guest with
+#                       model-only root ports started paused and saved is
+#                       restored under each shipped configuration, as saved
+#                       and with --xml of its XML without <model name>: each
+#                       restore succeeds and query-pci shows the devices it
+#                       was saved with; to = libvirt-3.1.0 makes libvirt
+#                       cancel it with the hook's messages, the image as it
+#                       was;
 #   explain             each distinct x86 document (PCI controllers only) is
 #                       defined; explain's -device arguments are those of
 #                       virsh domxml-to-native, and the started guest's
@@ -513,7 +522,9 @@ printf 'to = host\ntarget-caps = auto\n' >"$work/auto.conf"
     >"$work/auto.out" 2>"$work/auto.err"
 status=$?
 [ $status = 0 ] || problem "hook with target-caps = auto: exit status $status, expected 0" cat "$work/auto.err"
-"$domcompat" upgrade --to host "$work/example-model-only.xml" >"$work/auto.want"
+# A restore's model-only controllers, read as this host's libvirt reads them.
+"$domcompat" upgrade --to host --from host --source-caps "$caps" "$work/example-model-only.xml" \
+    >"$work/auto.want"
 cmp -s "$work/auto.out" "$work/auto.want" ||
     problem "hook with target-caps = auto wrote another document" diff -u "$work/auto.want" "$work/auto.out"
 sed "s|<emulator>[^<]*</emulator>|<emulator>/usr/local/bin/qemu-elsewhere</emulator>|" \
@@ -527,6 +538,167 @@ grep -qF "g (restore begin): target-caps = auto: no QEMU capabilities in /var/ca
     "$work/auto.err" || problem "hook, target-caps = auto: not the expected message" cat "$work/auto.err"
 [ ! -s "$work/auto.out" ] || problem "hook, target-caps = auto, wrote a document it could not check"
 case_end
+
+# --- the hook with the daemon: a saved guest restored as it was ---------------
+#
+# The hook installed where this daemon looks for it (its /etc/libvirt/hooks,
+# what was there put back however the run ends), a q35 guest whose root
+# ports were defined model-only, started paused and saved: each restore the
+# hook lets through must give QEMU the devices the guest was saved with
+# (QEMU refuses a saved device state for another device), and query-pci of
+# the restored guest must show the vendor:device IDs it showed before.
+
+hook_started=$SECONDS
+hooks=$HOST_ETC/hooks
+mkdir -p "$work/hooks.before" "$hooks"
+cp -a "$hooks/." "$work/hooks.before/"
+host_on_stop "rm -rf '$hooks' && mkdir -p '$hooks' && cp -a '$work/hooks.before/.' '$hooks/'"
+
+saved=domcompat-saved
+cat >"$work/saved-guest.xml" <<XML
+<domain type='qemu'>
+  <name>$saved</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+  </os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' index='3' model='dmi-to-pci-bridge'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+
+# The PCI devices QEMU shows the running guest, "BUS:SLOT.FUNCTION VENDOR:DEVICE" each.
+query_pci() {
+    host_virsh qemu-monitor-command "$saved" --pretty '{"execute":"query-pci"}' >"$work/query-pci.json" &&
+        python3 -c '
+import json, sys
+def walk(devices):
+    for d in devices:
+        yield "%02x:%02x.%x %04x:%04x" % (d["bus"], d["slot"], d["function"], d["id"]["vendor"], d["id"]["device"])
+        yield from walk(d.get("pci_bridge", {}).get("devices", []))
+for bus in json.load(open(sys.argv[1]))["return"]:
+    print("\n".join(walk(bus["devices"])))
+' "$work/query-pci.json"
+}
+
+# install_hook qemu|qemu.d: the hook script, for the daemon started next.
+# In qemu.d, another script is already in /etc/libvirt/hooks/qemu: it logs
+# its calls, writes nothing and lets libvirt go on.
+install_hook() {
+    rm -rf "$hooks" && mkdir -p "$hooks"
+    printf '#!/bin/sh\nexec %s hook --config %s -- "$@"\n' "$domcompat" "$work/hook.conf" >"$work/hook.sh"
+    if [ "$1" = qemu ]; then
+        install -m 755 "$work/hook.sh" "$hooks/qemu"
+    else
+        printf '#!/bin/sh\necho "$1 $2 $3" >>%s\ncat >/dev/null\nexit 0\n' "$work/theirs.log" >"$hooks/qemu"
+        chmod 755 "$hooks/qemu"
+        mkdir -p "$hooks/qemu.d"
+        install -m 755 "$work/hook.sh" "$hooks/qemu.d/domcompat"
+    fi
+    host_stop_daemons
+    host_start_daemons
+}
+
+# restore_with NAME CONFIG [--xml FILE]: the saved guest restored through the
+# hook under CONFIG; sets restore_status and leaves virsh's error in $work/restore.err.
+restore_with() {
+    local what=$1
+    cp "$2" "$work/hook.conf"
+    shift 2
+    host_virsh destroy "$saved" >/dev/null 2>&1
+    restore_status=0
+    host_virsh restore "$work/saved.img" "$@" >"$work/restore.out" 2>"$work/restore.err" || restore_status=$?
+    hook_restores=$((hook_restores + 1))
+    echo "host: hook: restore, $what: $([ $restore_status = 0 ] && echo restored || echo "not restored")"
+}
+
+# expect_restored: the restore succeeded and the guest has its devices.
+expect_restored() {
+    if [ "$restore_status" != 0 ]; then
+        problem "the restore failed" cat "$work/restore.err"
+    elif ! query_pci >"$work/pci.after" 2>"$work/query.err"; then
+        problem "query-pci of the restored guest failed" cat "$work/query.err"
+    elif ! cmp -s "$work/pci.before" "$work/pci.after"; then
+        problem "the restored guest's PCI devices are not those it was saved with" \
+            diff -u --label saved --label restored "$work/pci.before" "$work/pci.after"
+    fi
+}
+
+# expect_cancelled: libvirt cancelled the restore with the hook's message for
+# each root port, and the image is as it was.
+expect_cancelled() {
+    local index
+    [ "$restore_status" != 0 ] || problem "the restore went through"
+    for index in 1 2; do
+        grep -qE "$saved \\(restore begin\\):[0-9]+:[0-9]+: cannot convert PCI controller index $index \\(pcie-root-port implemented by pcie-root-port\\) to libvirt 3\\.1\\.0: libvirt 3\\.1\\.0 does not know <model name='pcie-root-port'/>" \
+            "$work/restore.err" || problem "libvirt's error lacks the hook's message for root port $index" cat "$work/restore.err"
+    done
+    grep -qF "$saved (restore begin): not converted, so libvirt cancels it" "$work/restore.err" ||
+        problem "libvirt's error lacks the hook's last line" cat "$work/restore.err"
+    [ "$(host_virsh domstate "$saved" 2>/dev/null)" != running ] || problem "the guest runs after a cancelled restore"
+    [ "$(sha256sum <"$work/saved.img")" = "$saved_sum" ] || problem "the save image changed"
+}
+
+hook_restores=0
+case_begin "hook: a saved guest with model-only root ports, as libvirt saved it"
+install_hook qemu
+host_virsh define "$work/saved-guest.xml" >"$work/define.out" 2>&1 || host_die "cannot define the saved guest: $(cat "$work/define.out")"
+host_virsh start --paused "$saved" >"$work/start.out" 2>&1 || host_die "cannot start the guest: $(cat "$work/start.out")"
+query_pci >"$work/pci.before" || host_die "query-pci failed: $(cat "$work/query-pci.json")"
+grep -q ' 1b36:000c$' "$work/pci.before" ||
+    problem "the model-only root ports are not QEMU 7.2's generic device here" cat "$work/pci.before"
+echo "host: hook: the guest's PCI devices (query-pci) before the save:" \
+    "$(awk '{ print $2 }' "$work/pci.before" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
+host_virsh save "$saved" "$work/saved.img" >"$work/save.out" 2>&1 || host_die "virsh save failed: $(cat "$work/save.out")"
+saved_sum=$(sha256sum <"$work/saved.img")
+host_virsh save-image-dumpxml "$work/saved.img" >"$work/saved-image.xml"
+grep -v "<model name=" "$work/saved-image.xml" >"$work/stripped.xml"
+grep -q "model='pcie-root-port'" "$work/stripped.xml" && ! grep -q "<model name=" "$work/stripped.xml" ||
+    problem "the save image's XML stripped of <model name> has no model-only root port" cat "$work/stripped.xml"
+case_end
+
+# Each shipped configuration: the README's and the package's example.
+block_config() {
+    awk '$0 == "<!-- hook-install: config -->" { found = 1; next }
+        found && /^```/ { if (inside) exit; inside = 1; next }
+        inside { print }' "$here/../README.md" | sed -n "/^cat > .*hook.conf <<'EOF'\$/,/^EOF\$/p" | sed '1d;$d'
+}
+block_config >"$work/readme.conf"
+grep -q '^to = ' "$work/readme.conf" || problem "no configuration in the README's hook-install block"
+printf 'to = libvirt-3.1.0\n' >"$work/older.conf"
+for layout in qemu qemu.d; do
+    [ $layout = qemu ] || install_hook qemu.d
+    for config in readme:"$work/readme.conf" debian/examples/hook.conf:"$here/../debian/examples/hook.conf"; do
+        case_begin "hook in $layout, ${config%%:*}: the saved guest restored with its devices"
+        restore_with "$layout, ${config%%:*}" "${config#*:}"
+        expect_restored
+        case_end
+        case_begin "hook in $layout, ${config%%:*}: --xml of its own XML without <model name>"
+        restore_with "$layout, ${config%%:*}, --xml without <model name>" "${config#*:}" --xml "$work/stripped.xml"
+        expect_restored
+        case_end
+    done
+    case_begin "hook in $layout, to = libvirt-3.1.0: libvirt cancels the restore"
+    restore_with "$layout, to = libvirt-3.1.0" "$work/older.conf"
+    expect_cancelled
+    restore_with "$layout, to = libvirt-3.1.0, --xml without <model name>" "$work/older.conf" --xml "$work/stripped.xml"
+    expect_cancelled
+    case_end
+done
+case_begin "hook in qemu.d: the script already in hooks/qemu ran first, for every restore"
+[ "$(grep -c "^$saved restore begin\$" "$work/theirs.log" 2>/dev/null)" = 6 ] ||
+    problem "the other script did not see the six restores" cat "$work/theirs.log"
+case_end
+host_virsh destroy "$saved" >/dev/null 2>&1
+host_virsh undefine "$saved" >/dev/null 2>&1
+echo "host: hook: $hook_restores restores of a saved guest in $((SECONDS - hook_started)) s"
 
 # --- host: this machine's libvirt, and none ---------------------------------------
 

@@ -88,8 +88,8 @@ static char **cache_files(const char *dir, size_t *count)
     return names;
 }
 
-int tool_caps_for_domain(const char *dir, const char *label, const char *data, size_t len,
-                         domcompat_caps **out)
+int tool_caps_for_domain(const char *dir, const char *label, const char *what, const char *data,
+                         size_t len, domcompat_caps **out)
 {
     char **files, shown[1024];
     domcompat_caps *caps = NULL;
@@ -101,7 +101,7 @@ int tool_caps_for_domain(const char *dir, const char *label, const char *data, s
     files = cache_files(dir, &count);
     for (i = 0; i < count && *out == NULL && status == EXIT_USAGE; i++) {
         /* A cache of libvirt's own that cannot be read is one not to use: try the next. */
-        if (tool_caps_load(files[i], "target-caps = auto", 1, &caps) != 0)
+        if (tool_caps_load(files[i], "QEMU capabilities", 1, &caps) != 0)
             continue;
         fits = domcompat_caps_fits(caps, data, len, &err);
         if (fits == 1) {
@@ -117,11 +117,11 @@ int tool_caps_for_domain(const char *dir, const char *label, const char *data, s
     for (i = 0; i < count; i++)
         free(files[i]);
     free(files);
-    if (status == EXIT_USAGE)
+    if (status == EXIT_USAGE && what != NULL)
         fprintf(stderr,
-                "%s: target-caps = auto: no QEMU capabilities in %s are for the QEMU that runs "
+                "%s: %s: no QEMU capabilities in %s are for the QEMU that runs "
                 "this domain (its <emulator>, else its architecture); expected libvirt's cache "
                 "of it, which libvirtd writes when it starts\n",
-                label, report_display_name(dir, shown, sizeof(shown)));
+                label, what, report_display_name(dir, shown, sizeof(shown)));
     return status;
 }

@@ -20,9 +20,10 @@ int tool_caps_load(const char *path, const char *what, int quiet, domcompat_caps
  * The capabilities libvirt keeps in `dir` for the QEMU that runs the
  * domain `data` (domcompat_caps_fits): 0 with *out to free, 1 with *out
  * NULL when the domain cannot be read (converting it will say why), or the
- * exit status (2) after a message for `label` when no file fits.
+ * exit status (2) when no file fits, after a message for `label` naming
+ * the setting `what` ("target-caps = auto"; none when NULL).
  */
-int tool_caps_for_domain(const char *dir, const char *label, const char *data, size_t len,
-                         domcompat_caps **out);
+int tool_caps_for_domain(const char *dir, const char *label, const char *what, const char *data,
+                         size_t len, domcompat_caps **out);
 
 #endif

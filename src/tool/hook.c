@@ -10,6 +10,16 @@
  * operation is only a notification here, and some of them must never
  * fail: a failing "reconnect begin" makes libvirt kill the running guest.
  * So those exit 0 without reading the configuration.
+ *
+ * What a model-only controller means depends on the libvirt and QEMU that
+ * first read it.  A restore's XML was written on this host, so it is read
+ * as this host's libvirt reads it (its version and its QEMU capabilities
+ * cache), whatever the configuration says of a migration's source.  A
+ * migration's source is another host: its model-only controllers are read
+ * as the configuration's `from`, `source-caps` and `assume` say, and where
+ * those leave the implementation to a QEMU the hook does not know, the
+ * controller is refused rather than guessed.  Either way the hook never
+ * gives a running or saved guest another device: `replace` is refused.
  */
 #include "hook.h"
 
@@ -36,7 +46,8 @@
 #define MAX_CONFIG_SIZE (64 * 1024)
 
 static const char usage_text[] =
-    "usage: domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n";
+    "usage: domcompat hook [--config FILE] [--caps-cache DIR] GUEST OPERATION SUB-OPERATION "
+    "[EXTRA...]\n";
 
 static const char help_text[] =
     "\n"
@@ -45,20 +56,25 @@ static const char help_text[] =
     "converted for the peer FILE names on standard output, or nothing when\n"
     "nothing changes; a document it refuses or cannot read makes it exit\n"
     "non-zero, which cancels the migration or restore.  Any other operation\n"
-    "exits 0 at once.\n"
+    "exits 0 at once.  A restore's model-only controllers are read as this\n"
+    "host's libvirt reads them (its version, its QEMU capabilities cache); a\n"
+    "migration's as from, source-caps and assume say, those whose device\n"
+    "depended on the source host's QEMU being refused until they do.\n"
     "\n"
     "Options:\n"
     "  --config FILE  the configuration (default " DEFAULT_CONFIG "):\n"
     "                   to = host|libvirt-X.Y.Z|legacy|explicit   required\n"
-    "                   from = legacy|libvirt-X.Y.Z|host\n"
-    "                   source-caps = FILE   the source host's QEMU (with from)\n"
+    "                   from = legacy|libvirt-X.Y.Z|host   a migration's source;\n"
+    "                                  unset: any libvirt up to this host's\n"
+    "                   source-caps = FILE   a migration's source QEMU (with from)\n"
     "                   target-caps = auto|FILE   this host's QEMU; auto: libvirt's\n"
     "                                  cache for the domain's emulator\n"
     "                   force = yes|no   let to = explicit write the explicit form,\n"
     "                                  which no released libvirt reads\n"
-    "                   assume = KIND=IMPLEMENTATION         once per kind\n"
+    "                   assume = KIND=IMPLEMENTATION   a migration's source, once per kind\n"
     "                   allow-loss = yes|no\n"
-    "                   replace = IMPLEMENTATION=IMPLEMENTATION  once per implementation\n"
+    "  --caps-cache DIR  where this host's libvirt keeps its QEMU capabilities\n"
+    "                 (default " TOOL_CAPS_CACHE_DIR ")\n"
     "  --             the next argument is GUEST, even if it starts with '-'\n"
     "  -h, --help     show this help\n"
     "\n"
@@ -112,10 +128,17 @@ struct config_seen {
     int from_libvirt;     /* from names a libvirt version (or host) */
     int force_explicit;   /* force = yes */
     int target_caps_auto; /* target-caps = auto: this host's cache for the domain's QEMU */
+    /*
+     * Where from, source-caps and assume go: the options converted with
+     * for a migration; checked and set aside for a restore, whose source
+     * is this host.
+     */
+    domcompat_options *source_opts;
+    /* What a model-only controller the hook writes means: assume applies to it too. */
+    domcompat_options *meant_opts;
 };
 
-static const char known_keys[] =
-    "to, from, assume, allow-loss, replace, source-caps, target-caps or force";
+static const char known_keys[] = "to, from, assume, allow-loss, source-caps, target-caps or force";
 
 /*
  * Applies one `key = value` line (comment and surrounding blanks already
@@ -160,7 +183,14 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
         once = &seen->target_caps;
     else if (strcmp(key, "force") == 0)
         once = &seen->force;
-    else if (strcmp(key, "assume") != 0 && strcmp(key, "replace") != 0) {
+    else if (strcmp(key, "replace") == 0) {
+        config_error(at, "replace gives the guest another device, and the hook sees only guests "
+                         "that run (migrate begin) or were saved running (restore begin): QEMU "
+                         "cannot load one device's state into another, and a guest that moves "
+                         "would find other hardware; expected no replace line (convert a shut-off "
+                         "guest's definition with domcompat downgrade --replace)");
+        return -1;
+    } else if (strcmp(key, "assume") != 0) {
         config_error(at, "unknown key '%s'; expected %s", key, known_keys);
         return -1;
     }
@@ -177,8 +207,6 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
                      : strcmp(key, "from") == 0 ? "legacy, libvirt-X.Y.Z or host"
                      : strcmp(key, "assume") == 0
                          ? "KIND=IMPLEMENTATION (for example pcie-root-port=pcie-root-port)"
-                     : strcmp(key, "replace") == 0
-                         ? "IMPLEMENTATION=IMPLEMENTATION (for example pcie-root-port=ioh3420)"
                      : strcmp(key, "source-caps") == 0 ? "a QEMU capabilities FILE"
                      : strcmp(key, "target-caps") == 0 ? "auto or a QEMU capabilities FILE"
                                                        : "yes or no");
@@ -207,7 +235,7 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
         if (tool_caps_load(value, what, 0, &caps) != 0)
             return -1;
         if (strcmp(key, "source-caps") == 0)
-            domcompat_options_set_source_caps(opts, caps, NULL);
+            domcompat_options_set_source_caps(seen->source_opts, caps, NULL);
         else
             domcompat_options_set_target_caps(opts, caps, NULL);
         domcompat_caps_free(caps);
@@ -236,14 +264,16 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
                          value);
             return -1;
         }
-        if (strcmp(key, "from") == 0 && domcompat_options_set_source(opts, name, &err) != 0) {
+        if (strcmp(key, "from") == 0 &&
+            domcompat_options_set_source(seen->source_opts, name, &err) != 0) {
             config_error(at, "from is '%s'; expected legacy, libvirt-X.Y.Z or host", value);
             return -1;
         }
         return 0;
     }
-    if ((strcmp(key, "assume") == 0 && domcompat_options_assume(opts, value, &err) != 0) ||
-        (strcmp(key, "replace") == 0 && domcompat_options_replace(opts, value, &err) != 0)) {
+    if (domcompat_options_assume(seen->source_opts, value, &err) != 0 ||
+        (seen->meant_opts != NULL &&
+         domcompat_options_assume(seen->meant_opts, value, &err) != 0)) {
         config_error(at, "%s", err.message);
         return -1;
     }
@@ -254,7 +284,8 @@ static int apply_config_line(domcompat_options *opts, struct config_seen *seen,
  * Reads the configuration at `path` into `opts` and `seen`.  Returns -1
  * when it is complete and valid, else the exit status, after reporting.
  */
-static int load_config(const char *path, domcompat_options *opts, struct config_seen *seen_out)
+static int load_config(const char *path, domcompat_options *opts, domcompat_options *source_opts,
+                       domcompat_options *meant_opts, struct config_seen *seen_out)
 {
     char shown_path[1024], why[256];
     struct config_line at = {NULL, 0};
@@ -264,6 +295,8 @@ static int load_config(const char *path, domcompat_options *opts, struct config_
     int status = -1;
 
     memset(&seen, 0, sizeof(seen));
+    seen.source_opts = source_opts;
+    seen.meant_opts = meant_opts;
     at.file = report_display_name(path, shown_path, sizeof(shown_path));
     switch (tool_read_input(path, MAX_CONFIG_SIZE, &data, &len, why, sizeof(why))) {
     case TOOL_READ_OK: break;
@@ -369,23 +402,216 @@ static void drain_stdin(void)
     }
 }
 
-static int any_hint(const domcompat_result *result)
-{
-    size_t i;
+/* What one migration or restore is converted with, beside the options. */
+struct hook_run {
+    const char *label;     /* GUEST (OPERATION begin) */
+    const char *config;    /* the configuration, as shown */
+    const char *cache_dir; /* this host's libvirt's QEMU capabilities */
+    char host[32];         /* this host's libvirt, "libvirt-9.0.0", once known */
+    int restore;           /* restore begin: the source is this host */
+    int source_unknown;    /* migrate begin with no from line */
+    int target_caps_auto;  /* target-caps = auto */
+    int no_host_caps;      /* no capabilities in cache_dir fit the domain */
+    int changed;           /* the hook writes the converted XML */
+};
 
-    for (i = 0; i < domcompat_result_refusal_count(result); i++)
-        if (domcompat_result_refusal(result, i)->hint != NULL)
-            return 1;
-    return 0;
+/* A model-only controller of the input, whose device the source's reading of it leaves open. */
+static int is_source_reading(const domcompat_refusal *r)
+{
+    return r->rule != NULL && strcmp(r->rule, "implied-implementation") == 0 &&
+           r->implementation == NULL;
+}
+
+/* A hint that proposes assume, from or source-caps, keys a restore does not take. */
+static int names_source_key(const domcompat_refusal *r)
+{
+    return r->fix == DOMCOMPAT_FIX_ASSUME || r->fix == DOMCOMPAT_FIX_DROP_ASSUMPTION ||
+           is_source_reading(r);
 }
 
 /*
- * Converts standard input for the configured peer; `label` names it in
- * messages.  With `caps_auto`, the target's QEMU is the one this host's
- * libvirt runs the domain with, from its capabilities cache.
+ * The refusals, one line each, naming the settings they mention as the
+ * configuration's keys.  A restore takes none of the keys that say what a
+ * source meant, so its refusals of model-only controllers name none.
  */
-static int filter(domcompat_options *opts, int caps_auto, const char *label, const char *config)
+static void report_hook_refusals(const struct hook_run *run, const domcompat_result *result)
 {
+    const domcompat_words keys = {"assume = %s", "no line 'assume = %s'", "allow-loss = yes",
+                                  run->restore          ? "restoring host's libvirt"
+                                  : run->source_unknown ? "unknown source's latest possible"
+                                                        : "from",
+                                  "source-caps = FILE"};
+    char reason[1024], hint[1024], description[1200];
+    size_t i;
+
+    for (i = 0; i < domcompat_result_refusal_count(result); i++) {
+        domcompat_refusal r = *domcompat_result_refusal(result, i);
+
+        domcompat_word(r.reason_template, &keys, reason, sizeof(reason));
+        r.reason = reason;
+        domcompat_refusal_describe(&r, description, sizeof(description));
+        if (r.line > 0 && r.column > 0)
+            fprintf(stderr, "%s:%lu:%lu: ", run->label, r.line, r.column);
+        else if (r.line > 0)
+            fprintf(stderr, "%s:%lu: ", run->label, r.line);
+        else
+            fprintf(stderr, "%s: ", run->label);
+        report_put_text(stderr, description);
+        if (r.hint_template != NULL && !(run->restore && names_source_key(&r))) {
+            domcompat_word(r.hint_template, &keys, hint, sizeof(hint));
+            fputs("; to convert it: ", stderr);
+            report_put_text(stderr, hint);
+        }
+        fputc('\n', stderr);
+    }
+}
+
+/* The line that ends a refused document: that libvirt cancels it, and what to do. */
+static void report_hook_cancelled(const struct hook_run *run, const domcompat_result *result)
+{
+    char shown[1024];
+    int implied = 0, hint = 0;
+    size_t i;
+
+    for (i = 0; i < domcompat_result_refusal_count(result); i++) {
+        const domcompat_refusal *r = domcompat_result_refusal(result, i);
+
+        implied |= is_source_reading(r);
+        /* A hint that names a setting (a mark such as {assume ...}) names a key. */
+        hint |= r->hint_template != NULL && strchr(r->hint_template, '{') != NULL &&
+                !(run->restore && names_source_key(r));
+    }
+    fprintf(stderr, "%s: not converted, so libvirt cancels it", run->label);
+    if (run->restore && implied && run->no_host_caps)
+        fprintf(stderr,
+                "; this host's libvirt gives a model-only controller of such a kind the device "
+                "its QEMU has, and none of the capabilities in %s are for the QEMU that runs "
+                "this domain (its <emulator>, else its architecture), so the hook cannot know "
+                "which device the guest was saved with (libvirtd writes them when it starts)",
+                report_display_name(run->cache_dir, shown, sizeof(shown)));
+    else if (!run->restore && implied && run->source_unknown)
+        fprintf(stderr,
+                "; with no 'from' line the source may run any libvirt up to this host's "
+                "(%s), which gives such a controller the device its QEMU has: in %s, name the "
+                "source with 'from = libvirt-X.Y.Z' and 'source-caps = FILE', or the device "
+                "with 'assume = KIND=IMPLEMENTATION'",
+                run->host + 8, run->config);
+    else if (hint)
+        fprintf(stderr, "; the settings named above go in %s", run->config);
+    fputs("\n", stderr);
+}
+
+/*
+ * The capabilities this host's libvirt keeps for the QEMU that runs the
+ * domain `data`, in *host_caps (NULL when none fit): the source's for a
+ * restore, the target's with target-caps = auto (where none fitting is an
+ * error).  Returns -1 when done, else the exit status.
+ */
+static int set_host_caps(domcompat_options *opts, struct hook_run *run, const char *data,
+                         size_t len, domcompat_caps **host_caps)
+{
+    domcompat_caps *caps = NULL;
+    int status = tool_caps_for_domain(run->cache_dir, run->label, NULL, data, len, &caps);
+
+    *host_caps = caps;
+    run->no_host_caps = caps == NULL;
+    if (run->restore)
+        domcompat_options_set_source_caps(opts, caps, NULL);
+    if (run->target_caps_auto) {
+        /* Again, for the message that says where none was found. */
+        if (status > 1)
+            return tool_caps_for_domain(run->cache_dir, run->label, "target-caps = auto", data, len,
+                                        &caps);
+        domcompat_options_set_target_caps(opts, caps, NULL);
+    }
+    return -1;
+}
+
+/* `data` converted to the explicit form with `opts`, or NULL when it cannot be. */
+static domcompat_result *read_explicit(const domcompat_context *ctx, domcompat_options *opts,
+                                       const char *data, size_t len)
+{
+    domcompat_result *result = NULL;
+    domcompat_error err;
+
+    if (domcompat_options_set_target(opts, "explicit", &err) != 0 ||
+        domcompat_convert(&result, ctx, opts, data, len, &err) != DOMCOMPAT_OK) {
+        domcompat_result_free(result);
+        return NULL;
+    }
+    return result;
+}
+
+/*
+ * libvirt parses what the hook writes (or, when it writes nothing, the XML
+ * it had) as this host's libvirt reads a model-only controller: by its
+ * version and by what its QEMU has.  That reading must name the devices
+ * the hook meant, each controller's, else the guest would get others.  The
+ * two readings are conversions of the same document to the explicit form
+ * that differ only in what a model-only controller means, so they agree
+ * when they are the same bytes.  `meant` reads the document as the hook
+ * wrote it.  Returns -1 when they agree, else the exit status.
+ */
+static int check_host_reading(const domcompat_context *ctx, const struct hook_run *run,
+                              domcompat_options *meant, const domcompat_caps *host_caps,
+                              const char *used, size_t used_len)
+{
+    domcompat_options *host_opts = NULL;
+    domcompat_result *as_host = NULL, *as_meant = NULL;
+    const char *a, *b;
+    size_t a_len = 0, b_len = 0;
+    int status = EXIT_REFUSED;
+
+    if (domcompat_options_new(&host_opts) != DOMCOMPAT_OK ||
+        domcompat_options_set_source(host_opts, run->host, NULL) != 0 ||
+        (host_caps != NULL &&
+         domcompat_options_set_source_caps(host_opts, host_caps, NULL) != DOMCOMPAT_OK)) {
+        fputs("domcompat hook: out of memory\n", stderr);
+        domcompat_options_free(host_opts);
+        return EXIT_FAILURE_IO;
+    }
+    as_host = read_explicit(ctx, host_opts, used, used_len);
+    as_meant = read_explicit(ctx, meant, used, used_len);
+    if (as_host != NULL && as_meant != NULL) {
+        a = domcompat_result_output(as_host, &a_len);
+        b = domcompat_result_output(as_meant, &b_len);
+        if (a_len == b_len && memcmp(a, b, a_len) == 0)
+            status = -1;
+    }
+    if (status >= 0 && as_meant == NULL) {
+        /* The hook's own output, or the input it converted: nothing here refuses it. */
+        fprintf(stderr, "%s: internal error: cannot read back the XML for libvirt\n", run->label);
+        status = EXIT_FAILURE_IO;
+    } else if (status >= 0) {
+        char shown[1024];
+
+        fprintf(stderr, "%s: not converted, so libvirt cancels it: ", run->label);
+        if (as_host == NULL && run->no_host_caps)
+            fprintf(stderr,
+                    "this host's libvirt %s gives a model-only controller of such a kind the "
+                    "device its QEMU has, and none of the capabilities in %s are for the QEMU "
+                    "that runs this domain (its <emulator>, else its architecture), so the hook "
+                    "cannot know which device it would give (libvirtd writes them when it "
+                    "starts)\n",
+                    run->host + 8, report_display_name(run->cache_dir, shown, sizeof(shown)));
+        else
+            fprintf(stderr,
+                    "this host's libvirt %s would read the model-only controllers of the XML "
+                    "%s as other devices than the guest has, by what its QEMU has; expected a "
+                    "'to' whose form this host reads as written (to = host) in %s\n",
+                    run->host + 8, run->changed ? "written for the 'to' peer" : "it passes on",
+                    run->config);
+    }
+    domcompat_result_free(as_host);
+    domcompat_result_free(as_meant);
+    domcompat_options_free(host_opts);
+    return status;
+}
+
+/* Converts standard input for the configured peer. */
+static int filter(domcompat_options *opts, domcompat_options *meant, struct hook_run *run)
+{
+    domcompat_caps *host_caps = NULL;
     domcompat_context *ctx = NULL;
     domcompat_result *result = NULL;
     domcompat_limits limits;
@@ -409,55 +635,79 @@ static int filter(domcompat_options *opts, int caps_auto, const char *label, con
     case TOOL_READ_OK: break;
     case TOOL_READ_TOO_LARGE:
         tool_explain_size_cap(limits.max_size, why, sizeof(why));
-        fprintf(stderr, "%s: %s\n", label, why);
+        fprintf(stderr, "%s: %s\n", run->label, why);
         status = EXIT_INVALID;
         goto out;
     default:
-        fprintf(stderr, "domcompat hook: %s: cannot read standard input: %s\n", label, why);
+        fprintf(stderr, "domcompat hook: %s: cannot read standard input: %s\n", run->label, why);
         status = EXIT_FAILURE_IO;
         goto out;
     }
 
-    if (caps_auto) {
-        domcompat_caps *caps = NULL;
-
-        status = tool_caps_for_domain(TOOL_CAPS_CACHE_DIR, label, data, len, &caps);
-        if (status > 1)
-            goto out;
-        domcompat_options_set_target_caps(opts, caps, NULL);
-        domcompat_caps_free(caps);
-    }
+    status = set_host_caps(opts, run, data, len, &host_caps);
+    if (status >= 0)
+        goto out;
     rc = domcompat_convert(&result, ctx, opts, data, len, &err);
     if (rc == DOMCOMPAT_EREFUSED) {
-        report_refusals(stderr, label, result);
-        fprintf(stderr, "%s: not converted, so libvirt cancels it", label);
-        if (any_hint(result))
-            fprintf(stderr,
-                    "; in %s the options named above are 'assume = KIND=IMPLEMENTATION', "
-                    "'from = SOURCE', 'source-caps = FILE' and 'allow-loss = yes'",
-                    config);
-        fputs("\n", stderr);
+        report_hook_refusals(run, result);
+        report_hook_cancelled(run, result);
         status = EXIT_REFUSED;
     } else if (rc != DOMCOMPAT_OK) {
-        report_failure(stderr, label, rc, &err);
+        report_failure(stderr, run->label, rc, &err);
         status = report_exit_status(rc);
     } else {
-        report_losses(stderr, label, result);
-        report_replacements(stderr, label, result);
+        output = domcompat_result_output(result, &out_len);
+        run->changed = domcompat_result_changed(result);
+        /* Unchanged, the input goes on as the configured source meant it. */
+        status = run->changed ? check_host_reading(ctx, run, meant, host_caps, output, out_len)
+                              : check_host_reading(ctx, run, opts, host_caps, data, len);
+        if (status >= 0)
+            goto out;
+        report_losses(stderr, run->label, result);
         status = EXIT_DONE;
         /* Empty output tells libvirt to keep the XML it has. */
-        output = domcompat_result_output(result, &out_len);
-        if (domcompat_result_changed(result) && tool_write_stdout(output, out_len) != 0) {
+        if (run->changed && tool_write_stdout(output, out_len) != 0) {
             fprintf(stderr, "domcompat hook: cannot write to standard output: %s\n",
                     strerror(errno));
             status = EXIT_FAILURE_IO;
         }
     }
 out:
+    domcompat_caps_free(host_caps);
     domcompat_result_free(result);
     domcompat_context_free(ctx);
     free(data);
     return status;
+}
+
+/*
+ * This host's libvirt, which reads what the hook writes; and the source of
+ * a restore, or of a migration with no from line.  A restore's XML was
+ * written here.  A migration's was parsed here before the hook sees it, so
+ * its model-only controllers are of kinds this host's libvirt knows, and
+ * the source may run any libvirt up to this one: where that libvirt chose
+ * the device by its QEMU, the controller is refused unless assume says
+ * which.  Returns -1 when done, else the exit status.
+ */
+static int set_source(domcompat_options *opts, struct hook_run *run)
+{
+    char why[256];
+    domcompat_error err;
+
+    if (tool_host_libvirt_version(run->host, sizeof(run->host), why, sizeof(why)) != TOOL_HOST_OK) {
+        fprintf(stderr, "%s: cannot tell which libvirt this host runs (%s), which decides what ",
+                run->label, why);
+        fputs("the model-only controllers of what the hook writes mean; expected libvirt's "
+              "library, libvirt.so.0\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    if ((run->restore || run->source_unknown) &&
+        domcompat_options_set_source(opts, run->host, &err) != 0) {
+        fprintf(stderr, "%s: this host's %s: %s\n", run->label, run->host, err.message);
+        return EXIT_USAGE;
+    }
+    return -1;
 }
 
 /* The hook: the operation libvirt names, then standard input read to its end. */
@@ -473,10 +723,11 @@ int tool_hook_main(int argc, char **argv)
 
 static int hook(int argc, char **argv)
 {
-    const char *config = DEFAULT_CONFIG;
-    domcompat_options *opts = NULL;
+    const char *config = DEFAULT_CONFIG, *cache_dir = TOOL_CAPS_CACHE_DIR;
+    domcompat_options *opts = NULL, *set_aside = NULL, *meant = NULL;
     char shown_guest[512], shown_config[1024], label[600];
     const char *guest, *operation, *suboperation;
+    struct hook_run run;
     struct config_seen seen;
     int i = 1, status;
 
@@ -498,6 +749,15 @@ static int hook(int argc, char **argv)
         } else if (strcmp(argv[i], "--config") == 0) {
             usage_error("--config needs a FILE");
             return EXIT_USAGE;
+        } else if (strcmp(argv[i], "--caps-cache") == 0 && i + 1 < argc) {
+            cache_dir = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "--caps-cache=", 13) == 0) {
+            cache_dir = argv[i] + 13;
+            i++;
+        } else if (strcmp(argv[i], "--caps-cache") == 0) {
+            usage_error("--caps-cache needs a DIR");
+            return EXIT_USAGE;
         } else {
             char shown_option[256], what[320];
 
@@ -517,6 +777,10 @@ static int hook(int argc, char **argv)
         usage_error("--config needs a FILE");
         return EXIT_USAGE;
     }
+    if (*cache_dir == '\0') {
+        usage_error("--caps-cache needs a DIR");
+        return EXIT_USAGE;
+    }
     guest = argv[i];
     operation = argv[i + 1];
     suboperation = argv[i + 2];
@@ -525,18 +789,32 @@ static int hook(int argc, char **argv)
         strcmp(suboperation, "begin") != 0)
         return EXIT_DONE;
 
-    if (domcompat_options_new(&opts) != DOMCOMPAT_OK) {
+    memset(&run, 0, sizeof(run));
+    run.restore = strcmp(operation, "restore") == 0;
+    if (domcompat_options_new(&opts) != DOMCOMPAT_OK || domcompat_options_new(&meant) ||
+        (run.restore && domcompat_options_new(&set_aside) != DOMCOMPAT_OK)) {
         fputs("domcompat hook: out of memory\n", stderr);
+        domcompat_options_free(meant);
+        domcompat_options_free(opts);
         return EXIT_FAILURE_IO;
     }
+    snprintf(label, sizeof(label), "%s (%s begin)",
+             report_display_name(guest, shown_guest, sizeof(shown_guest)), operation);
+    run.label = label;
+    run.config = report_display_name(config, shown_config, sizeof(shown_config));
+    run.cache_dir = cache_dir;
     /* The configuration is checked before standard input is touched. */
-    status = load_config(config, opts, &seen);
+    status = load_config(config, opts, run.restore ? set_aside : opts, run.restore ? NULL : meant,
+                         &seen);
     if (status < 0) {
-        snprintf(label, sizeof(label), "%s (%s begin)",
-                 report_display_name(guest, shown_guest, sizeof(shown_guest)), operation);
-        status = filter(opts, seen.target_caps_auto, label,
-                        report_display_name(config, shown_config, sizeof(shown_config)));
+        run.target_caps_auto = seen.target_caps_auto;
+        run.source_unknown = !run.restore && seen.from == 0;
+        status = set_source(opts, &run);
     }
+    if (status < 0)
+        status = filter(opts, meant, &run);
+    domcompat_options_free(meant);
+    domcompat_options_free(set_aside);
     domcompat_options_free(opts);
     return status;
 }

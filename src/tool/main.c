@@ -37,7 +37,7 @@ static const char usage_text[] =
     "       domcompat explain [--to PEER] [--from SOURCE] [--assume KIND=IMPLEMENTATION]...\n"
     "                         [CAPS] [--tree] [FILE...]\n"
     "       domcompat validate [--form auto|legacy|libvirt|explicit|mixed] [FILE...]\n"
-    "       domcompat hook [--config FILE] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
+    "       domcompat hook [--config FILE] [--caps-cache DIR] GUEST OPERATION SUB-OPERATION [EXTRA...]\n"
     "       domcompat --help | --version\n"
     "CAPS: [--source-caps FILE] [--target-caps FILE]\n"
     "OUTPUT: -i, --in-place[=SUFFIX] [--backup[=CONTROL]] [--suffix=SUFFIX]\n"
