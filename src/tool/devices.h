@@ -10,7 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum device_value_type { DEVICE_STRING, DEVICE_INT, DEVICE_SWITCH };
+/*
+ * DEVICE_KIB: a size the document gives in KiB and QEMU takes in bytes,
+ * left out when it is 0 (libvirt's "P:" properties).
+ */
+enum device_value_type { DEVICE_STRING, DEVICE_INT, DEVICE_SWITCH, DEVICE_KIB };
 
 /* Where a property's value comes from when the document has none. */
 enum device_default {

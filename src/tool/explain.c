@@ -16,6 +16,7 @@
 #include "explain.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -479,6 +480,7 @@ struct argument {
     size_t len;
     enum syntax syntax;
     char unknown[256]; /* what libvirt chooses, "bus_nr, bus, addr" */
+    char wrapped[256]; /* a size libvirt writes wrapped to 64 bits, in words */
 };
 
 static void put(struct argument *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -536,6 +538,41 @@ static void switch_value(struct argument *a, const char *name, bool on)
     put(a, "%s", a->syntax == SYNTAX_JSON ? (on ? "true" : "false") : (on ? "on" : "off"));
 }
 
+/*
+ * A size the document gives in KiB (memReserve), as libvirt writes it
+ * (qemuBuildControllerPCIDevProps in src/qemu/qemu_command.c:
+ * "P:mem-reserve", memReserve * 1024): the product of two unsigned 64-bit
+ * numbers, which wraps past 2^64 - 1, passed on as a signed long long and
+ * printed with %lld, and left out when that is 0 (virJSONValueObjectAddVArgs,
+ * type "P", src/util/virjson.c).  A value of 2^53 KiB or more (8 EiB) so
+ * reaches QEMU as another number, negative or smaller, or not at all: the
+ * argument shows what libvirt writes, and `wrapped` says so.
+ */
+static void kib_value(struct argument *a, const char *name, const char *text)
+{
+    unsigned long long kib, bytes;
+    char *end;
+
+    if (text == NULL || *text < '0' || *text > '9')
+        return;
+    errno = 0;
+    kib = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return;
+    bytes = kib * 1024ULL; /* wraps as libvirt's does */
+    if (kib > (unsigned long long)LLONG_MAX / 1024ULL)
+        snprintf(a->wrapped, sizeof(a->wrapped),
+                 "%s: %s KiB is 2^63 bytes or more, past what libvirt computes in 64 bits: "
+                 "%s, not the size asked for",
+                 name, text,
+                 bytes == 0 ? "it wraps to 0, and libvirt leaves the property out"
+                            : "libvirt writes the wrapped, signed result");
+    if (bytes == 0)
+        return;
+    key(a, name);
+    put(a, "%lld", (long long)bytes);
+}
+
 static void note_unknown(struct argument *a, const char *what)
 {
     size_t len = strlen(a->unknown);
@@ -578,6 +615,11 @@ static void add_property(struct argument *a, const struct document *d, const str
         text = k->target != NULL ? attr(k->target, p->value + 8) : NULL;
     else if (strcmp(p->value, "target/node") == 0 && target_parses(k->kind, p->value, libvirt))
         text = element_text(child(k->target, "node"));
+    if (p->type == DEVICE_KIB) {
+        /* Absent or 0, or a libvirt that does not read it: libvirt writes nothing. */
+        kib_value(a, p->name, text);
+        return;
+    }
     if (p->type == DEVICE_SWITCH) {
         /* A tristate: absent means QEMU's default, and libvirt writes nothing. */
         if (text != NULL)
@@ -827,6 +869,8 @@ static void text_controller(const struct view *v, const struct controller *k)
         if (a.unknown[0] != '\0')
             fprintf(out, "      without %s: libvirt chooses when it defines the domain\n",
                     a.unknown);
+        if (a.wrapped[0] != '\0')
+            fprintf(out, "      %s\n", a.wrapped);
     } else if (k->implementation == NULL && k->provenance == PROV_UNKNOWN)
         fputs("unknown until the implementation is\n", out);
     else

@@ -38,6 +38,7 @@
             <xsl:when test="not(@type)">DEVICE_STRING</xsl:when>
             <xsl:when test="@type = 'int'">DEVICE_INT</xsl:when>
             <xsl:when test="@type = 'switch'">DEVICE_SWITCH</xsl:when>
+            <xsl:when test="@type = 'kib'">DEVICE_KIB</xsl:when>
             <xsl:otherwise>
               <xsl:message terminate="yes">data/pci-kinds.xml: unknown device-property type <xsl:value-of select="@type"/></xsl:message>
             </xsl:otherwise>
