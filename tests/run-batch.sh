@@ -1339,8 +1339,10 @@ if [ -n "$have_strace" ]; then
             put "$d" a.xml legacy
             cp "$d/a.xml" "$work/signals.old"
             number=$(kill -l "$sig")
-            # (the braces keep bash's notice of the death out of the report)
-            { (ulimit -c 0; exec strace -f -o /dev/null -e trace="$at" -e inject="$at:signal=$number:when=1" \
+            # (the braces keep bash's notice of the death out of the report;
+            # env gives every signal its default action, as a shell run in
+            # the background, which ignores SIGINT and SIGQUIT, would not)
+            { (ulimit -c 0; exec env --default-signal strace -f -o /dev/null -e trace="$at" -e inject="$at:signal=$number:when=1" \
                 "$domcompat" upgrade -q -j 1 -i.orig "$d/a.xml") >"$out" 2>"$err" </dev/null; } 2>/dev/null
             status=$?
             case_step="SIG$sig at $at"
