@@ -181,11 +181,14 @@ static xmlNodePtr child(xmlNodePtr n, const char *name)
     return NULL;
 }
 
-/* A number as libvirt reads it (decimal, 0x hex, 0 octal); -1 when it is not one. */
+/* A number as libvirt reads it (decimal, 0x hex, 0 octal, a leading '+' allowed); -1 when it is
+ * not one. */
 static int number(const char *text, unsigned long *out)
 {
     char *end;
 
+    if (text != NULL && *text == '+')
+        text++;
     if (text == NULL || *text < '0' || *text > '9')
         return -1;
     errno = 0;
