@@ -348,16 +348,6 @@ expect_stdout "$legacy_q35/expected.xml"
 expect_stderr ""
 case_end
 
-# host: this machine's libvirt; the fixture's peer is 9.0.0, and any libvirt
-# from 4.3.0 on (pcie-to-pci-bridge) reads the same document.
-case_begin restore-begin-to-host-writes-for-this-machines-libvirt
-config 'to = host'
-run_command "$legacy_q35/input.xml" "$domcompat" hook --config "$conf" --caps-cache "$cache28" \
-    q35-typical restore begin -
-expect_status 0
-expect_stdout "$legacy_q35/expected.xml"
-expect_stderr ""
-case_end
 
 case_begin migrate-begin-from-host-is-this-machines-libvirt
 config 'to = explicit' 'force = yes' 'from = host'
