@@ -37,6 +37,9 @@ struct device_implementation {
     const char *name;
     const char *since;  /* first libvirt version that accepts it in <model name> */
     const char *pci_id; /* vendor:device, or NULL (a host bridge) */
+    /* vendor:device of the bridge QEMU puts at slot 0 of the root bus this
+       implementation makes, in front of the bus libvirt names; or NULL */
+    const char *bus_behind_bridge;
 };
 
 struct device_target {

@@ -821,6 +821,43 @@ static const char *pci_id_of(const struct view *v, const struct controller *k, c
     return buf;
 }
 
+/*
+ * The PCI ID of the bridge QEMU itself puts in front of the bus `k`
+ * provides (pxb's, at slot 0 of the root bus numbered busNr), or NULL.
+ * *root_bus is that root bus's number, or -1 when the document leaves
+ * busNr to libvirt.
+ */
+static const char *bridge_in_front(const struct controller *k, long *root_bus)
+{
+    const struct device_implementation *impl;
+    unsigned long nr;
+
+    if (k->kind == NULL || k->implementation == NULL)
+        return NULL;
+    impl = device_implementation_find(k->kind, k->implementation);
+    if (impl == NULL || impl->bus_behind_bridge == NULL)
+        return NULL;
+    *root_bus = k->target != NULL && number(attr(k->target, "busNr"), &nr) == 0 && nr <= 255
+                    ? (long)nr
+                    : -1;
+    return impl->bus_behind_bridge;
+}
+
+/* ", behind a PCI bridge QEMU adds (...) at slot 0 of root bus fe (busNr 254)", or nothing. */
+static void text_bridge_in_front(FILE *out, const struct controller *k)
+{
+    long root;
+    const char *bridge = bridge_in_front(k, &root);
+
+    if (bridge == NULL)
+        return;
+    fprintf(out, ", behind a PCI bridge QEMU adds (%s) at slot 0 of ", bridge);
+    if (root >= 0)
+        fprintf(out, "root bus %02lx (busNr %ld)", (unsigned long)root, root);
+    else
+        fputs("the expander's root bus (its busNr: libvirt chooses)", out);
+}
+
 static void text_controller(const struct view *v, const struct controller *k)
 {
     FILE *out = v->out;
@@ -860,7 +897,9 @@ static void text_controller(const struct view *v, const struct controller *k)
         fputs("not yet assigned\n", out);
     if (k->index >= 0) {
         bus_name(v->d, k, bus, sizeof(bus));
-        fprintf(out, "    provides: bus %02lx (%s)\n", (unsigned long)k->index, bus);
+        fprintf(out, "    provides: bus %02lx (%s)", (unsigned long)k->index, bus);
+        text_bridge_in_front(out, k);
+        fputc('\n', out);
     }
     memset(&a, 0, sizeof(a));
     a.syntax = v->syntax;
@@ -932,8 +971,9 @@ static void tree_bus(const struct view *v, struct controller *k, int depth)
     size_t i;
     char bus[80];
     char id[32];
-    const char *pci_id;
+    const char *pci_id, *bridge;
     unsigned long others;
+    long root;
 
     k->shown = true;
     for (i = 0; i < v->d->count; i++) {
@@ -941,6 +981,8 @@ static void tree_bus(const struct view *v, struct controller *k, int depth)
 
         if (c->shown || !c->has_address || k->index < 0 || c->bus != (unsigned long)k->index)
             continue;
+        int inner = depth + 1;
+
         c->shown = true;
         pci_id = pci_id_of(v, c, id, sizeof(id));
         fprintf(v->out, "%*s%02lx:%02lx.%lx ", depth * 2, "", c->bus, c->slot, c->function);
@@ -949,15 +991,27 @@ static void tree_bus(const struct view *v, struct controller *k, int depth)
         report_put_text(v->out, c->index_text != NULL ? c->index_text : "(none)");
         fprintf(v->out, " (%s, %s)", c->implementation != NULL ? c->implementation : "unknown",
                 pci_id != NULL ? pci_id : "unknown");
-        if (c->index >= 0) {
+        if (c->index < 0) {
+            fputc('\n', v->out);
+        } else {
             bus_name(v->d, c, bus, sizeof(bus));
             others = others_on(v->d, c->index);
-            fprintf(v->out, " -> bus %02lx (%s): %lu other device%s", (unsigned long)c->index, bus,
-                    others, others == 1 ? "" : "s");
+            bridge = bridge_in_front(c, &root);
+            if (bridge != NULL) {
+                /* The expander's root bus, then the bridge QEMU adds on it. */
+                if (root >= 0)
+                    fprintf(v->out, " -> root bus %02lx (busNr %ld)\n", (unsigned long)root, root);
+                else
+                    fputs(" -> a root bus (its busNr: libvirt chooses)\n", v->out);
+                fprintf(v->out, "%*sslot 0: a PCI bridge QEMU adds (%s)", (depth + 1) * 2, "",
+                        bridge);
+                inner = depth + 2;
+            }
+            fprintf(v->out, " -> bus %02lx (%s): %lu other device%s\n", (unsigned long)c->index,
+                    bus, others, others == 1 ? "" : "s");
         }
-        fputc('\n', v->out);
-        if (depth < 64)
-            tree_bus(v, c, depth + 1);
+        if (inner < 64)
+            tree_bus(v, c, inner);
     }
 }
 
@@ -1011,7 +1065,8 @@ static void json_controller(const struct view *v, const struct controller *k, bo
     FILE *out = v->out;
     struct argument a;
     char id[32], bus[80];
-    const char *pci_id = pci_id_of(v, k, id, sizeof(id));
+    const char *pci_id = pci_id_of(v, k, id, sizeof(id)), *bridge;
+    long root;
     size_t i;
     bool any = false;
 
@@ -1040,7 +1095,19 @@ static void json_controller(const struct view *v, const struct controller *k, bo
         bus_name(v->d, k, bus, sizeof(bus));
         fprintf(out, "{\"number\": %ld, \"name\": ", k->index);
         report_json_string(out, bus);
-        fprintf(out, ", \"other_devices\": %lu}", others_on(v->d, k->index));
+        fprintf(out, ", \"other_devices\": %lu", others_on(v->d, k->index));
+        json_key(out, "behind_bridge");
+        bridge = bridge_in_front(k, &root);
+        if (bridge != NULL) {
+            fprintf(out, "{\"pci_id\": \"%s\", \"root_bus\": ", bridge);
+            if (root >= 0)
+                fprintf(out, "%ld", root);
+            else
+                fputs("null", out);
+            fputs(", \"slot\": 0, \"function\": 0}", out);
+        } else
+            fputs("null", out);
+        fputs("}", out);
     } else
         fputs("null", out);
     memset(&a, 0, sizeof(a));

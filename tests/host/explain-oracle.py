@@ -18,10 +18,12 @@ TREE: `explain --tree` of the same definition; each controller it shows
 must hang below the controller (or root bus) that QEMU shows it behind.
 With --complete-only, controllers whose argument lacks what libvirt
 chooses when it defines the domain (chosen_by_libvirt) are left out.
-Every PCI bridge and host bridge QEMU shows (by id) must be one of explain's
-controllers.  Prints one line per disagreement and last
-"CONTROLLERS DEVICES_AGREED IDS_AGREED POSITIONS_AGREED"; exits 1 on any
-disagreement.
+Where explain says QEMU adds a bridge in front of a controller's bus (pxb),
+QEMU must show it (with the controller's id) at the root bus and slot
+explain prints, and the controller's children behind it.  Every PCI bridge
+and host bridge QEMU shows (by id) must be one of explain's controllers.
+Prints one line per disagreement and last "CONTROLLERS DEVICES_AGREED
+IDS_AGREED POSITIONS_AGREED BRIDGES_AGREED"; exits 1 on any disagreement.
 """
 import json
 import shlex
@@ -39,13 +41,15 @@ def device_id(arg):
 
 
 def walk(devices, parent, out):
-    """qdev_id -> (vendor:device, slot, function, parent) for every device, recursively."""
+    """qdev_id -> [(vendor:device, slot, function, parent, is_bridge)] for every
+    device, recursively.  A list: QEMU gives the bridge it adds behind a pxb
+    the pxb's own id."""
     for dev in devices:
         qid = dev.get("qdev_id") or ""
         ident = "%04x:%04x" % (dev["id"]["vendor"], dev["id"]["device"])
         if qid:
-            out[qid] = (ident, dev["slot"], dev["function"], parent,
-                        "pci_bridge" in dev)
+            out.setdefault(qid, []).append((ident, dev["slot"], dev["function"], parent,
+                                            "pci_bridge" in dev))
         bridge = dev.get("pci_bridge")
         if bridge and "devices" in bridge:
             walk(bridge["devices"], ("bridge", qid), out)
@@ -94,7 +98,7 @@ def main():
                    not (complete_only and c.get("chosen_by_libvirt"))]
     by_index = {c["index"]: c for c in explained["controllers"]}
     failures = []
-    agreed_args = agreed_ids = agreed_positions = 0
+    agreed_args = agreed_ids = agreed_positions = agreed_bridges = 0
     ids = set()
     for c in controllers:
         name = c["provides_bus"]["name"] if c["provides_bus"] else None
@@ -111,10 +115,24 @@ def main():
             agreed_args += 1
         if qemu is None or not c["address"] or not ident:
             continue
-        seen = qemu.get(ident)
-        if seen is None:
-            failures.append("index %s: QEMU shows no device %s" % (c["index"], ident))
+        entries = list(qemu.get(ident, []))
+        behind = (c["provides_bus"] or {}).get("behind_bridge")
+        if behind:
+            # The bridge QEMU adds: at slot 0 of the expander's root bus, with its id.
+            want_bridge = (behind["pci_id"], behind["slot"], behind["function"],
+                           ("root", behind["root_bus"]), True)
+            if want_bridge in entries:
+                entries.remove(want_bridge)
+                agreed_bridges += 1
+            else:
+                failures.append("index %s: explain says QEMU adds a bridge %s at slot %d of root bus %s,"
+                                " QEMU shows %s" % (c["index"], behind["pci_id"], behind["slot"],
+                                                    behind["root_bus"], entries))
+        if len(entries) != 1:
+            failures.append("index %s: QEMU shows %d devices %s: %s"
+                            % (c["index"], len(entries), ident, entries))
             continue
+        seen = entries[0]
         if seen[0] != c["pci_id"]:
             failures.append("index %s: explain says %s, QEMU shows %s"
                             % (c["index"], c["pci_id"], seen[0]))
@@ -123,7 +141,10 @@ def main():
         parent = by_index.get(str(c["address"]["bus"]))
         if parent is None or parent["implementation"] is None:
             want = ("root", 0)
-        elif parent["kind"] in ("pci-expander-bus", "pcie-expander-bus"):
+        elif (parent["provides_bus"] or {}).get("behind_bridge"):
+            # Behind the bridge QEMU adds, which has the expander's id.
+            want = ("bridge", device_id(parent["device"]))
+        elif parent["kind"] == "pcie-expander-bus":
             # The expander's own bus is a root bus, numbered bus_nr.
             props = json.loads(parent["device"]) if parent["device"].startswith("{") \
                 else dict(p.split("=", 1) for p in parent["device"].split(",")[1:])
@@ -140,12 +161,14 @@ def main():
         else:
             agreed_positions += 1
     if qemu is not None:
-        for qid, seen in sorted(qemu.items()):
-            if seen[4] and qid not in ids:
-                failures.append("QEMU shows a bridge %s (%s) that explain does not list" % (qid, seen[0]))
+        for qid, entries in sorted(qemu.items()):
+            for seen in entries:
+                if seen[4] and qid not in ids:
+                    failures.append("QEMU shows a bridge %s (%s) that explain does not list"
+                                    % (qid, seen[0]))
     for line in failures:
         print(line, file=sys.stderr)
-    print(len(controllers), agreed_args, agreed_ids, agreed_positions)
+    print(len(controllers), agreed_args, agreed_ids, agreed_positions, agreed_bridges)
     return 1 if failures else 0
 
 

@@ -23,6 +23,10 @@
           <xsl:call-template name="string-or-null">
             <xsl:with-param name="value" select="@pci-id"/>
           </xsl:call-template>
+          <xsl:text>, </xsl:text>
+          <xsl:call-template name="string-or-null">
+            <xsl:with-param name="value" select="@bus-behind-bridge"/>
+          </xsl:call-template>
           <xsl:text> },&#10;</xsl:text>
         </xsl:for-each>
         <xsl:text>};&#10;&#10;</xsl:text>
