@@ -658,8 +658,8 @@ static void conversion_free(struct conversion *c)
  * that failures libxml2 reports to whatever handler the thread has (out of
  * memory while copying a node, say) reach nobody's stderr, and runs
  * libxml2 on the memory reserve (reserve.h), because its RelaxNG validator
- * (2.9.14, and still 2.15.4) and libxslt 1.1.35 crash on some failed
- * allocations.  Either way, a call in which memory ran out fails as out of
+ * and libxslt crash on some failed allocations (libxml2 2.9.14 and libxslt
+ * 1.1.35, and still 2.15.4 and 1.1.45).  Either way, a call in which memory ran out fails as out of
  * memory, on every version: whatever the reserve served is not to be
  * trusted, and libxml2 2.9.14's tree functions return incomplete nodes
  * rather than NULL when an allocation fails (an element or attribute
