@@ -153,7 +153,8 @@ size_t domcompat_limits_size_cap(size_t max_size);
  * (xmlMemSetup) through the library's own, which call the ones installed
  * before and, during a domcompat call only, serve a failed allocation from
  * a small reserve.  libxml2's RelaxNG validator (2.9.14 and 2.15.4 alike)
- * and libxslt crash on some failed allocations; with the reserve, the call
+ * and libxslt (1.1.35 and 1.1.45 alike) crash on some failed allocations;
+ * with the reserve, the call
  * fails with DOMCOMPAT_ENOMEM instead.  Outside domcompat's calls nothing
  * changes.
  * Optional, and not done by anything else: call it once, at start-up, as

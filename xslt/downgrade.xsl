@@ -43,6 +43,9 @@
               or ($peer-version >= number(substring-before(substring-after($dc:rule-since, '|implied-implementation='), '='))
                   and number(substring-before(substring-after($dc:rule-before, '|implied-implementation='), '=')) > $peer-version)"/>
 
+  <!-- Every controller selected here matches a template of mode "downgrade": a
+       built-in template is never reached (libxslt before 1.1.39 does not
+       hold those to the template depth: see src/lib/rules.c). -->
   <xsl:template match="/">
     <dc:conversion direction="downgrade">
       <xsl:for-each select="/domain/devices/controller[@type = 'pci']">

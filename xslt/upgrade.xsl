@@ -25,6 +25,9 @@
   <xsl:include href="rules/model-name-child.upgrade.xsl"/>
   <xsl:output method="xml" encoding="UTF-8"/>
 
+  <!-- Every controller selected here matches a template of mode "upgrade": a
+       built-in template is never reached (libxslt before 1.1.39 does not
+       hold those to the template depth: see src/lib/rules.c). -->
   <xsl:template match="/">
     <dc:conversion direction="upgrade">
       <xsl:for-each select="/domain/devices/controller[@type = 'pci']">

@@ -657,10 +657,15 @@ static void conversion_free(struct conversion *c)
  * Around each call the library installs its own libxml2 error handler, so
  * that failures libxml2 reports to whatever handler the thread has (out of
  * memory while copying a node, say) reach nobody's stderr, and runs
- * libxml2 on the memory reserve (reserve.h), because its validator and
- * libxslt crash on some failed allocations.  Either way, a call in which
- * memory ran out fails as out of memory: libxml2 2.9 may have returned an
- * incomplete copy, and whatever the reserve served is not to be trusted.
+ * libxml2 on the memory reserve (reserve.h), because its RelaxNG validator
+ * and libxslt crash on some failed allocations (libxml2 2.9.14 and libxslt
+ * 1.1.35, and still 2.15.4 and 1.1.45).  Either way, a call in which memory ran out fails as out of
+ * memory, on every version: whatever the reserve served is not to be
+ * trusted, and libxml2 2.9.14's tree functions return incomplete nodes
+ * rather than NULL when an allocation fails (an element or attribute
+ * without its name or value, a partial deep copy: measured, see
+ * skeleton.c; 2.15.4 returns NULL, and 2.13.0's news says most of the core
+ * reports failed allocations from that release on).
  */
 struct call_scope {
     struct libxml_handler handler; /* the caller's, given back at the end */

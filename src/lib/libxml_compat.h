@@ -37,14 +37,16 @@ typedef xmlError *libxml_error;
 
 /*
  * The thread's structured error handler, put aside while a call of the
- * library installs its own and given back after.  libxml2 2.12 deprecated
+ * library installs its own and given back after.  libxml2 documents
  * reading the thread-local xmlStructuredError and xmlStructuredErrorContext
- * (its documentation points to xmlSetStructuredErrorFunc(), which only
- * sets), yet no version up to 2.15 offers a getter, and errors raised
+ * as deprecated (2.15.4's xmlerror.h: "@deprecated See
+ * xmlSetStructuredErrorFunc()", which only sets; 2.9.14's globals.h does
+ * not), yet no version up to 2.15.4 offers a getter, and errors raised
  * outside the handlers of a context (creating a parser context, say) still
- * reach only the thread's handler, which by default prints to stderr.  So this is the one place
- * that reads them; should a libxml2 mark them deprecated, the warning is
- * silenced here alone, the behaviour being the same.
+ * reach only the thread's handler, which by default prints to stderr.  So
+ * this is the one place that reads them.  Up to 2.15.4 the compiler is not
+ * told (__xmlStructuredError() has no XML_DEPRECATED); should a libxml2
+ * tell it, the warning is silenced here alone, the behaviour being the same.
  */
 struct libxml_handler {
     xmlStructuredErrorFunc handler;
