@@ -4,11 +4,14 @@
 #include <string.h>
 
 /*
- * An upgrade's answer, strings and all, fits in one block, which with its
- * header makes a 448-byte allocation; a larger request gets a block of its
- * own size.  Records are aligned as malloc's blocks are, strings not.
+ * An upgrade's answer, strings and all (about 440 bytes for a
+ * pcie-root-port), fits in one block, which with its header makes a
+ * 512-byte allocation: a domain of distinct controllers keeps one answer
+ * each, and a second block for each would cost almost as much again.  A
+ * larger request gets a block of its own size.  Records are aligned as
+ * malloc's blocks are, strings not.
  */
-#define ARENA_BLOCK 416
+#define ARENA_BLOCK 480
 #define ARENA_ALIGN 16
 
 /* Four words: `data` starts 16 or 32 bytes into a malloc'd block, aligned as malloc's blocks. */

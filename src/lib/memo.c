@@ -15,10 +15,21 @@
 #define MEMO_MAX_BYTES ((size_t)32 * 1024 * 1024)
 #define MEMO_ENTRY_OVERHEAD 64
 
+/*
+ * A key is kept as two parts: its prefix, the setting it was asked in,
+ * which many keys share and the memo holds once, and the rest, its own.
+ */
+struct memo_prefix {
+    struct memo_prefix *next; /* the prefix used before it */
+    size_t len;
+    char data[];
+};
+
 struct memo_entry {
-    uint64_t hash;
-    char *key; /* NULL: a free slot */
-    size_t key_len;
+    uint64_t hash;                    /* of the whole key */
+    const struct memo_prefix *prefix; /* NULL: a free slot */
+    char *rest;
+    size_t rest_len;
     void *value;
     void (*free_value)(void *);
 };
@@ -30,6 +41,7 @@ struct memo {
     size_t capacity; /* a power of two, or 0 */
     size_t used;
     size_t bytes;
+    struct memo_prefix *prefixes; /* the one used last first */
 };
 
 int memo_new(struct memo **out)
@@ -57,11 +69,17 @@ void memo_free(struct memo *memo)
     for (i = 0; i < memo->capacity; i++) {
         struct memo_entry *e = &memo->slots[i];
 
-        if (e->key == NULL)
+        if (e->prefix == NULL)
             continue;
         if (e->free_value != NULL)
             e->free_value(e->value);
-        free(e->key);
+        free(e->rest);
+    }
+    while (memo->prefixes != NULL) {
+        struct memo_prefix *next = memo->prefixes->next;
+
+        free(memo->prefixes);
+        memo->prefixes = next;
     }
     free(memo->slots);
     pthread_mutex_destroy(&memo->lock);
@@ -204,51 +222,80 @@ uint64_t memo_hash(const char *data, size_t len)
     return h ^ (h >> 29);
 }
 
+/* Whether entry `e` holds the key `key` of `len` bytes, whose first `prefix_len` are its prefix. */
+static bool holds(const struct memo_entry *e, uint64_t hash, const char *key, size_t len,
+                  size_t prefix_len)
+{
+    return e->hash == hash && e->prefix->len == prefix_len && e->rest_len == len - prefix_len &&
+           memcmp(e->prefix->data, key, prefix_len) == 0 &&
+           memcmp(e->rest, key + prefix_len, len - prefix_len) == 0;
+}
+
+/* The slot of the key, or the free slot where it would go. */
 static struct memo_entry *find_slot(struct memo_entry *slots, size_t capacity, uint64_t hash,
-                                    const char *key, size_t len)
+                                    const char *key, size_t len, size_t prefix_len)
 {
     size_t i = (size_t)hash & (capacity - 1);
 
     for (;; i = (i + 1) & (capacity - 1)) {
         struct memo_entry *e = &slots[i];
 
-        if (e->key == NULL ||
-            (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0))
+        if (e->prefix == NULL || holds(e, hash, key, len, prefix_len))
             return e;
     }
 }
 
-const void *memo_lookup(struct memo *memo, const struct buf *key)
+/* Whether `key` may be used: built in full, and at least as long as its prefix. */
+static bool split_fits(const struct buf *key, size_t prefix_len)
+{
+    return !key->failed && prefix_len <= key->len;
+}
+
+const void *memo_lookup(struct memo *memo, const struct buf *key, size_t prefix_len)
 {
     const void *value = NULL;
     uint64_t hash;
 
-    if (!memo_enabled(memo) || key->failed)
+    if (!memo_enabled(memo) || !split_fits(key, prefix_len))
         return NULL;
     hash = memo_hash(key->data, key->len);
     pthread_mutex_lock(&memo->lock);
     if (memo->capacity > 0) {
-        struct memo_entry *e = find_slot(memo->slots, memo->capacity, hash, key->data, key->len);
+        struct memo_entry *e =
+            find_slot(memo->slots, memo->capacity, hash, key->data, key->len, prefix_len);
 
-        value = e->key ? e->value : NULL;
+        value = e->prefix ? e->value : NULL;
     }
     pthread_mutex_unlock(&memo->lock);
     return value;
 }
 
-/* Doubles the table (from 0: 256 slots); false when out of memory. */
-static bool grow(struct memo *memo)
+/*
+ * Grows the table (from 0: 256 slots) when one more entry would fill more
+ * than three quarters of it; false when out of memory.  A slot costs as
+ * much as a small key, so a table kept half empty would add a good part of
+ * what a domain of distinct controllers remembers.
+ */
+static bool make_room(struct memo *memo)
 {
     size_t capacity = memo->capacity ? memo->capacity * 2 : 256, i;
-    struct memo_entry *slots = calloc(capacity, sizeof(*slots));
+    struct memo_entry *slots;
 
-    if (slots == NULL)
+    if ((memo->used + 1) * 4 <= memo->capacity * 3)
+        return true;
+    if ((slots = calloc(capacity, sizeof(*slots))) == NULL)
         return false;
     for (i = 0; i < memo->capacity; i++) {
         const struct memo_entry *e = &memo->slots[i];
+        size_t i_new;
 
-        if (e->key != NULL)
-            *find_slot(slots, capacity, e->hash, e->key, e->key_len) = *e;
+        if (e->prefix == NULL)
+            continue;
+        /* Keys are distinct: the first free slot from its home is its place. */
+        for (i_new = (size_t)e->hash & (capacity - 1); slots[i_new].prefix != NULL;
+             i_new = (i_new + 1) & (capacity - 1))
+            ;
+        slots[i_new] = *e;
     }
     free(memo->slots);
     memo->slots = slots;
@@ -256,34 +303,64 @@ static bool grow(struct memo *memo)
     return true;
 }
 
-bool memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
-                 void (*free_value)(void *))
+/*
+ * The memo's copy of the first `len` bytes of `key`, made and counted in
+ * `bytes` when new; NULL when out of memory or over `budget`.  The prefix
+ * used last is found first: the keys of one question share theirs.
+ */
+static const struct memo_prefix *intern_prefix(struct memo *memo, const char *key, size_t len,
+                                               size_t budget)
 {
+    struct memo_prefix **link, *p;
+
+    for (link = &memo->prefixes; (p = *link) != NULL; link = &p->next)
+        if (p->len == len && memcmp(p->data, key, len) == 0) {
+            *link = p->next;
+            break;
+        }
+    if (p == NULL) {
+        if (memo->bytes + sizeof(*p) + len > budget || (p = malloc(sizeof(*p) + len)) == NULL)
+            return NULL;
+        p->len = len;
+        memcpy(p->data, key, len);
+        memo->bytes += sizeof(*p) + len;
+    }
+    p->next = memo->prefixes;
+    memo->prefixes = p;
+    return p;
+}
+
+bool memo_insert(struct memo *memo, const struct buf *key, size_t prefix_len, void *value,
+                 size_t size, void (*free_value)(void *))
+{
+    const struct memo_prefix *prefix;
     struct memo_entry *e;
     uint64_t hash;
-    char *copy = NULL;
+    size_t rest_len = key->len - prefix_len;
+    char *rest = NULL;
     bool kept = false;
 
     /*
      * Nothing learnt in a call that ran short of memory is kept: libxml2
      * may have answered from an incomplete result (reserve.h).
      */
-    if (!memo_enabled(memo) || key->failed || reserve_ran_out())
+    if (!memo_enabled(memo) || !split_fits(key, prefix_len) || reserve_ran_out())
         return false;
     hash = memo_hash(key->data, key->len);
-    size += key->len + MEMO_ENTRY_OVERHEAD;
+    size += rest_len + MEMO_ENTRY_OVERHEAD;
     pthread_mutex_lock(&memo->lock);
     /* A key already known allocates nothing: conversions that find everything leave no trace. */
     if (memo->capacity > 0 &&
-        find_slot(memo->slots, memo->capacity, hash, key->data, key->len)->key != NULL)
+        find_slot(memo->slots, memo->capacity, hash, key->data, key->len, prefix_len)->prefix !=
+            NULL)
         goto unlock;
-    if (memo->bytes + size > MEMO_MAX_BYTES ||
-        ((memo->used + 1) * 2 > memo->capacity && !grow(memo)) ||
-        (copy = malloc(key->len ? key->len : 1)) == NULL)
+    if (memo->bytes + size > MEMO_MAX_BYTES || !make_room(memo) ||
+        (prefix = intern_prefix(memo, key->data, prefix_len, MEMO_MAX_BYTES - size)) == NULL ||
+        (rest = malloc(rest_len ? rest_len : 1)) == NULL)
         goto unlock;
-    e = find_slot(memo->slots, memo->capacity, hash, key->data, key->len);
-    memcpy(copy, key->data, key->len);
-    *e = (struct memo_entry){hash, copy, key->len, value, free_value};
+    e = find_slot(memo->slots, memo->capacity, hash, key->data, key->len, prefix_len);
+    memcpy(rest, key->data + prefix_len, rest_len);
+    *e = (struct memo_entry){hash, prefix, rest, rest_len, value, free_value};
     memo->used++;
     memo->bytes += size;
     kept = true;

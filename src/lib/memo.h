@@ -76,19 +76,24 @@ uint64_t memo_hash(const char *data, size_t len);
 
 /*
  * The value remembered under `key`, or NULL.  The value stays valid until
- * the memo is freed.
+ * the memo is freed.  `prefix_len`: how many of the key's first bytes are
+ * its setting (question_key_prefix()), as given to memo_insert(); the
+ * whole key is compared all the same.
  */
-const void *memo_lookup(struct memo *memo, const struct buf *key);
+const void *memo_lookup(struct memo *memo, const struct buf *key, size_t prefix_len);
 
 /*
  * Remembers `value` under `key` (costing about `size` bytes), unless the
  * key is already known, the memo is full, out of memory, or memory ran out
  * earlier in the call (an answer may then rest on an incomplete result:
- * reserve.h).  Returns whether the memo took `value`: it then frees it
- * with `free_value` (when not NULL) with itself; otherwise it stays the
+ * reserve.h).  The first `prefix_len` bytes of the key, which the keys of
+ * one setting share, are kept once for all of them: a domain of distinct
+ * controllers would otherwise hold its setting once per controller.
+ * Returns whether the memo took `value`: it then frees it with
+ * `free_value` (when not NULL) with itself; otherwise it stays the
  * caller's.
  */
-bool memo_insert(struct memo *memo, const struct buf *key, void *value, size_t size,
-                 void (*free_value)(void *));
+bool memo_insert(struct memo *memo, const struct buf *key, size_t prefix_len, void *value,
+                 size_t size, void (*free_value)(void *));
 
 #endif

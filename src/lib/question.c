@@ -455,7 +455,7 @@ static int make_plan(struct plan *plan, struct question *q, xmlNode *const *chil
             rc = -1;
             break;
         }
-        if ((answers[i] = memo_lookup(memo, &key)) != NULL)
+        if ((answers[i] = memo_lookup(memo, &key, q->prefix.len)) != NULL)
             continue;
         record = key.data + q->prefix.len;
         len = key.len - q->prefix.len;
@@ -496,7 +496,7 @@ static bool remember(struct question *q, const struct plan *plan, size_t asked,
         key->failed = false;
         buf_append(key, q->prefix.data, q->prefix.len);
         buf_append(key, plan->records.data + start, plan->ends[asked] - start);
-        kept = memo_insert(q->ctx->memo, key, fresh ? (void *)fresh : (void *)answer,
+        kept = memo_insert(q->ctx->memo, key, q->prefix.len, fresh ? (void *)fresh : (void *)answer,
                            fresh ? fresh->arena.bytes : 0, fresh ? answer_free : NULL);
     }
     return kept || fresh == NULL || own(q, fresh);
@@ -587,7 +587,7 @@ int question_answer(struct question *q, xmlNode *const *children, size_t count,
     buf_init(&key);
     if (memo_enabled(q->ctx->memo)) {
         rest_key(&rest, q);
-        rest_known = memo_lookup(q->ctx->memo, &rest) != NULL;
+        rest_known = memo_lookup(q->ctx->memo, &rest, q->prefix.len) != NULL;
     }
     if (make_plan(&plan, q, children, count, answers) != 0) {
         plan_free(&plan);
@@ -630,7 +630,7 @@ int question_answer(struct question *q, xmlNode *const *children, size_t count,
     if (rc == DOMCOMPAT_OK && n > 0)
         rc = ask_alone(q, children, plan.asked, n, answers, err);
     if (rc == DOMCOMPAT_OK && all_valid && !rest_known)
-        memo_insert(q->ctx->memo, &rest, (void *)&answer_valid, 0, NULL);
+        memo_insert(q->ctx->memo, &rest, q->prefix.len, (void *)&answer_valid, 0, NULL);
     buf_free(&rest);
     buf_free(&key);
     free(batch);
