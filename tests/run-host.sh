@@ -314,7 +314,8 @@ for doc in "${documents[@]}"; do
         # QEMU refuses some topologies libvirt defines (a bus named before
         # the controller that provides it): nothing to ask it then.
         explain_not_started=$((explain_not_started + 1))
-        skip "explain: $name" "QEMU does not start it: $(grep -o 'qemu-system[^:]*: .*' "$work/start.out" | head -n 1)"
+        skip "explain: $name" "QEMU does not start it: $(grep -o 'qemu-system[^:]*: .*' "$work/start.out" |
+            grep -v '^[^:]*: warning: ' | head -n 1)"
     else
         # Paused, QEMU lists only what sits on root buses; what sits behind a
         # bridge it lists once the firmware has numbered the bridge's bus:
