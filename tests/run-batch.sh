@@ -1737,13 +1737,12 @@ classify() {
 # busy machine the poll may wake only after the run has ended: then
 # nothing was tested, and the case runs again (three tries in all).
 kill_batch() {
-    local sig=$1 at=$2 jobs=$3 watch pid waited old new bad stale try sent raced
+    local sig=$1 at=$2 jobs=$3 watch ino pid waited old new bad stale try sent raced
     case_begin "batch-$(kill -l "$sig")-after-$at-of-$converting-j$jobs"
     watch=$(sed -n "${at}p" "$big/converting")
     for try in 1 2 3; do
         rm -rf "$big/run"
         cp -a "$big/corpus" "$big/run"
-        local ino
         ino=$(stat -c %i "$big/run/$watch")
         # Not under timeout, which cannot pass SIGKILL on: the poll below has a limit.
         "$domcompat" upgrade -q -j "$jobs" -i -r "$big/run" >/dev/null 2>"$err" </dev/null &

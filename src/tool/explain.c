@@ -843,6 +843,15 @@ static const char *bridge_in_front(const struct controller *k, long *root_bus)
     return impl->bus_behind_bridge;
 }
 
+/* "root bus fe (busNr 254)", or what stands for it while libvirt has not chosen busNr. */
+static void put_root_bus(FILE *out, long root)
+{
+    if (root >= 0)
+        fprintf(out, "root bus %02lx (busNr %ld)", (unsigned long)root, root);
+    else
+        fputs("a root bus (its busNr: libvirt chooses)", out);
+}
+
 /* ", behind a PCI bridge QEMU adds (...) at slot 0 of root bus fe (busNr 254)", or nothing. */
 static void text_bridge_in_front(FILE *out, const struct controller *k)
 {
@@ -852,10 +861,7 @@ static void text_bridge_in_front(FILE *out, const struct controller *k)
     if (bridge == NULL)
         return;
     fprintf(out, ", behind a PCI bridge QEMU adds (%s) at slot 0 of ", bridge);
-    if (root >= 0)
-        fprintf(out, "root bus %02lx (busNr %ld)", (unsigned long)root, root);
-    else
-        fputs("the expander's root bus (its busNr: libvirt chooses)", out);
+    put_root_bus(out, root);
 }
 
 static void text_controller(const struct view *v, const struct controller *k)
@@ -978,11 +984,10 @@ static void tree_bus(const struct view *v, struct controller *k, int depth)
     k->shown = true;
     for (i = 0; i < v->d->count; i++) {
         struct controller *c = &v->d->controllers[i];
+        int inner = depth + 1; /* the depth of what hangs below c */
 
         if (c->shown || !c->has_address || k->index < 0 || c->bus != (unsigned long)k->index)
             continue;
-        int inner = depth + 1;
-
         c->shown = true;
         pci_id = pci_id_of(v, c, id, sizeof(id));
         fprintf(v->out, "%*s%02lx:%02lx.%lx ", depth * 2, "", c->bus, c->slot, c->function);
@@ -999,11 +1004,9 @@ static void tree_bus(const struct view *v, struct controller *k, int depth)
             bridge = bridge_in_front(c, &root);
             if (bridge != NULL) {
                 /* The expander's root bus, then the bridge QEMU adds on it. */
-                if (root >= 0)
-                    fprintf(v->out, " -> root bus %02lx (busNr %ld)\n", (unsigned long)root, root);
-                else
-                    fputs(" -> a root bus (its busNr: libvirt chooses)\n", v->out);
-                fprintf(v->out, "%*sslot 0: a PCI bridge QEMU adds (%s)", (depth + 1) * 2, "",
+                fputs(" -> ", v->out);
+                put_root_bus(v->out, root);
+                fprintf(v->out, "\n%*sslot 0: a PCI bridge QEMU adds (%s)", (depth + 1) * 2, "",
                         bridge);
                 inner = depth + 2;
             }
