@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "controllers.h"
+#include "kinds.h"
+#include "memo.h"
 #include "tree.h"
 
 /* The namespace `ns` within `copy`'s scope, declared on `copy` when missing; NULL if out of memory.
@@ -277,6 +279,9 @@ static const char *const judged[] = {SKELETON_JUDGED_CHILDREN};
 /* Children kept per piece at most; a controller with more is left whole. */
 #define PROJECTED_CHILDREN (4 * SKELETON_PIECE)
 
+/* Attributes held out per piece at most; the others stay and are checked. */
+#define HELD_OUT_ATTRIBUTES (4 * SKELETON_PIECE)
+
 struct projection {
     struct {
         xmlNode *controller, *first, *last; /* its children as they were */
@@ -285,7 +290,10 @@ struct projection {
     struct {
         xmlNode *node, *prev, *next;
     } kept[PROJECTED_CHILDREN];
-    size_t count, kept_count;
+    struct {
+        xmlAttr *attr, *prev, *next;
+    } held_out[HELD_OUT_ATTRIBUTES];
+    size_t count, kept_count, held_out_count;
 };
 
 static bool is_judged(const xmlNode *child)
@@ -298,13 +306,132 @@ static bool is_judged(const xmlNode *child)
     return false;
 }
 
-/* Leaves each PCI controller among `first`..`last` only the children the grammar judges. */
+/*
+ * Attributes held out.  libxml2 (2.9 to 2.15, relaxng.c) goes on with two
+ * states after an <optional> that matched, one with the attribute and one
+ * without, and walks the rest of the pattern once for each; and it
+ * compiles a pattern facet's regular expression each time it checks a
+ * value.  A PCI controller's index (optional, [0-9]+) and a <target>'s
+ * numbers (optional, 0x and hex digits or decimal) cost it more than all
+ * the rest of a controller.  An optional attribute whose value its
+ * pattern accepts changes no verdict, so the attributes below are held
+ * out of the validation when their values are of the strict forms here,
+ * each of which the grammar's type accepts (domain.rng, pci-kinds.rng:
+ * test_skeleton checks every one against the grammars).  Any other value
+ * stays for the validator to judge.
+ */
+static bool accepted_as(enum kind_value_type type, const char *value)
+{
+    size_t digits = strspn(value, "0123456789");
+
+    switch (type) {
+    case KIND_VALUE_UINT8:
+        if (value[0] == '0' && value[1] == 'x') {
+            size_t hex = strspn(value + 2, "0123456789abcdefABCDEF");
+
+            return hex >= 1 && hex <= 2 && value[2 + hex] == '\0';
+        }
+        return digits >= 1 && digits <= 3 && value[digits] == '\0' && atoi(value) <= 255;
+    case KIND_VALUE_ON_OFF: return strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
+    case KIND_VALUE_UNSIGNED_LONG: /* 19 digits are below 2^64 */
+        return digits >= 1 && digits <= 19 && value[digits] == '\0';
+    case KIND_VALUE_UNSIGNED_INT:
+    case KIND_VALUE_SCALED: break;
+    }
+    return false;
+}
+
+static void hold_out(struct projection *p, xmlAttr *attr)
+{
+    if (p->held_out_count == HELD_OUT_ATTRIBUTES)
+        return;
+    p->held_out[p->held_out_count].attr = attr;
+    p->held_out[p->held_out_count].prev = attr->prev;
+    p->held_out[p->held_out_count++].next = attr->next;
+    if (attr->prev != NULL)
+        attr->prev->next = attr->next;
+    else
+        attr->parent->properties = attr->next;
+    if (attr->next != NULL)
+        attr->next->prev = attr->prev;
+}
+
+/* Holds out what the validator need not see of PCI controller `node` (kept children only). */
+static void hold_out_attributes(struct projection *p, xmlNode *node)
+{
+    const char *sub_type = tree_attr(node, "subType");
+    /* Only the alternatives of this kind can match: see skeleton.h. */
+    const struct kind *kind = kinds_find(sub_type != NULL ? sub_type : tree_attr(node, "model"));
+    const struct kind_target *target;
+    xmlAttr *attr, *next;
+    xmlNode *child;
+
+    for (attr = node->properties; attr != NULL; attr = next) {
+        next = attr->next;
+        if (attr->ns == NULL && xmlStrEqual(attr->name, BAD_CAST "index") &&
+            memo_plain_index(tree_attr(node, "index")))
+            hold_out(p, attr);
+    }
+    for (child = node->children; kind != NULL && child != NULL; child = child->next) {
+        if (!tree_is(child, "target"))
+            continue;
+        for (attr = child->properties; attr != NULL; attr = next) {
+            next = attr->next;
+            if (attr->ns == NULL &&
+                (target = kind_find_target(kind, (const char *)attr->name)) != NULL &&
+                !target->element && accepted_as(target->type, tree_attr(child, (const char *)attr->name)))
+                hold_out(p, attr);
+        }
+    }
+}
+
+/*
+ * A controller of another type is judged by other-controller alone
+ * (pci-controller wants type='pci'), which accepts any attribute but a
+ * subType in no namespace, and a type but 'pci' (domain.rng).
+ */
+static void hold_out_other_attributes(struct projection *p, xmlNode *node)
+{
+    xmlAttr *attr, *next;
+
+    for (attr = node->properties; attr != NULL; attr = next) {
+        next = attr->next;
+        if (attr->ns != NULL || !xmlStrEqual(attr->name, BAD_CAST "subType"))
+            hold_out(p, attr);
+    }
+}
+
+/* Puts the held-out attributes back, the last first, each where it was. */
+static void put_back(const struct projection *p)
+{
+    size_t i = p->held_out_count;
+
+    while (i-- > 0) {
+        xmlAttr *attr = p->held_out[i].attr;
+
+        attr->prev = p->held_out[i].prev;
+        attr->next = p->held_out[i].next;
+        if (attr->prev != NULL)
+            attr->prev->next = attr;
+        else
+            attr->parent->properties = attr;
+        if (attr->next != NULL)
+            attr->next->prev = attr;
+    }
+}
+
+/*
+ * Leaves each PCI controller among `first`..`last` only the children the
+ * grammar judges, and holds out the attributes it need not see.
+ */
 static void project(struct projection *p, xmlNode *first, const xmlNode *last)
 {
     xmlNode *node, *child, *previous;
     size_t start, k;
 
     for (node = first; node != NULL; node = node == last ? NULL : node->next) {
+        if (tree_is(node, "controller") && !controllers_is_pci(node))
+            hold_out_other_attributes(p, node);
         if (!controllers_is_pci(node) || p->count == SKELETON_PIECE)
             continue;
         start = p->kept_count;
@@ -337,6 +464,7 @@ static void project(struct projection *p, xmlNode *first, const xmlNode *last)
             previous = child;
         }
         node->last = previous;
+        hold_out_attributes(p, node);
     }
 }
 
@@ -344,6 +472,7 @@ static void unproject(const struct projection *p)
 {
     size_t i, k;
 
+    put_back(p);
     for (i = 0, k = 0; i < p->count; i++) {
         p->controllers[i].controller->children = p->controllers[i].first;
         p->controllers[i].controller->last = p->controllers[i].last;
@@ -373,7 +502,7 @@ static int validate_projected(xmlRelaxNGPtr schema, xmlDocPtr doc, xmlNode *firs
             failure->nomem = true;
             return -1;
         }
-        p->count = p->kept_count = 0;
+        p->count = p->kept_count = p->held_out_count = 0;
         if (first != NULL)
             project(p, first, last);
         for (devices = xmlDocGetRootElement(doc)->children; first == NULL && devices != NULL;

@@ -57,8 +57,10 @@ void skeleton_drop(struct skeleton *skeleton, size_t i);
  * Validates the skeleton against `schema`, as schema_validate() does, in
  * pieces that keep libxml2's time linear in the number of children.
  * `projected`: each PCI controller is validated holding only the children
- * its kind's grammar names (<model>, <target>, <pcihole64>), which gives
- * the same verdict sooner (skeleton.c, "Projection");
+ * its kind's grammar names (<model>, <target>, <pcihole64>), and every
+ * controller without the attributes whose values the grammar is known to
+ * accept, which gives the same verdict sooner (skeleton.c, "Projection"
+ * and "Attributes held out");
  * not for messages, which come from the whole.
  */
 int skeleton_validate(const struct skeleton *skeleton, xmlRelaxNGPtr schema, bool projected,

@@ -1,7 +1,8 @@
 /*
  * Validating a skeleton in pieces, and with its PCI controllers projected
- * to their <model> children, gives the verdict of one validation of the
- * whole: libxml2 itself, on the whole skeleton, is the oracle.
+ * to the children the grammar judges and the attributes it need not see
+ * held out, gives the verdict of one validation of the whole: libxml2
+ * itself, on the whole skeleton, is the oracle.
  */
 #include "testutil.h"
 
@@ -11,6 +12,7 @@
 
 #include "context.h"
 #include "controllers.h"
+#include "kinds.h"
 #include "parse.h"
 #include "skeleton.h"
 
@@ -184,6 +186,172 @@ static void test_skeleton__a_misplaced_controller_is_seen_beside_many(void **sta
     free(text);
 }
 
+
+/*
+ * Values of the attributes projection may hold out, and others beside
+ * them: what the grammar says of each (1 valid, 0 not), or -1 where only
+ * the agreement of projection and whole is asked.  A hold-out that took a
+ * value its grammar refuses, or a grammar grown stricter than the
+ * hold-outs, makes the projected verdict differ from the whole's.
+ */
+struct attribute_case {
+    const char *value;
+    int valid;
+};
+
+static const struct attribute_case uint8_cases[] = {
+    {"0", 1},   {"255", 1},   {"007", 1}, {"0x0", 1},  {"0xff", 1}, {"0xFF", 1}, {"0xA", 1},
+    {"256", 0}, {"0x100", 0}, {"0x", 0},  {"0xg", 0},  {"-1", 0},   {"0X1", 0},  {"1000", 0},
+    {"+1", -1}, {" 1", -1},   {"0001", -1}};
+static const struct attribute_case on_off_cases[] = {
+    {"on", 1}, {"off", 1}, {"On", 0}, {"yes", 0}, {"", 0}, {" on", -1}};
+static const struct attribute_case unsigned_long_cases[] = {
+    {"0", 1},  {"9999999999999999999", 1}, {"18446744073709551615", 1},
+    {"18446744073709551616", 0}, {"-1", 0}, {"1.5", 0}, {"0x10", 0}, {"", 0}};
+static const struct attribute_case index_cases[] = {
+    {"0", 1},  {"4294967295", 1}, {"00000000001", 1}, {"4294967296", 0},
+    {"x", 0},  {"0x1", 0},        {"", 0},            {"+1", 0}, {" 1", -1}};
+
+static void cases_of(enum kind_value_type type, const struct attribute_case **cases, size_t *n)
+{
+    *n = 0;
+    switch (type) {
+    case KIND_VALUE_UINT8:
+        *cases = uint8_cases;
+        *n = sizeof(uint8_cases) / sizeof(uint8_cases[0]);
+        break;
+    case KIND_VALUE_ON_OFF:
+        *cases = on_off_cases;
+        *n = sizeof(on_off_cases) / sizeof(on_off_cases[0]);
+        break;
+    case KIND_VALUE_UNSIGNED_LONG:
+        *cases = unsigned_long_cases;
+        *n = sizeof(unsigned_long_cases) / sizeof(unsigned_long_cases[0]);
+        break;
+    case KIND_VALUE_UNSIGNED_INT:
+    case KIND_VALUE_SCALED: break;
+    }
+}
+
+/*
+ * A domain holding `controller`, with a root bus (in the explicit form when
+ * `explicit_root`) and another type's controller beside it.
+ */
+static void small_domain(char *out, size_t size, const char *controller, bool explicit_root)
+{
+    snprintf(out, size,
+             "<domain type='kvm'><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+             "<controller type='pci' index='0' %s='pcie-root'/>%s"
+             "<controller type='usb' index='0' model='qemu-xhci' ports='15'/></devices></domain>",
+             explicit_root ? "subType" : "model", controller);
+}
+
+/*
+ * Checks a controller spelt in the legacy and the explicit form, in every
+ * grammar; returns the verdict on the legacy spelling, which the explicit
+ * one must share in its own grammar.
+ */
+static int check_spellings(const char *legacy, const char *explicit_form)
+{
+    char text[1024];
+    int valid;
+
+    small_domain(text, sizeof(text), legacy, false);
+    valid = verdict(text, DOMCOMPAT_FORM_LEGACY);
+    verdict(text, DOMCOMPAT_FORM_LIBVIRT);
+    verdict(text, DOMCOMPAT_FORM_MIXED);
+    verdict(text, DOMCOMPAT_FORM_EXPLICIT);
+    small_domain(text, sizeof(text), explicit_form, true);
+    assert_int_equal(verdict(text, DOMCOMPAT_FORM_EXPLICIT), valid);
+    verdict(text, DOMCOMPAT_FORM_MIXED);
+    verdict(text, DOMCOMPAT_FORM_LEGACY);
+    return valid;
+}
+
+static void test_skeleton__held_out_attributes_change_no_verdict(void **state)
+{
+    const struct attribute_case *cases;
+    char legacy[512], explicit_form[512];
+    size_t k, t, c, n, checked = 0;
+
+    (void)state;
+    for (k = 0; k < kinds_count; k++) {
+        const struct kind *kind = &kinds_table[k];
+        const char *model = kind->implementation_count > 0 ? kind->implementations[0].name : NULL;
+
+        for (t = 0; t < kind->target_count; t++) {
+            const struct kind_target *target = &kind->targets[t];
+
+            if (target->element)
+                continue;
+            cases_of(target->type, &cases, &n);
+            for (c = 0; c < n; c++) {
+                snprintf(legacy, sizeof(legacy),
+                         "<controller type='pci' index='1' model='%s'><target %s='%s'/>"
+                         "</controller>",
+                         kind->name, target->name, cases[c].value);
+                snprintf(explicit_form, sizeof(explicit_form),
+                         "<controller type='pci' index='1' subType='%s'%s%s%s><target %s='%s'/>"
+                         "</controller>",
+                         kind->name, model ? " model='" : "", model ? model : "", model ? "'" : "",
+                         target->name, cases[c].value);
+                if (cases[c].valid >= 0)
+                    assert_int_equal(check_spellings(legacy, explicit_form), !cases[c].valid);
+                else
+                    check_spellings(legacy, explicit_form);
+                checked++;
+            }
+        }
+    }
+    /* Every kind with a numbered target was tried: the table is not empty by mistake. */
+    assert_true(checked > 100);
+    for (c = 0; c < sizeof(index_cases) / sizeof(index_cases[0]); c++) {
+        snprintf(legacy, sizeof(legacy),
+                 "<controller type='pci' index='%s' model='pcie-root-port'>"
+                 "<target chassis='0x1' port='8'/></controller>",
+                 index_cases[c].value);
+        snprintf(explicit_form, sizeof(explicit_form),
+                 "<controller type='pci' index='%s' subType='pcie-root-port' model='ioh3420'>"
+                 "<target chassis='0x1' port='8'/></controller>",
+                 index_cases[c].value);
+        if (index_cases[c].valid >= 0)
+            assert_int_equal(check_spellings(legacy, explicit_form), !index_cases[c].valid);
+        else
+            check_spellings(legacy, explicit_form);
+    }
+}
+
+/* Another type's controller: every attribute but a subType is held out. */
+static void test_skeleton__another_types_controller_is_judged_by_its_subtype(void **state)
+{
+    static const struct {
+        const char *controller;
+        int valid;
+    } cases[] = {
+        {"<controller type='usb' index='0' model='qemu-xhci' ports='15' a:x='1' xmlns:a='urn:a'/>", 1},
+        {"<controller index='0' model='anything'/>", 1},
+        {"<controller type='virtio-serial' a:subType='x' xmlns:a='urn:a'/>", 1},
+        {"<controller type='sata' index='x' a:type='pci' xmlns:a='urn:a'/>", 1},
+        {"<controller type='usb' index='0' subType='pcie-root-port'/>", 0},
+        {"<controller subType='x'/>", 0},
+        {"<controller type=' pci'/>", -1},
+        {"<controller type='PCI' index='0'/>", -1},
+    };
+    char text[1024];
+    size_t c;
+    int valid;
+
+    (void)state;
+    for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        small_domain(text, sizeof(text), cases[c].controller, false);
+        valid = verdict(text, DOMCOMPAT_FORM_LEGACY);
+        verdict(text, DOMCOMPAT_FORM_EXPLICIT);
+        verdict(text, DOMCOMPAT_FORM_MIXED);
+        if (cases[c].valid >= 0)
+            assert_int_equal(valid, !cases[c].valid);
+    }
+}
+
 /*
  * Every element below carries n='ORDINAL', its place among all the
  * document's elements, written by hand: parse_element_ordinal() must agree
@@ -265,6 +433,8 @@ int main(void)
         cmocka_unit_test(test_skeleton__pieces_agree_with_the_whole),
         cmocka_unit_test(test_skeleton__every_devices_element_is_checked),
         cmocka_unit_test(test_skeleton__a_misplaced_controller_is_seen_beside_many),
+        cmocka_unit_test(test_skeleton__held_out_attributes_change_no_verdict),
+        cmocka_unit_test(test_skeleton__another_types_controller_is_judged_by_its_subtype),
         cmocka_unit_test(test_skeleton__the_parsed_tree_holds_what_the_skeleton_reads),
     };
 

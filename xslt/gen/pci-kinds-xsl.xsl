@@ -147,23 +147,28 @@
 
   <!--
     Entries "kind=name=VALUE" of a target's, child's or implementation's
-    `attribute`, for the words and values the rules need.  A variable's content rather
-    than a select, so values may hold apostrophes; none may hold '|'.
-    Every target and child must have one: the build stops otherwise.
+    `attribute`, for the words and values the rules need.  A string in
+    double quotes, so values may hold apostrophes (a variable's content
+    would do too, but costs a document in every transformation); none may
+    hold '|' or '"'.  Every target and child must have one: the build
+    stops otherwise.
   -->
   <xsl:template name="valued">
     <xsl:param name="name"/>
     <xsl:param name="entries"/>
     <xsl:param name="attribute"/>
     <out:variable name="{$name}">
-      <xsl:text>|</xsl:text>
-      <xsl:for-each select="$entries">
-        <xsl:variable name="value" select="string(@*[name() = $attribute])"/>
-        <xsl:if test="$value = '' or contains($value, '|')">
-          <xsl:message terminate="yes">data/pci-kinds.xml: <xsl:value-of select="../@name"/>'s <xsl:value-of select="@name"/> needs a <xsl:value-of select="$attribute"/> without '|'</xsl:message>
-        </xsl:if>
-        <xsl:value-of select="concat(../@name, '=', @name, '=', $value, '|')"/>
-      </xsl:for-each>
+      <xsl:attribute name="select">
+        <xsl:text>"|</xsl:text>
+        <xsl:for-each select="$entries">
+          <xsl:variable name="value" select="string(@*[name() = $attribute])"/>
+          <xsl:if test="$value = '' or contains($value, '|') or contains($value, '&quot;')">
+            <xsl:message terminate="yes">data/pci-kinds.xml: <xsl:value-of select="../@name"/>'s <xsl:value-of select="@name"/> needs a <xsl:value-of select="$attribute"/> without '|' or '"'</xsl:message>
+          </xsl:if>
+          <xsl:value-of select="concat(../@name, '=', @name, '=', $value, '|')"/>
+        </xsl:for-each>
+        <xsl:text>"</xsl:text>
+      </xsl:attribute>
     </out:variable>
   </xsl:template>
 

@@ -18,8 +18,6 @@
     <xsl:variable name="kind" select="string(@model)"/>
     <xsl:variable name="assumed"
         select="substring-before(substring-after($assume, concat('|', $kind, '=')), '|')"/>
-    <!-- "implementation=NUMBER=DOTTED" when a newer host may have chosen another one. -->
-    <xsl:variable name="rival" select="substring-before(substring-after($dc:may-be-implied-since, concat('|', $kind, '=')), '|')"/>
     <!--
       The assumed implementation, else the data file's: a string, built
       without a result tree fragment, which costs a document per controller.
@@ -27,11 +25,40 @@
     -->
     <xsl:variable name="implied"
         select="concat($assumed, substring(substring-before(substring-after($dc:implied, concat('|', $kind, '=')), '|'), 1 div ($assumed = '')))"/>
-    <xsl:variable name="chosen-by-qemu"
-        select="$assumed = '' and $from-version > 0 and $rival != '' and $from-version >= number(substring-before(substring-after($rival, '='), '='))"/>
     <xsl:choose>
-      <!-- That host's libvirt chose by its QEMU: the rival when QEMU had it, else the implied one. -->
-      <xsl:when test="$chosen-by-qemu and $source-caps != ''">
+      <!--
+        A kind a newer host reads by its QEMU ("implementation=NUMBER=DOTTED"
+        in may-be-implied-since), from a version that is such a host.  The
+        common case (no version) stops at $from-version and computes
+        nothing more.
+      -->
+      <xsl:when test="$assumed = '' and $from-version > 0 and $from-version >= number(substring-before(substring-after(substring-after($dc:may-be-implied-since, concat('|', $kind, '=')), '='), '='))">
+        <xsl:call-template name="implied-implementation.chosen-by-qemu">
+          <xsl:with-param name="kind" select="$kind"/>
+          <xsl:with-param name="implied" select="$implied"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="$implied = ''">
+        <xsl:call-template name="implied-implementation.implies-none">
+          <xsl:with-param name="kind" select="$kind"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="implied-implementation.converted">
+          <xsl:with-param name="kind" select="$kind"/>
+          <xsl:with-param name="implementation" select="$implied"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- That host's libvirt chose the rival when its QEMU had it, else the implied one. -->
+  <xsl:template name="implied-implementation.chosen-by-qemu">
+    <xsl:param name="kind"/>
+    <xsl:param name="implied"/>
+    <xsl:variable name="rival" select="substring-before(substring-after($dc:may-be-implied-since, concat('|', $kind, '=')), '|')"/>
+    <xsl:choose>
+      <xsl:when test="$source-caps != ''">
         <xsl:call-template name="implied-implementation.converted">
           <xsl:with-param name="kind" select="$kind"/>
           <xsl:with-param name="implementation">
@@ -44,7 +71,7 @@
           </xsl:with-param>
         </xsl:call-template>
       </xsl:when>
-      <xsl:when test="$chosen-by-qemu">
+      <xsl:otherwise>
         <xsl:call-template name="dc:refuse">
           <xsl:with-param name="rule" select="'implied-implementation'"/>
           <xsl:with-param name="kind" select="$kind"/>
@@ -53,24 +80,20 @@
           <xsl:with-param name="hint"
               select="concat('say which with {assume ', $kind, '=', $implied, '} or {assume ', $kind, '=', substring-before($rival, '='), '}, or give that host', &quot;'&quot;, 's QEMU capabilities with {source-caps}')"/>
         </xsl:call-template>
-      </xsl:when>
-      <xsl:when test="$implied = ''">
-        <xsl:call-template name="dc:refuse">
-          <xsl:with-param name="rule" select="'implied-implementation'"/>
-          <xsl:with-param name="kind" select="$kind"/>
-          <xsl:with-param name="reason"
-              select="concat('the legacy form of ', $kind, ' implies no particular implementation')"/>
-          <xsl:with-param name="hint"
-              select="concat('say which one the source host used with {assume ', $kind, '=IMPLEMENTATION}')"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:call-template name="implied-implementation.converted">
-          <xsl:with-param name="kind" select="$kind"/>
-          <xsl:with-param name="implementation" select="$implied"/>
-        </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="implied-implementation.implies-none">
+    <xsl:param name="kind"/>
+    <xsl:call-template name="dc:refuse">
+      <xsl:with-param name="rule" select="'implied-implementation'"/>
+      <xsl:with-param name="kind" select="$kind"/>
+      <xsl:with-param name="reason"
+          select="concat('the legacy form of ', $kind, ' implies no particular implementation')"/>
+      <xsl:with-param name="hint"
+          select="concat('say which one the source host used with {assume ', $kind, '=IMPLEMENTATION}')"/>
+    </xsl:call-template>
   </xsl:template>
 
   <xsl:template name="implied-implementation.converted">
