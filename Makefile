@@ -109,10 +109,14 @@ $(MANPAGE): domcompat.1.in $(B)/gen/pci-kinds.man $(B)/gen/sysconfdir
 	    -e 's/@VERSION@/$(VERSION)/; s/@DATE@/$(RELEASE_DATE)/' \
 	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' domcompat.1.in > $@
 
-$(B)/xslt/%.xsl: xslt/%.xsl $(XSLT_SOURCES) $(B)/gen/pci-kinds.xsl xslt/gen/link.xsl
+# Linked, then pruned of the global variables nothing names: libxslt evaluates every one.
+$(B)/xslt/%.xsl: xslt/%.xsl $(XSLT_SOURCES) $(B)/gen/pci-kinds.xsl xslt/gen/link.xsl \
+                 xslt/gen/prune-xsl.xsl
 	@mkdir -p $(@D)
 	$(XSLTPROC) --nonet --stringparam generated-dir $(CURDIR)/$(B)/gen/ \
-	    -o $@ xslt/gen/link.xsl $<
+	    -o $@.linked xslt/gen/link.xsl $<
+	$(XSLTPROC) --nonet -o $@ xslt/gen/prune-xsl.xsl $@.linked
+	rm -f $@.linked
 
 # Linked, then pruned to what the form uses: libxml2 compiles every definition it is given.
 $(B)/schemas/%.rng: schemas/%.rng schemas/domain.rng $(B)/gen/pci-kinds.rng xslt/gen/link.xsl \
