@@ -376,10 +376,14 @@ static void hold_out_attributes(struct projection *p, xmlNode *node)
         if (!tree_is(child, "target"))
             continue;
         for (attr = child->properties; attr != NULL; attr = next) {
+            const char *name = (const char *)attr->name, *value;
+
             next = attr->next;
-            if (attr->ns == NULL &&
-                (target = kind_find_target(kind, (const char *)attr->name)) != NULL &&
-                !target->element && accepted_as(target->type, tree_attr(child, (const char *)attr->name)))
+            if (attr->ns != NULL || (target = kind_find_target(kind, name)) == NULL ||
+                target->element)
+                continue;
+            value = tree_attr(child, name); /* NULL in pieces: left for the validator */
+            if (value != NULL && accepted_as(target->type, value))
                 hold_out(p, attr);
         }
     }

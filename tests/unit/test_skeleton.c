@@ -186,7 +186,6 @@ static void test_skeleton__a_misplaced_controller_is_seen_beside_many(void **sta
     free(text);
 }
 
-
 /*
  * Values of the attributes projection may hold out, and others beside
  * them: what the grammar says of each (1 valid, 0 not), or -1 where only
@@ -200,17 +199,22 @@ struct attribute_case {
 };
 
 static const struct attribute_case uint8_cases[] = {
-    {"0", 1},   {"255", 1},   {"007", 1}, {"0x0", 1},  {"0xff", 1}, {"0xFF", 1}, {"0xA", 1},
-    {"256", 0}, {"0x100", 0}, {"0x", 0},  {"0xg", 0},  {"-1", 0},   {"0X1", 0},  {"1000", 0},
-    {"+1", -1}, {" 1", -1},   {"0001", -1}};
-static const struct attribute_case on_off_cases[] = {
-    {"on", 1}, {"off", 1}, {"On", 0}, {"yes", 0}, {"", 0}, {" on", -1}};
-static const struct attribute_case unsigned_long_cases[] = {
-    {"0", 1},  {"9999999999999999999", 1}, {"18446744073709551615", 1},
-    {"18446744073709551616", 0}, {"-1", 0}, {"1.5", 0}, {"0x10", 0}, {"", 0}};
+    {"0", 1},   {"255", 1},  {"007", 1},   {"0x0", 1}, {"0xff", 1}, {"0xFF", 1},
+    {"0xA", 1}, {"256", 0},  {"0x100", 0}, {"0x", 0},  {"0xg", 0},  {"-1", 0},
+    {"0X1", 0}, {"1000", 0}, {"+1", -1},   {" 1", -1}, {"0001", -1}};
+static const struct attribute_case on_off_cases[] = {{"on", 1},  {"off", 1}, {"On", 0},
+                                                     {"yes", 0}, {"", 0},    {" on", -1}};
+static const struct attribute_case unsigned_long_cases[] = {{"0", 1},
+                                                            {"9999999999999999999", 1},
+                                                            {"18446744073709551615", 1},
+                                                            {"18446744073709551616", 0},
+                                                            {"-1", 0},
+                                                            {"1.5", 0},
+                                                            {"0x10", 0},
+                                                            {"", 0}};
 static const struct attribute_case index_cases[] = {
-    {"0", 1},  {"4294967295", 1}, {"00000000001", 1}, {"4294967296", 0},
-    {"x", 0},  {"0x1", 0},        {"", 0},            {"+1", 0}, {" 1", -1}};
+    {"0", 1},   {"4294967295", 1}, {"00000000001", 1}, {"4294967296", 0}, {"x", 0},
+    {"0x1", 0}, {"", 0},           {"+1", 0},          {" 1", -1}};
 
 static void cases_of(enum kind_value_type type, const struct attribute_case **cases, size_t *n)
 {
@@ -328,7 +332,8 @@ static void test_skeleton__another_types_controller_is_judged_by_its_subtype(voi
         const char *controller;
         int valid;
     } cases[] = {
-        {"<controller type='usb' index='0' model='qemu-xhci' ports='15' a:x='1' xmlns:a='urn:a'/>", 1},
+        {"<controller type='usb' index='0' model='qemu-xhci' ports='15' a:x='1' xmlns:a='urn:a'/>",
+         1},
         {"<controller index='0' model='anything'/>", 1},
         {"<controller type='virtio-serial' a:subType='x' xmlns:a='urn:a'/>", 1},
         {"<controller type='sata' index='x' a:type='pci' xmlns:a='urn:a'/>", 1},
