@@ -373,8 +373,7 @@ static bool is_unit(const char *unit)
     return unit[1] == '\0' || strcasecmp(unit + 1, "b") == 0 || strcasecmp(unit + 1, "ib") == 0;
 }
 
-/* The kind a PCI controller names (subType, else model), or NULL. */
-static const struct kind *kind_of(const xmlNode *node)
+const struct kind *controllers_kind(const xmlNode *node)
 {
     const char *sub_type = tree_attr(node, "subType");
 
@@ -456,7 +455,7 @@ static bool diagnose_target(xmlNode *node, xmlNode *target, const struct kind *k
 static bool diagnose_kind_children(xmlNode *node, const char *data, size_t len,
                                    domcompat_error *err)
 {
-    const struct kind *kind = kind_of(node);
+    const struct kind *kind = controllers_kind(node);
     char controller[256], having[256];
     xmlNode *child;
 

@@ -11,6 +11,8 @@
 
 #include "domcompat.h"
 
+struct kind;
+
 struct pci_controllers {
     xmlNode **nodes; /* /domain/devices/controller[@type='pci'], in document order */
     size_t count;
@@ -32,6 +34,12 @@ int controllers_collect_misplaced(struct pci_controllers *out, xmlDocPtr doc);
 
 /* Whether `node` is a <controller type='pci'>. */
 bool controllers_is_pci(const xmlNode *node);
+
+/*
+ * The kind a PCI controller names (subType, else model), or NULL: the
+ * only kind whose alternatives in any form's grammar can match it.
+ */
+const struct kind *controllers_kind(const xmlNode *node);
 void controllers_free(struct pci_controllers *list);
 
 /*

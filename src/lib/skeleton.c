@@ -359,19 +359,13 @@ static void hold_out(struct projection *p, xmlAttr *attr)
 /* Holds out what the validator need not see of PCI controller `node` (kept children only). */
 static void hold_out_attributes(struct projection *p, xmlNode *node)
 {
-    const char *sub_type = tree_attr(node, "subType");
-    /* Only the alternatives of this kind can match: see skeleton.h. */
-    const struct kind *kind = kinds_find(sub_type != NULL ? sub_type : tree_attr(node, "model"));
+    const struct kind *kind = controllers_kind(node);
+    xmlAttr *index = xmlHasNsProp(node, BAD_CAST "index", NULL), *attr, *next;
     const struct kind_target *target;
-    xmlAttr *attr, *next;
     xmlNode *child;
 
-    for (attr = node->properties; attr != NULL; attr = next) {
-        next = attr->next;
-        if (attr->ns == NULL && xmlStrEqual(attr->name, BAD_CAST "index") &&
-            memo_plain_index(tree_attr(node, "index")))
-            hold_out(p, attr);
-    }
+    if (index != NULL && memo_plain_index(tree_attr(node, "index")))
+        hold_out(p, index);
     for (child = node->children; kind != NULL && child != NULL; child = child->next) {
         if (!tree_is(child, "target"))
             continue;
@@ -434,9 +428,12 @@ static void project(struct projection *p, xmlNode *first, const xmlNode *last)
     size_t start, k;
 
     for (node = first; node != NULL; node = node == last ? NULL : node->next) {
-        if (tree_is(node, "controller") && !controllers_is_pci(node))
-            hold_out_other_attributes(p, node);
-        if (!controllers_is_pci(node) || p->count == SKELETON_PIECE)
+        if (!controllers_is_pci(node)) {
+            if (tree_is(node, "controller"))
+                hold_out_other_attributes(p, node);
+            continue;
+        }
+        if (p->count == SKELETON_PIECE)
             continue;
         start = p->kept_count;
         for (child = node->children; child != NULL; child = child->next)
